@@ -1,0 +1,104 @@
+"""Create a region's AWS resources from the topology, through the AWS API.
+
+Used by the sandbox (against each region's moto endpoint) and by tests. On real AWS the CDK
+stacks create the same resources; both read the names and schemas from `topology.naming`.
+The global table is created in every region with a stream (NEW_AND_OLD_IMAGES): replication
+in the sandbox reads those streams, as global tables do.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from polyregion.data.clients import RegionClients
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+
+def table_definition(name: str, *, with_indexes: bool, stream: bool) -> dict[str, Any]:
+    attrs = {naming.PARTITION_KEY: "S", naming.SORT_KEY: "S"}
+    gsis = []
+    if with_indexes:
+        for idx in naming.GLOBAL_INDEXES:
+            keys = [{"AttributeName": idx.partition_key, "KeyType": "HASH"}]
+            attrs[idx.partition_key] = (
+                "N" if idx.partition_key in naming.NUMERIC_ATTRIBUTES else "S"
+            )
+            if idx.sort_key:
+                keys.append({"AttributeName": idx.sort_key, "KeyType": "RANGE"})
+                attrs[idx.sort_key] = "N" if idx.sort_key in naming.NUMERIC_ATTRIBUTES else "S"
+            gsis.append(
+                {"IndexName": idx.name, "KeySchema": keys, "Projection": {"ProjectionType": "ALL"}}
+            )
+    definition: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": naming.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": naming.SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": k, "AttributeType": t} for k, t in attrs.items()
+        ],
+    }
+    if gsis:
+        definition["GlobalSecondaryIndexes"] = gsis
+    if stream:
+        definition["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    return definition
+
+
+def _create_table(clients: RegionClients, definition: dict[str, Any]) -> None:
+    ddb = clients.dynamodb
+    try:
+        ddb.create_table(**definition)
+    except ddb.exceptions.ResourceInUseException:
+        return  # already there: provisioning is idempotent
+    ddb.get_waiter("table_exists").wait(
+        TableName=definition["TableName"], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+
+
+def provision_region(
+    topology: Topology, region: str, clients: RegionClients, *, secret_value: str | None = None
+) -> None:
+    """Create (idempotently) the global-table replica, regional tables, bucket and secret.
+
+    `secret_value` seeds the session secret; every region must get the same value (the
+    primary's), as Secrets Manager replication would give. None generates one.
+    """
+    _create_table(
+        clients, table_definition(naming.global_table(topology), with_indexes=True, stream=True)
+    )
+    for dc in topology.regional_data:
+        _create_table(
+            clients,
+            table_definition(
+                naming.regional_table(topology, dc.name), with_indexes=False, stream=False
+            ),
+        )
+
+    bucket = naming.bucket(topology, region)
+    s3 = clients.s3
+    try:
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:
+            s3.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            )
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        pass
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    sm = clients.secretsmanager
+    name = naming.session_secret(topology)
+    try:
+        sm.create_secret(Name=name, SecretString=secret_value or secrets.token_urlsafe(48))
+    except sm.exceptions.ResourceExistsException:
+        pass

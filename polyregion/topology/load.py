@@ -1,0 +1,389 @@
+"""Read `polyregion.toml` into a validated `Topology`.
+
+Every mistake is reported as a ConfigError naming the key (`health.interval_s`), the bad value
+and what is allowed, so `polyregion config check` can print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from polyregion.errors import ConfigError
+from polyregion.topology import regions as aws
+from polyregion.topology.model import (
+    BucketSettings,
+    Consistency,
+    Coordinates,
+    DataClass,
+    DnsSettings,
+    HealthSettings,
+    Location,
+    Region,
+    Role,
+    SandboxSettings,
+    Scope,
+    SessionSettings,
+    Slo,
+    Topology,
+    Traffic,
+)
+
+DEFAULT_FILE: Final = "polyregion.toml"
+ENV_CONFIG: Final = "POLYREGION_CONFIG"
+
+DOCUMENTATION_NETS: Final = tuple(
+    ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+DEFAULT_REGIONS: Final = (
+    {"name": "us-east-1", "role": "primary"},
+    {"name": "eu-west-1", "role": "secondary"},
+)
+DEFAULT_DATA: Final = (
+    {"name": "posts", "scope": "global", "description": "blog posts"},
+    {"name": "users", "scope": "global", "description": "accounts (password hashes)"},
+    {
+        "name": "signin-audit",
+        "scope": "regional",
+        "description": "sign-in audit log: regulated, stays in the region it was written in",
+    },
+)
+DEFAULT_LOCATIONS: Final = (
+    {"name": "new-york", "lat": 40.7, "lon": -74.0, "subnet": "198.51.100.0/24"},
+    {"name": "paris", "lat": 48.9, "lon": 2.35, "subnet": "203.0.113.0/24"},
+)
+
+T = TypeVar("T")
+
+
+def find_config(path: str | Path | None = None) -> Path | None:
+    """The file to read: explicit path, then $POLYREGION_CONFIG, then ./polyregion.toml."""
+    if path is not None:
+        return Path(path)
+    if env := os.environ.get(ENV_CONFIG):
+        return Path(env)
+    local = Path(DEFAULT_FILE)
+    return local if local.is_file() else None
+
+
+def load(path: str | Path | None = None) -> Topology:
+    """Load and validate the topology; built-in defaults when there is no file."""
+    found = find_config(path)
+    if found is None:
+        return from_dict({}, source="<defaults>")
+    source = str(found)
+    try:
+        raw = tomllib.loads(found.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file", source, "no such file; create it or omit --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("file", source, f"not valid TOML ({exc})") from None
+    return from_dict(raw, source=source)
+
+
+def from_dict(raw: Mapping[str, Any], *, source: str = "<dict>") -> Topology:
+    return _Loader(source).topology(raw)
+
+
+class _Loader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, value: object, allowed: str) -> ConfigError:
+        return ConfigError(key, value, allowed, source=self.source)
+
+    # -- generic section reader ---------------------------------------------------------
+    def section(self, cls: type[T], raw: object, key: str) -> T:
+        """Fill a flat settings dataclass from a TOML table, type-checking every field."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, Mapping):
+            raise self.fail(key, raw, "must be a table")
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name not in fields:
+                raise self.fail(f"{key}.{name}", value, f"unknown key; known: {', '.join(fields)}")
+            values[name] = self.coerce(hints[name], value, f"{key}.{name}")
+        return cls(**values)
+
+    def coerce(self, hint: Any, value: object, key: str) -> Any:
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            return None if value is None else self.coerce(args[0], value, key)
+        if origin is tuple:
+            if not isinstance(value, list):
+                raise self.fail(key, value, "must be a list")
+            (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+            return tuple(self.coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise self.fail(key, value, "must be true or false")
+            return value
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self.fail(key, value, "must be a whole number")
+            return value
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.fail(key, value, "must be a number")
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str):
+                raise self.fail(key, value, "must be a string")
+            return value
+        raise TypeError(f"unsupported settings type {hint!r} for {key}")  # programming error
+
+    # -- the topology --------------------------------------------------------------------
+    def topology(self, raw: Mapping[str, Any]) -> Topology:
+        known = {
+            "app", "regions", "data", "locations", "buckets", "session", "health", "dns",
+            "sandbox", "traffic", "slo", "latency",
+        }  # fmt: skip
+        for key in raw:
+            if key not in known:
+                raise self.fail(key, "...", f"unknown section; known: {', '.join(sorted(known))}")
+        app = raw.get("app", {})
+        if not isinstance(app, Mapping):
+            raise self.fail("app", app, "must be a table")
+        for key in app:
+            if key not in ("name", "domain", "consistency"):
+                raise self.fail(
+                    f"app.{key}", app[key], "unknown key; known: name, domain, consistency"
+                )
+        name = app.get("name", "polyregion")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise self.fail(
+                "app.name", name, "3-40 lowercase letters, digits or '-' (it prefixes bucket names)"
+            )
+        domain = app.get("domain", "example.com")
+        if not isinstance(domain, str) or not _HOST.match(domain):
+            raise self.fail("app.domain", domain, "a DNS domain such as example.com")
+        consistency = self.enum(Consistency, app.get("consistency", "eventual"), "app.consistency")
+
+        topo = Topology(
+            name=name,
+            domain=domain,
+            consistency=consistency,
+            regions=self.regions(raw.get("regions", DEFAULT_REGIONS)),
+            data=self.data_classes(raw.get("data", DEFAULT_DATA)),
+            locations=self.locations(raw.get("locations", DEFAULT_LOCATIONS)),
+            buckets=self.section(BucketSettings, raw.get("buckets"), "buckets"),
+            session=self.section(SessionSettings, raw.get("session"), "session"),
+            health=self.section(HealthSettings, raw.get("health"), "health"),
+            dns=self.section(DnsSettings, raw.get("dns"), "dns"),
+            sandbox=self.section(SandboxSettings, raw.get("sandbox"), "sandbox"),
+            traffic=self.section(Traffic, raw.get("traffic"), "traffic"),
+            slo=self.section(Slo, raw.get("slo"), "slo"),
+            latency_overrides=self.latency(raw.get("latency", {})),
+            source=self.source,
+        )
+        self.validate(topo)
+        return topo
+
+    def enum(self, cls: type[T], value: object, key: str) -> T:
+        try:
+            return cls(value)  # type: ignore[call-arg]
+        except ValueError:
+            allowed = ", ".join(str(m) for m in cls)  # type: ignore[attr-defined]
+            raise self.fail(key, value, f"must be one of: {allowed}") from None
+
+    def table_list(self, raw: object, key: str) -> list[Mapping[str, Any]]:
+        if not isinstance(raw, list | tuple) or not all(isinstance(t, Mapping) for t in raw):
+            raise self.fail(key, raw, f"must be an array of tables ([[{key}]])")
+        return list(raw)
+
+    def regions(self, raw: object) -> tuple[Region, ...]:
+        out = []
+        for i, t in enumerate(self.table_list(raw, "regions")):
+            key = f"regions[{i}]"
+            self.only(t, key, ("name", "role", "lat", "lon"))
+            name = t.get("name")
+            if not isinstance(name, str) or not _REGION.match(name):
+                raise self.fail(f"{key}.name", name, "an AWS region name such as eu-west-1")
+            role = self.enum(Role, t.get("role", "secondary"), f"{key}.role")
+            out.append(
+                Region(name, role, self.coordinates(t, key, aws.REGION_COORDINATES.get(name)))
+            )
+        if not out:
+            raise self.fail("regions", [], "at least one region")
+        return tuple(out)
+
+    def coordinates(
+        self, t: Mapping[str, Any], key: str, default: tuple[float, float] | None
+    ) -> Coordinates:
+        lat, lon = t.get("lat"), t.get("lon")
+        if lat is None and lon is None and default is not None:
+            return Coordinates(*default)
+        for k, v, lim in (("lat", lat, 90), ("lon", lon, 180)):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not -lim <= v <= lim:
+                raise self.fail(f"{key}.{k}", v, f"a number from -{lim} to {lim} (degrees)")
+        return Coordinates(float(lat), float(lon))  # type: ignore[arg-type]
+
+    def data_classes(self, raw: object) -> tuple[DataClass, ...]:
+        out = []
+        for i, t in enumerate(self.table_list(raw, "data")):
+            key = f"data[{i}]"
+            self.only(t, key, ("name", "scope", "description"))
+            name = t.get("name")
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise self.fail(f"{key}.name", name, "3-40 lowercase letters, digits or '-'")
+            scope = self.enum(Scope, t.get("scope"), f"{key}.scope")
+            out.append(DataClass(name, scope, str(t.get("description", ""))))
+        return tuple(out)
+
+    def locations(self, raw: object) -> tuple[Location, ...]:
+        out = []
+        for i, t in enumerate(self.table_list(raw, "locations")):
+            key = f"locations[{i}]"
+            self.only(t, key, ("name", "lat", "lon", "subnet"))
+            name = t.get("name")
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise self.fail(f"{key}.name", name, "3-40 lowercase letters, digits or '-'")
+            subnet_raw = t.get("subnet")
+            try:
+                subnet = ipaddress.IPv4Network(str(subnet_raw))
+            except ValueError:
+                subnet = None
+            if subnet is None or not any(subnet.subnet_of(n) for n in DOCUMENTATION_NETS):
+                raise self.fail(
+                    f"{key}.subnet",
+                    subnet_raw,
+                    "an IPv4 subnet inside a documentation range "
+                    "(192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)",
+                )
+            out.append(Location(name, self.coordinates(t, key, None), subnet))
+        return tuple(out)
+
+    def latency(self, raw: object) -> tuple[tuple[str, str, float], ...]:
+        if not isinstance(raw, Mapping):
+            raise self.fail("latency", raw, 'a table of "from->region" = milliseconds')
+        out = []
+        for pair, ms in raw.items():
+            src, sep, dst = str(pair).partition("->")
+            if not sep or isinstance(ms, bool) or not isinstance(ms, int | float) or ms < 0:
+                raise self.fail(f"latency.{pair}", ms, '"from->region" = milliseconds (>= 0)')
+            out.append((src.strip(), dst.strip(), float(ms)))
+        return tuple(out)
+
+    def only(self, t: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
+        for k in t:
+            if k not in allowed:
+                raise self.fail(f"{key}.{k}", t[k], f"unknown key; known: {', '.join(allowed)}")
+
+    # -- cross-field rules, AWS limits included --------------------------------------------
+    def validate(self, topo: Topology) -> None:
+        names = [r.name for r in topo.regions]
+        if len(set(names)) != len(names):
+            raise self.fail("regions", names, "each region at most once")
+        primaries = [r.name for r in topo.regions if r.role is Role.PRIMARY]
+        if len(primaries) != 1:
+            raise self.fail("regions[].role", primaries, "exactly one region with role = primary")
+        if topo.consistency is Consistency.STRONG:
+            sets = [k for k, s in aws.MRSC_REGION_SETS.items() if set(names) <= s]
+            if len(names) != 3 or not sets:
+                allowed = "; ".join(
+                    f"{k}: {', '.join(sorted(s))}" for k, s in aws.MRSC_REGION_SETS.items()
+                )
+                raise self.fail(
+                    "app.consistency",
+                    "strong",
+                    f"needs exactly 3 regions of one region set ({allowed}); use eventual",
+                )
+        dnames = [d.name for d in topo.data]
+        if len(set(dnames)) != len(dnames):
+            raise self.fail("data", dnames, "each data class name at most once")
+        lnames = [loc.name for loc in topo.locations]
+        if len(set(lnames)) != len(lnames) or set(lnames) & set(names):
+            raise self.fail("locations", lnames, "unique names, different from region names")
+        if not topo.locations:
+            raise self.fail("locations", [], "at least one simulated location")
+        nets = [loc.subnet for loc in topo.locations]
+        for i, a in enumerate(nets):
+            for b in nets[i + 1 :]:
+                if a.overlaps(b):
+                    raise self.fail("locations[].subnet", f"{a} / {b}", "subnets must not overlap")
+        for src, dst, _ in topo.latency_overrides:
+            if src not in set(names) | set(lnames) or dst not in names:
+                raise self.fail(f"latency.{src}->{dst}", src, "a location or region -> a region")
+
+        h = topo.health
+        if h.interval_s not in aws.HEALTH_CHECK_INTERVALS:
+            raise self.fail(
+                "health.interval_s", h.interval_s, "must be 10 or 30 (Route 53 RequestInterval)"
+            )
+        lo, hi = aws.FAILURE_THRESHOLD_RANGE
+        if not lo <= h.failure_threshold <= hi:
+            raise self.fail("health.failure_threshold", h.failure_threshold, f"must be {lo}..{hi}")
+        bad = [r for r in h.checker_regions if r not in aws.HEALTH_CHECKER_REGIONS]
+        if bad:
+            raise self.fail(
+                "health.checker_regions",
+                bad[0],
+                f"Route 53 checks only from: {', '.join(aws.HEALTH_CHECKER_REGIONS)}",
+            )
+        if len(set(h.checker_regions)) < aws.MIN_CHECKER_REGIONS:
+            raise self.fail(
+                "health.checker_regions",
+                list(h.checker_regions),
+                f"at least {aws.MIN_CHECKER_REGIONS} distinct checker regions",
+            )
+        if not h.path.startswith("/"):
+            raise self.fail("health.path", h.path, "an absolute path such as /api/health")
+        if not 1 <= h.check_timeout_ms <= 1500:
+            raise self.fail(
+                "health.check_timeout_ms",
+                h.check_timeout_ms,
+                "1..1500: Route 53 needs the answer within 2 s",
+            )
+        if not 0 <= h.cache_s <= 30:
+            raise self.fail("health.cache_s", h.cache_s, "0..30 seconds")
+
+        s = topo.session
+        if not _COOKIE.match(s.cookie_name):
+            raise self.fail("session.cookie_name", s.cookie_name, "letters, digits, '_' or '-'")
+        if s.max_age_s <= 0 or s.secret_cache_s < 0:
+            raise self.fail("session.max_age_s", s.max_age_s, "a positive number of seconds")
+        if s.rotation_days is not None and not 1 <= s.rotation_days <= 365:
+            raise self.fail("session.rotation_days", s.rotation_days, "1..365 days, or omit it")
+
+        for key, ttl in (
+            ("dns.origin_ttl_s", topo.dns.origin_ttl_s),
+            ("dns.alias_ttl_s", topo.dns.alias_ttl_s),
+        ):
+            if not 0 <= ttl <= 172_800:
+                raise self.fail(key, ttl, "0..172800 seconds")
+
+        sb = topo.sandbox
+        for key, port in (
+            ("sandbox.dns_port", sb.dns_port),
+            ("sandbox.control_port", sb.control_port),
+            ("sandbox.base_port", sb.base_port),
+        ):
+            if not 1024 <= port <= 65000:
+                raise self.fail(key, port, "a port from 1024 to 65000")
+        if not re.fullmatch(r"127\.\d{1,3}", sb.loopback_prefix):
+            raise self.fail("sandbox.loopback_prefix", sb.loopback_prefix, "127.<n>: loopback only")
+
+        t = topo.traffic
+        for f in dataclasses.fields(t):
+            v = getattr(t, f.name)
+            if v < 0:
+                raise self.fail(f"traffic.{f.name}", v, "must not be negative")
+        if not 0 <= t.cache_hit_ratio <= 1:
+            raise self.fail("traffic.cache_hit_ratio", t.cache_hit_ratio, "a ratio from 0 to 1")

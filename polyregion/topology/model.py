@@ -1,0 +1,190 @@
+"""The topology: one typed, frozen description of the system that every part reads.
+
+The regional app, the sandbox, the CDK stacks, the drills and the cost model all take a
+`Topology`; nothing else describes regions, tables, buckets or health checks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class Scope(StrEnum):
+    GLOBAL = "global"  # replicated to every region (DynamoDB global table)
+    REGIONAL = "regional"  # never leaves the region it was written in
+
+
+class Consistency(StrEnum):
+    EVENTUAL = "eventual"  # MREC, the default: last writer wins
+    STRONG = "strong"  # MRSC: exactly 3 regions of one region set
+
+
+@dataclass(frozen=True, slots=True)
+class Coordinates:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    name: str
+    role: Role
+    coordinates: Coordinates
+
+
+@dataclass(frozen=True, slots=True)
+class DataClass:
+    """A kind of data and where it may live. `global` data replicates; `regional` never does."""
+
+    name: str
+    scope: Scope
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSettings:
+    replicate_deletes: bool = False  # delete-marker replication (version deletes never replicate)
+    replication_time_control: bool = True  # S3 RTC: 15 min SLA, enables replication metrics
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    cookie_name: str = "pr_session"
+    max_age_s: int = 7 * 24 * 3600
+    secret_cache_s: int = 300  # how long a region keeps the secret in memory
+    rotation_days: int | None = None  # None: no automatic rotation
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSettings:
+    path: str = "/api/health"
+    interval_s: int = 30  # Route 53 RequestInterval: 10 or 30
+    failure_threshold: int = 3  # 1..10
+    checker_regions: tuple[str, ...] = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
+    check_timeout_ms: int = 1000  # each dependency check; must stay well inside Route 53's 2 s
+    cache_s: float = 1.0  # result cache so a storm of checkers does not hammer dependencies
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A simulated group of users: where they are, and the documentation subnet they query from."""
+
+    name: str
+    coordinates: Coordinates
+    subnet: ipaddress.IPv4Network
+
+
+@dataclass(frozen=True, slots=True)
+class DnsSettings:
+    origin_ttl_s: int = 60  # TTL of the latency records for origin.<domain>
+    alias_ttl_s: int = 60  # alias to CloudFront: the target's TTL (60 s)
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxSettings:
+    dns_port: int = 5353
+    control_port: int = 7600  # the sandbox's control API (status, faults, dashboard)
+    base_port: int = 8000  # first port for per-region services
+    loopback_prefix: str = "127.0"  # region i origin on 127.0.<i+1>.1, edge j on 127.1.<j+1>.1
+    replication_jitter_ms: float = 10.0
+    replication_delay_ms: float | None = None  # None: derived from the latency model
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """The traffic profile the cost model prices (defaults: the article's 1M visits/month)."""
+
+    visits_per_month: int = 1_000_000
+    requests_per_visit: float = 5.0
+    reads_per_request: float = 3.0
+    writes_per_request: float = 0.1
+    item_size_kb: float = 1.0
+    ssr_duration_ms: float = 200.0
+    ssr_memory_mb: int = 1024
+    bytes_per_response: int = 60_000
+    cache_hit_ratio: float = 0.6
+    stored_gb: float = 25.0
+    new_objects_per_month: int = 50_000
+    object_size_kb: float = 200.0
+
+
+@dataclass(frozen=True, slots=True)
+class Slo:
+    max_rto_s: float | None = None
+    max_rpo_s: float | None = None
+    max_lost_writes: int | None = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    name: str
+    domain: str
+    regions: tuple[Region, ...]
+    data: tuple[DataClass, ...]
+    locations: tuple[Location, ...]
+    consistency: Consistency = Consistency.EVENTUAL
+    buckets: BucketSettings = field(default_factory=BucketSettings)
+    session: SessionSettings = field(default_factory=SessionSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    traffic: Traffic = field(default_factory=Traffic)
+    slo: Slo = field(default_factory=Slo)
+    # Optional measured latencies (ms) "from->to" overriding the distance model; keys are
+    # location or region names on the left and region names on the right.
+    latency_overrides: tuple[tuple[str, str, float], ...] = ()
+    source: str = "<defaults>"
+
+    # -- derived views ------------------------------------------------------------------
+    @property
+    def primary(self) -> Region:
+        return next(r for r in self.regions if r.role is Role.PRIMARY)
+
+    @property
+    def secondaries(self) -> tuple[Region, ...]:
+        return tuple(r for r in self.regions if r.role is not Role.PRIMARY)
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.regions)
+
+    @property
+    def app_hostname(self) -> str:
+        return f"app.{self.domain}"
+
+    @property
+    def origin_hostname(self) -> str:
+        return f"origin.{self.domain}"
+
+    def region(self, name: str) -> Region:
+        for r in self.regions:
+            if r.name == name:
+                return r
+        from polyregion.errors import ConfigError
+
+        raise ConfigError("region", name, f"must be one of {', '.join(self.region_names)}")
+
+    def location(self, name: str) -> Location:
+        for loc in self.locations:
+            if loc.name == name:
+                return loc
+        from polyregion.errors import ConfigError
+
+        raise ConfigError(
+            "location", name, f"must be one of {', '.join(x.name for x in self.locations)}"
+        )
+
+    @property
+    def global_data(self) -> tuple[DataClass, ...]:
+        return tuple(d for d in self.data if d.scope is Scope.GLOBAL)
+
+    @property
+    def regional_data(self) -> tuple[DataClass, ...]:
+        return tuple(d for d in self.data if d.scope is Scope.REGIONAL)

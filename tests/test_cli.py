@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "polyregion.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_help_lists_commands() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    assert "config" in out.stdout
+
+
+def test_config_check_reports_bad_key_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
+    f = tmp_path / "polyregion.toml"
+    f.write_text("[health]\ninterval_s = 15\n")
+    out = run("config", "check", str(f))
+    assert out.returncode == 2
+    assert "health.interval_s" in out.stderr
+    assert "10 or 30" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_config_check_accepts_defaults(tmp_path: Path) -> None:
+    f = tmp_path / "polyregion.toml"
+    f.write_text('[app]\nname = "shop"\n')
+    out = run("config", "check", str(f))
+    assert out.returncode == 0, out.stderr
+    assert "valid" in out.stdout
