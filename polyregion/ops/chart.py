@@ -28,10 +28,17 @@ def timeline(result: DrillResult, path: Path) -> Path:
             ax.plot(xs, [y * 100 for y in ys], label=f"{loc.name} success %", color=color)
             if loc.dns_change_at is not None:
                 ax.axvline(loc.dns_change_at - t0, color=color, linestyle=":", linewidth=1)
-                ax.annotate(f"DNS {loc.name}", (loc.dns_change_at - t0, 8 + 8 * i), color=color, fontsize=8)
+                ax.annotate(
+                    f"DNS {loc.name}", (loc.dns_change_at - t0, 8 + 8 * i), color=color, fontsize=8
+                )
             if loc.recovered_at is not None and loc.rto_s:
                 ax.axvline(loc.recovered_at - t0, color=color, linestyle="--", linewidth=1)
-                ax.annotate(f"recovered {loc.name}", (loc.recovered_at - t0, 40 + 8 * i), color=color, fontsize=8)
+                ax.annotate(
+                    f"recovered {loc.name}",
+                    (loc.recovered_at - t0, 40 + 8 * i),
+                    color=color,
+                    fontsize=8,
+                )
         for when, label, color in (
             (marks.fault, "fault", "red"),
             (result.health_flip_at, "health flip", "orange"),

@@ -200,7 +200,9 @@ class Drill:
                 back = back and self.rec.observations[-1].resolved.get(loc) == base
             if back:
                 self.marks.failback = self.clock()
-                self.emit("failback", f"{self.marks.failback - self.marks.rollback:.1f}s after rollback")
+                self.emit(
+                    "failback", f"{self.marks.failback - self.marks.rollback:.1f}s after rollback"
+                )
                 return
         self.emit("failback-timeout", f"not back within {self.s.failback_timeout_s:g}s")
 
@@ -221,7 +223,10 @@ class Drill:
                 self.emit("converged", f"{len(keys)} acknowledged writes in {', '.join(regions)}")
                 return holding
             if self.clock() - start >= self.s.convergence_timeout_s:
-                self.emit("convergence-timeout", f"replicas still differ after {self.s.convergence_timeout_s:g}s")
+                self.emit(
+                    "convergence-timeout",
+                    f"replicas still differ after {self.s.convergence_timeout_s:g}s",
+                )
                 return holding
             self.sleep(min(0.5, self.s.convergence_timeout_s / 20))
 
@@ -272,8 +277,15 @@ class Drill:
         if fault_started and not rolled_back and status == "completed":
             status = "failed"
         result = summarize(
-            self.plan, self.rec, self.marks, holding, self.surviving(),
-            status=status, error=error, rolled_back=rolled_back, run_id=self.run_id,
+            self.plan,
+            self.rec,
+            self.marks,
+            holding,
+            self.surviving(),
+            status=status,
+            error=error,
+            rolled_back=rolled_back,
+            run_id=self.run_id,
         )
         self.emit("drill-end", f"{status}; SLO {'passed' if result.slo['passed'] else 'FAILED'}")
         result.events = [e.as_dict() for e in self.rec.events]

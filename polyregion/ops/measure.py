@@ -93,9 +93,7 @@ def lost_writes(
     """
     acked = [s for s in samples if s.op == "write" and s.ok and s.key]
     survivors = list(surviving)
-    lost = tuple(
-        s for s in acked if not any(s.key in holding.get(r, set()) for r in survivors)
-    )
+    lost = tuple(s for s in acked if not any(s.key in holding.get(r, set()) for r in survivors))
     missing = {r: sum(1 for s in acked if s.key not in holding.get(r, set())) for r in survivors}
     return WriteLoss(acked=len(acked), lost=lost, missing_by_region=missing)
 

@@ -64,7 +64,9 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "bound_s": plan.bound_s,
         "fault_at": marks.fault,
         "health_flip_at": result.health_flip_at,
-        "t_health_flip_s": None if result.health_flip_at is None else _r(result.health_flip_at - t0),
+        "t_health_flip_s": None
+        if result.health_flip_at is None
+        else _r(result.health_flip_at - t0),
         "rollback_at": marks.rollback,
         "failback_s": _r(result.failback_s),
         "convergence_s": _r(result.convergence_s),
@@ -149,19 +151,25 @@ def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for loc in doc["locations"]:
+        final = ", ".join(loc["final_regions"]) or "-"
         lines.append(
-            f"| {loc['name']} | {loc['baseline_region']} | {', '.join(loc['final_regions']) or '-'} "
+            f"| {loc['name']} | {loc['baseline_region']} | {final} "
             f"| {_fmt(loc['t_first_failure_s'])} | {_fmt(loc['t_dns_change_s'])} "
             f"| {_fmt(loc['t_recovered_s'])} | {_fmt(loc['rto_s'])} "
             f"| {loc['requests_failed']} / {loc['requests_total']} |"
         )
-    lines += ["", "## SLO gates", "", "| gate | limit | measured | result |", "| --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## SLO gates",
+        "",
+        "| gate | limit | measured | result |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, gate in doc["slo"].items():
         if name == "passed":
             continue
-        lines.append(
-            f"| {name} | {gate['limit']} | {gate['actual']} | {'pass' if gate['passed'] else 'FAIL'} |"
-        )
+        verdict = "pass" if gate["passed"] else "FAIL"
+        lines.append(f"| {name} | {gate['limit']} | {gate['actual']} | {verdict} |")
     lines += ["", "## Plan", ""]
     lines += [f"- fault: `{a['command']}`" for a in doc["plan"]["inject"]]
     lines += [f"- rollback: `{a['command']}`" for a in doc["plan"]["rollback"]]

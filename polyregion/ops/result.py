@@ -127,7 +127,11 @@ def summarize(
             )
         )
     rtos = [loc.rto_s for loc in locs]
-    rto = None if fault_t is None or any(r is None for r in rtos) else max((r for r in rtos if r is not None), default=0.0)
+    rto = (
+        None
+        if fault_t is None or any(r is None for r in rtos)
+        else max((r for r in rtos if r is not None), default=0.0)
+    )
     loss = measure.lost_writes(rec.samples, holding, surviving) if holding else None
     rpo = measure.rpo_s(loss.lost, fault_t) if loss is not None and fault_t is not None else None
     failback = None if marks.failback is None or until is None else marks.failback - until

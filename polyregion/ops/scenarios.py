@@ -103,7 +103,9 @@ def bind(
         return Fault(sc.fault, victim, peer=other)
     if sc.fault is FaultKind.DEPENDENCY:
         if dependency not in DEPENDENCIES:
-            raise ConfigError("--dependency", dependency, f"must be one of {', '.join(DEPENDENCIES)}")
+            raise ConfigError(
+                "--dependency", dependency, f"must be one of {', '.join(DEPENDENCIES)}"
+            )
         return Fault(sc.fault, victim, dependency=dependency)
     return Fault(sc.fault, victim)
 

@@ -47,8 +47,11 @@ class Target(Protocol):
         """Health per region and the region each location's DNS answer points to, now."""
         ...
 
-    def replicas_holding(self, keys: Iterable[str], regions: Iterable[str]) -> Mapping[str, set[str]]:
-        """For each region, the subset of `keys` its replica holds (read directly, not via the app)."""
+    def replicas_holding(
+        self, keys: Iterable[str], regions: Iterable[str]
+    ) -> Mapping[str, set[str]]:
+        """For each region, the subset of `keys` its replica holds (read directly, not via
+        the app)."""
         ...
 
     def post_event(self, kind: str, detail: str, region: str | None = None) -> None:

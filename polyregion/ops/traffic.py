@@ -29,7 +29,7 @@ class Traffic:
         return f"drill-{self.run_id}-{location}-{seq:06d}"
 
     def round(self) -> list[Sample]:
-        """One request per location (a write every `write_every` rounds); [] once the bound is hit."""
+        """One request per location (a write every `write_every` rounds); [] past the bound."""
         locations = self.target.locations
         if self.sent + len(locations) > self.max_requests:
             return []

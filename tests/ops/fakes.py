@@ -32,7 +32,10 @@ class Clock:
 class FakeTarget:
     clock: Clock
     prefs: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: {"new-york": ("us-east-1", "eu-west-1"), "paris": ("eu-west-1", "us-east-1")}
+        default_factory=lambda: {
+            "new-york": ("us-east-1", "eu-west-1"),
+            "paris": ("eu-west-1", "us-east-1"),
+        }
     )
     interval_s: float = 1.0
     threshold: int = 2
@@ -138,11 +141,19 @@ class FakeTarget:
             self.replicas[region].add(key)
             for other in self.regions:
                 if other != region:
-                    self.pending.append((self.clock.now + self.replication_delay_s, region, other, key))
+                    self.pending.append(
+                        (self.clock.now + self.replication_delay_s, region, other, key)
+                    )
         return Sample(
-            t=self.clock.now, location=location, op=op, ok=ok, latency_s=0.0,
-            status=200 if ok else 502, region=region if ok else None,
-            seq=seq if op == "write" else None, key=key if op == "write" else None,
+            t=self.clock.now,
+            location=location,
+            op=op,
+            ok=ok,
+            latency_s=0.0,
+            status=200 if ok else 502,
+            region=region if ok else None,
+            seq=seq if op == "write" else None,
+            key=key if op == "write" else None,
         )
 
     def observe(self) -> Observation:
@@ -152,7 +163,9 @@ class FakeTarget:
             {loc: self.answer(loc) for loc in self.locations},
         )
 
-    def replicas_holding(self, keys: Iterable[str], regions: Iterable[str]) -> Mapping[str, set[str]]:
+    def replicas_holding(
+        self, keys: Iterable[str], regions: Iterable[str]
+    ) -> Mapping[str, set[str]]:
         self.replicate()
         wanted = set(keys)
         return {r: self.replicas[r] & wanted for r in regions}

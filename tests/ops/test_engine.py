@@ -9,13 +9,20 @@ from polyregion.ops.slo import Gates
 from tests.ops.fakes import Clock, FakeTarget
 
 SETTINGS = DrillSettings(
-    tick_s=0.1, steady_s=1.0, window_s=1.0, observe_timeout_s=20, hold_s=2.0,
-    failback_timeout_s=20, convergence_timeout_s=5,
+    tick_s=0.1,
+    steady_s=1.0,
+    window_s=1.0,
+    observe_timeout_s=20,
+    hold_s=2.0,
+    failback_timeout_s=20,
+    convergence_timeout_s=5,
 )
 
 
 def drill(target: FakeTarget, scenario: str, fault: Fault, gates: Gates | None = None) -> Drill:
-    plan = plan_drill(target, SCENARIOS[scenario], fault, gates or Gates(max_lost_writes=0), SETTINGS)
+    plan = plan_drill(
+        target, SCENARIOS[scenario], fault, gates or Gates(max_lost_writes=0), SETTINGS
+    )
     return Drill(target, plan, clock=target.clock, sleep=target.clock.sleep, run_id="t")
 
 
@@ -45,7 +52,9 @@ def test_unreplicated_writes_of_a_dead_region_are_lost_and_give_an_rpo() -> None
     result = drill(target, "region-outage", Fault(FaultKind.KILL, "us-east-1")).run()
     assert result.writes_lost and result.writes_lost > 0
     assert result.rpo_s is not None and 0 < result.rpo_s <= 0.6
-    assert not result.slo["passed"] and result.slo["max_lost_writes"]["actual"] == result.writes_lost
+    assert (
+        not result.slo["passed"] and result.slo["max_lost_writes"]["actual"] == result.writes_lost
+    )
     assert result.exit_code == 1
 
 

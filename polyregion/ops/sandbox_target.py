@@ -1,0 +1,218 @@
+"""The sandbox as a drill target: faults through its control API, traffic through its edges.
+
+Every location's traffic takes the real path: its edge entry URL, whose proxy resolves the
+origin through the sandbox DNS (as that location, honouring the TTL) and forwards to a region.
+Health inversion goes through the Route 53 API (boto3 against the sandbox's Route 53
+endpoint), exactly as on AWS. Replicas are read directly from each region's AWS endpoint.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from polyregion.data.clients import RegionClients
+from polyregion.errors import DrillError
+from polyregion.ops import dnsprobe, healthcheck
+from polyregion.ops.appclient import AppClient
+from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
+from polyregion.ops.replicas import ReplicaReader
+from polyregion.ops.scenarios import Fault, FaultKind, Timing
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+if TYPE_CHECKING:
+    from mypy_boto3_route53 import Route53Client
+
+# moto accepts any credentials; explicit dummies keep a user's real ones out of the sandbox.
+SANDBOX_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+class ControlClient(Protocol):
+    """What the drill needs from `polyregion.sandbox.client.SandboxClient`."""
+
+    def status(self) -> dict[str, Any]: ...
+
+    def fault(self, action: str, **args: Any) -> Any: ...
+
+    def post_event(self, kind: str, detail: str = "", region: str | None = None) -> Any: ...
+
+
+def _session() -> Any:
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id=SANDBOX_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=SANDBOX_CREDENTIALS["aws_secret_access_key"],
+        aws_session_token=SANDBOX_CREDENTIALS["aws_session_token"],
+    )
+
+
+class SandboxTarget:
+    name = "sandbox"
+
+    def __init__(
+        self,
+        topology: Topology,
+        control: ControlClient,
+        *,
+        request_timeout_s: float = 1.0,
+        route53: Route53Client | None = None,
+        app_client: Callable[[str, str], AppClient] | None = None,
+    ) -> None:
+        self.topology = topology
+        self.control = control
+        self.timeout_s = request_timeout_s
+        self.status = control.status()
+        self._route53 = route53
+        self._app_client = app_client or (
+            lambda loc, url: AppClient(loc, url, timeout_s=self.timeout_s)
+        )
+        self.apps: dict[str, AppClient] = {}
+        self.read_slug = ""
+        regions = {r["name"]: r for r in self.status["regions"]}
+        self.ip_region = {r["origin_ip"]: name for name, r in regions.items()}
+        self.replicas = ReplicaReader(
+            naming.global_table(topology),
+            {
+                name: RegionClients(region=name, endpoint=r["aws_endpoint"], session=_session())
+                for name, r in regions.items()
+            },
+        )
+
+    # -- shape -------------------------------------------------------------------------------
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(r["name"] for r in self.status["regions"])
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        return tuple(loc["name"] for loc in self.status["locations"])
+
+    def timing(self) -> Timing:
+        """The running profile (fast or AWS-faithful) as the sandbox reports it."""
+        t = self.status.get("timing") or {}
+        if t:
+            return Timing(float(t["interval_s"]), int(t["failure_threshold"]), float(t["ttl_s"]))
+        return Timing.of(self.topology)
+
+    @property
+    def route53(self) -> Route53Client:
+        if self._route53 is None:
+            self._route53 = _session().client(
+                "route53", region_name="us-east-1", endpoint_url=self.status["route53_endpoint"]
+            )
+        return self._route53
+
+    # -- plan / execute ------------------------------------------------------------------------
+    def plan_fault(self, fault: Fault) -> FaultPlan:
+        r = fault.region
+        if fault.kind is FaultKind.INVERT:
+            origin_ip = next(x["origin_ip"] for x in self.status["regions"] if x["name"] == r)
+            hc = healthcheck.find_health_check(self.route53, r, origin_ip=origin_ip)
+            ep = self.status["route53_endpoint"]
+            return FaultPlan(
+                (
+                    Action(
+                        "route53.update_health_check",
+                        {"HealthCheckId": hc, "Inverted": True},
+                        healthcheck.cli_command(hc, True, ep),
+                        f"invert {r}'s health check",
+                    ),
+                ),
+                (
+                    Action(
+                        "route53.update_health_check",
+                        {"HealthCheckId": hc, "Inverted": False},
+                        healthcheck.cli_command(hc, False, ep),
+                        f"restore {r}'s health check",
+                    ),
+                ),
+            )
+        if fault.kind is FaultKind.KILL:
+            return FaultPlan((_fault("kill", region=r),), (_fault("revive", region=r),))
+        if fault.kind is FaultKind.DEPENDENCY:
+            dep = fault.dependency or "dynamodb"
+            return FaultPlan(
+                (_fault("dependency", region=r, dependency=dep, state="down"),),
+                (_fault("dependency", region=r, dependency=dep, state="up"),),
+            )
+        return FaultPlan((_fault("partition", a=r, b=fault.peer),), (_fault("heal"),))
+
+    def execute(self, action: Action) -> Any:
+        if action.name == "route53.update_health_check":
+            return healthcheck.set_inverted(
+                self.route53, action.args["HealthCheckId"], bool(action.args["Inverted"])
+            )
+        if action.name == "sandbox.fault":
+            args = dict(action.args)
+            return self.control.fault(args.pop("action"), **args)
+        raise DrillError(f"the sandbox target cannot execute {action.name}")
+
+    # -- traffic -------------------------------------------------------------------------------
+    def prepare(self, run_id: str) -> None:
+        """Sign a user in at every location and publish the post every read fetches."""
+        password = secrets.token_urlsafe(16)
+        for loc in self.status["locations"]:
+            app = self._app_client(loc["name"], loc["entry_url"])
+            app.sign_in(f"drill-{run_id}", password)
+            self.apps[loc["name"]] = app
+        first = self.apps[self.locations[0]]
+        seed = first.write(0, f"drill-{run_id}-seed")
+        if not seed.ok or not seed.key:
+            raise DrillError(f"could not publish the drill's read post: {seed.error}")
+        self.read_slug = seed.key
+        deadline = time.monotonic() + 15
+        while not all(app.read(self.read_slug).ok for app in self.apps.values()):
+            if time.monotonic() > deadline:
+                raise DrillError("the drill's read post never became readable everywhere")
+            time.sleep(0.2)
+
+    def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
+        app = self.apps[location]
+        return app.write(seq, key) if op == "write" else app.read(self.read_slug)
+
+    def observe(self) -> Observation:
+        status = self.control.status()
+        health = {r["name"]: r.get("health") == "healthy" for r in status["regions"]}
+        dns = status["dns"]
+        resolved: dict[str, str | None] = {}
+        for loc in status["locations"]:
+            try:
+                ips = dnsprobe.resolve(
+                    status.get("origin_hostname", self.topology.origin_hostname),
+                    server=dns["host"],
+                    port=int(dns["port"]),
+                    subnet=loc["subnet"],
+                )
+                resolved[loc["name"]] = self.ip_region.get(ips[0]) if ips else None
+            except Exception:  # a lost UDP packet is not a DNS change: use the status view
+                resolved[loc["name"]] = loc.get("region")
+        return Observation(time.time(), health, resolved)
+
+    def replicas_holding(
+        self, keys: Iterable[str], regions: Iterable[str]
+    ) -> Mapping[str, set[str]]:
+        return self.replicas.holding(keys, regions)
+
+    def post_event(self, kind: str, detail: str, region: str | None = None) -> None:
+        self.control.post_event(kind, detail, region=region)
+
+    def close(self) -> None:
+        for app in self.apps.values():
+            app.close()
+
+
+def _fault(action: str, **args: Any) -> Action:
+    words = [str(v) for v in args.values() if v is not None]
+    return Action(
+        "sandbox.fault",
+        {"action": action, **args},
+        " ".join(["polyregion fault", action, *words]),
+    )
