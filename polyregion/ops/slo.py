@@ -49,6 +49,7 @@ def evaluate(
         if limit is None:
             continue
         passed = actual is not None and actual <= limit
-        result[name] = {"limit": limit, "actual": actual, "passed": passed}
+        shown = round(actual, 3) if isinstance(actual, float) else actual
+        result[name] = {"limit": limit, "actual": shown, "passed": passed}
     result["passed"] = all(g["passed"] for g in result.values())
     return result
