@@ -25,7 +25,13 @@ def timeline(result: DrillResult, path: Path) -> Path:
             color = colors[i % len(colors)]
             mine = [s for s in result.recording.samples if s.location == loc.name]
             xs, ys = measure.success_series(mine, t0, bin_s)
-            ax.plot(xs, [y * 100 for y in ys], label=f"{loc.name} success %", color=color, drawstyle="steps-mid")
+            ax.plot(
+                xs,
+                [y * 100 for y in ys],
+                label=f"{loc.name} success %",
+                color=color,
+                drawstyle="steps-mid",
+            )
             if loc.dns_change_at is not None:
                 ax.axvline(loc.dns_change_at - t0, color=color, linestyle=":", linewidth=1)
                 ax.annotate(

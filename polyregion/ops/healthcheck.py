@@ -63,11 +63,12 @@ def set_inverted(client: Route53Client, health_check_id: str, inverted: bool) ->
 
 
 def is_healthy(client: Route53Client, health_check_id: str) -> bool:
-    """What Route 53 routes on: Disabled counts as healthy; otherwise more than 18% of checkers
-    must report success, and Inverted flips that verdict."""
+    """What Route 53 routes on: more than 18% of checkers must report success, and Inverted
+    flips that verdict. Disabled counts as healthy whatever the checkers see (and disabled +
+    inverted as unhealthy)."""
     cfg = client.get_health_check(HealthCheckId=health_check_id)["HealthCheck"]["HealthCheckConfig"]
     if cfg.get("Disabled"):
-        return True
+        return not cfg.get("Inverted")
     obs = client.get_health_check_status(HealthCheckId=health_check_id)["HealthCheckObservations"]
     ok = sum(o["StatusReport"]["Status"].startswith("Success") for o in obs)
     raw = not obs or ok / len(obs) > HEALTHY_FRACTION

@@ -14,8 +14,18 @@ from polyregion.ops.slo import Gates
 from tests.ops.fakes import Clock, FakeTarget
 
 CONTRACT = (
-    "scenario", "target", "rto_s", "rpo_s", "requests_total", "requests_failed",
-    "writes_acked", "writes_lost", "locations", "events", "slo", "rolled_back",
+    "scenario",
+    "target",
+    "rto_s",
+    "rpo_s",
+    "requests_total",
+    "requests_failed",
+    "writes_acked",
+    "writes_lost",
+    "locations",
+    "events",
+    "slo",
+    "rolled_back",
 )
 
 
@@ -24,8 +34,11 @@ def result() -> DrillResult:
     target = FakeTarget(Clock())
     settings = DrillSettings(tick_s=0.1, steady_s=1, window_s=1, observe_timeout_s=20, hold_s=2)
     plan = plan_drill(
-        target, SCENARIOS["region-outage"], Fault(FaultKind.KILL, "us-east-1"),
-        Gates(max_rto_s=30, max_lost_writes=0), settings,
+        target,
+        SCENARIOS["region-outage"],
+        Fault(FaultKind.KILL, "us-east-1"),
+        Gates(max_rto_s=30, max_lost_writes=0),
+        settings,
     )
     return Drill(target, plan, clock=target.clock, sleep=target.clock.sleep).run()
 
