@@ -173,24 +173,26 @@ def _secrets(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
     primary = probe.topology.primary.name
     others = [r for r in probe.clients if r != primary]
     pending: list[_Pending] = []
-    for i in range(min(samples, SECRET_SAMPLES)):
-        before = {
-            r: probe.clients[r].secretsmanager.get_secret_value(SecretId=name)["VersionId"]
-            for r in others
-        }
-        value = probe.clients[primary].secretsmanager.get_secret_value(SecretId=name)[
-            "SecretString"
-        ]
-        probe.clients[primary].secretsmanager.put_secret_value(SecretId=name, SecretString=value)
-        p = _Pending(primary, f"{run}-{i}", probe.clock(), set(others))
+    sm = probe.clients[primary].secretsmanager
+    for _ in range(min(samples, SECRET_SAMPLES)):
+        # Same value, new version: sessions keep verifying (the app accepts the previous one).
+        value = sm.get_secret_value(SecretId=name)["SecretString"]
+        version = sm.put_secret_value(SecretId=name, SecretString=value)["VersionId"]
+        p = _Pending(primary, version, probe.clock(), set(others))
         pending.append(p)
-
-        def present(dst: str, want: list[_Pending], before: dict[str, str] = before) -> set[str]:
-            version = probe.clients[dst].secretsmanager.get_secret_value(SecretId=name)["VersionId"]
-            return {w.key for w in want} if version != before[dst] else set()
-
-        _poll_until_seen(probe, [p], present)
+        # Replicas keep the primary's version ids: the version is there once it is current.
+        _poll_until_seen(probe, [p], _current_secret_version(probe, name))
     return pending
+
+
+def _current_secret_version(
+    probe: LagProbe, name: str
+) -> Callable[[str, list[_Pending]], set[str]]:
+    def present(dst: str, want: list[_Pending]) -> set[str]:
+        current = probe.clients[dst].secretsmanager.get_secret_value(SecretId=name)["VersionId"]
+        return {w.key for w in want if w.key == current}
+
+    return present
 
 
 def stats(values: list[float]) -> dict[str, Any]:
