@@ -1,0 +1,1 @@
+"""The local sandbox: `polyregion up` runs the multi-region system on one machine."""
