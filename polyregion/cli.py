@@ -15,7 +15,11 @@ from rich.console import Console
 from polyregion.errors import PolyregionError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("polyregion.topology.commands", "polyregion.ops.commands")
+COMMAND_MODULES = (
+    "polyregion.topology.commands",
+    "polyregion.app.commands",
+    "polyregion.ops.commands",
+)
 
 app = typer.Typer(
     name="polyregion",
