@@ -101,14 +101,17 @@ class Drill:
         )
 
     # -- recording ------------------------------------------------------------------------
-    def emit(self, kind: str, detail: str = "", **where: str | None) -> None:
-        event = Event(self.clock(), kind, detail, where.get("region"), where.get("location"))
+    def emit(
+        self, kind: str, detail: str = "", *, at: float | None = None, **where: str | None
+    ) -> None:
+        when = self.clock() if at is None else at
+        event = Event(when, kind, detail, where.get("region"), where.get("location"))
         self.rec.events.append(event)
         if self.on_event:
             self.on_event(event)
         if kind in {"drill-start", "fault", "rollback", "recovered", "drill-end", "aborted"}:
             with contextlib.suppress(Exception):  # the dashboard is a nicety, never a failure
-                self.target.post_event(f"drill:{kind}", detail, where.get("region"))
+                self.target.post_event(kind, detail, where.get("region"))
 
     def step(self) -> list[Sample]:
         """One traffic round plus one look at the control plane, then the pause."""
@@ -287,8 +290,21 @@ class Drill:
             rolled_back=rolled_back,
             run_id=self.run_id,
         )
+        for loc in result.locations:
+            if loc.recovered_at is not None and loc.rto_s:
+                self.emit(
+                    "recovered",
+                    f"{loc.name}: RTO {loc.rto_s:.2f}s",
+                    at=loc.recovered_at,
+                    location=loc.name,
+                )
         self.emit("drill-end", f"{status}; SLO {'passed' if result.slo['passed'] else 'FAILED'}")
-        result.events = [e.as_dict() for e in self.rec.events]
+        events = list(self.rec.events)
+        system_events = getattr(self.target, "system_events", None)
+        if system_events is not None:
+            with contextlib.suppress(Exception):  # the system's own log is extra context
+                events += system_events()
+        result.events = [e.as_dict() for e in sorted(events, key=lambda e: e.time)]
         return result
 
     def rollback(self) -> bool:

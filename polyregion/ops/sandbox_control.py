@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from polyregion.errors import SandboxError
+from polyregion.sandbox.client import SandboxClient
 from polyregion.topology.model import Topology
 
 
-def control_for(topology: Topology) -> Any:
+def control_for(topology: Topology) -> SandboxClient:
     """A SandboxClient for the topology's control port; a clear error when nothing runs there."""
-    from polyregion.sandbox.client import SandboxClient
-
-    client = SandboxClient(topology.sandbox.control_port)
-    try:
-        client.status()
-    except Exception:
+    client = SandboxClient.for_topology(topology)
+    if not client.is_running():
+        client.close()
         raise SandboxError(
             f"no sandbox answers on 127.0.0.1:{topology.sandbox.control_port}: start one with "
             "`polyregion up --detach` (add --fast for quick drills)"
-        ) from None
+        )
     return client

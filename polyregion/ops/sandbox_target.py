@@ -17,7 +17,7 @@ from polyregion.data.clients import RegionClients
 from polyregion.errors import DrillError
 from polyregion.ops import dnsprobe, healthcheck
 from polyregion.ops.appclient import AppClient
-from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
+from polyregion.ops.model import Action, Event, FaultPlan, Observation, Op, Sample
 from polyregion.ops.replicas import ReplicaReader
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
 from polyregion.topology import naming
@@ -41,7 +41,16 @@ class ControlClient(Protocol):
 
     def fault(self, action: str, **args: Any) -> Any: ...
 
-    def post_event(self, kind: str, detail: str = "", region: str | None = None) -> Any: ...
+    def post_event(
+        self,
+        kind: str,
+        message: str = "",
+        *,
+        region: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]: ...
 
 
 def _session() -> Any:
@@ -76,6 +85,7 @@ class SandboxTarget:
         )
         self.apps: dict[str, AppClient] = {}
         self.read_slug = ""
+        self.first_seq = 0
         regions = {r["name"]: r for r in self.status["regions"]}
         self.ip_region = {r["origin_ip"]: name for name, r in regions.items()}
         self.replicas = ReplicaReader(
@@ -97,7 +107,7 @@ class SandboxTarget:
 
     def timing(self) -> Timing:
         """The running profile (fast or AWS-faithful) as the sandbox reports it."""
-        t = self.status.get("timing") or {}
+        t = self.status.get("profile") or self.status.get("timing") or {}
         if t:
             return Timing(float(t["interval_s"]), int(t["failure_threshold"]), float(t["ttl_s"]))
         return Timing.of(self.topology)
@@ -140,10 +150,10 @@ class SandboxTarget:
         if fault.kind is FaultKind.DEPENDENCY:
             dep = fault.dependency or "dynamodb"
             return FaultPlan(
-                (_fault("dependency", region=r, dependency=dep, state="down"),),
-                (_fault("dependency", region=r, dependency=dep, state="up"),),
+                (_fault("dependency", region=r, dependency=dep, mode="down"),),
+                (_fault("dependency", region=r, dependency=dep, mode="up"),),
             )
-        return FaultPlan((_fault("partition", a=r, b=fault.peer),), (_fault("heal"),))
+        return FaultPlan((_fault("partition", regions=[r, fault.peer]),), (_fault("heal"),))
 
     def execute(self, action: Action) -> Any:
         if action.name == "route53.update_health_check":
@@ -158,6 +168,8 @@ class SandboxTarget:
     # -- traffic -------------------------------------------------------------------------------
     def prepare(self, run_id: str) -> None:
         """Sign a user in at every location and publish the post every read fetches."""
+        past = self.control.events(0)
+        self.first_seq = int(past[-1]["seq"]) if past else 0
         password = secrets.token_urlsafe(16)
         for loc in self.status["locations"]:
             app = self._app_client(loc["name"], loc["entry_url"])
@@ -202,7 +214,27 @@ class SandboxTarget:
         return self.replicas.holding(keys, regions)
 
     def post_event(self, kind: str, detail: str, region: str | None = None) -> None:
-        self.control.post_event(kind, detail, region=region)
+        """Drill phases appear on the sandbox timeline as `drill` events."""
+        self.control.post_event("drill", f"{kind}: {detail}", region=region, detail={"phase": kind})
+
+    def system_events(self) -> list[Event]:
+        """What the sandbox itself saw during the drill: health flips, DNS and edge changes."""
+        out = []
+        for e in self.control.events(self.first_seq):
+            if e.get("kind") == "drill":
+                continue  # our own, already in the recording
+            detail = e.get("message") or e.get("detail") or ""
+            out.append(
+                Event(
+                    float(e["time"]),
+                    str(e["kind"]),
+                    str(detail),
+                    e.get("region"),
+                    e.get("location"),
+                    source="sandbox",
+                )
+            )
+        return out
 
     def close(self) -> None:
         for app in self.apps.values():
@@ -210,7 +242,9 @@ class SandboxTarget:
 
 
 def _fault(action: str, **args: Any) -> Action:
-    words = [str(v) for v in args.values() if v is not None]
+    words: list[str] = []
+    for v in args.values():
+        words += [str(x) for x in v] if isinstance(v, list) else [str(v)]
     return Action(
         "sandbox.fault",
         {"action": action, **args},

@@ -119,7 +119,7 @@ def test_unhealthy_steady_state_aborts_before_any_fault() -> None:
 
 def test_drill_events_are_posted_to_the_target() -> None:
     target = FakeTarget(Clock())
-    drill(target, "health-inversion", Fault(FaultKind.INVERT, "us-east-1")).run()
+    drill(target, "region-outage", Fault(FaultKind.KILL, "us-east-1")).run()
     kinds = [k for k, _ in target.events]
-    for kind in ("drill:drill-start", "drill:fault", "drill:rollback", "drill:drill-end"):
+    for kind in ("drill-start", "fault", "rollback", "recovered", "drill-end"):
         assert kind in kinds
