@@ -83,5 +83,6 @@ def test_objects_and_secret_versions_reach_every_other_region(probe: lag.LagProb
     secrets_rows = [r for r in rows if r["kind"] == "secrets"]
     assert [(r["from"], r["to"]) for r in secrets_rows] == [("us-east-1", "eu-west-1")]
     for row in rows:
-        assert row["not_seen"] == 0 and row["n"] == 3, row
+        # one secret version per run: the app accepts only the current and previous keys
+        assert row["not_seen"] == 0 and row["n"] == (1 if row["kind"] == "secrets" else 3), row
         assert row["max_ms"] < 5000, row  # polled copies (S3 200 ms, secret 500 ms) + slack
