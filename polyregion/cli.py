@@ -15,7 +15,11 @@ from rich.console import Console
 from polyregion.errors import PolyregionError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("polyregion.topology.commands", "polyregion.sandbox.commands")
+COMMAND_MODULES = (
+    "polyregion.topology.commands",
+    "polyregion.app.commands",
+    "polyregion.sandbox.commands",
+)
 
 app = typer.Typer(
     name="polyregion",
