@@ -9,6 +9,7 @@ DNS answers carry only an address (as on AWS: the port is the distribution's ori
     shared         127.0.0.1 : base_port + 2      the Route 53 API (moto + front)
                    127.0.0.1 : base_port + 3      reserved: the replicator's control endpoint
                    127.0.0.1 : base_port + 4      reserved: the dashboard
+                   127.0.0.1 : base_port + 5      moto holding Route 53 (behind the API front)
                    127.0.0.1 : dns_port           the DNS server (UDP and TCP)
                    127.0.0.1 : control_port       the control API
 
@@ -33,6 +34,7 @@ AWS_OFFSET: Final = 1
 ROUTE53_OFFSET: Final = 2
 REPLICATOR_OFFSET: Final = 3
 DASHBOARD_OFFSET: Final = 4
+ROUTE53_MOTO_OFFSET: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ class SandboxPlan:
     route53_port: int
     replicator_port: int
     dashboard_port: int
+    route53_moto_port: int
+    route53_host: str = SHARED_HOST
 
     @property
     def control_url(self) -> str:
@@ -96,6 +100,10 @@ class SandboxPlan:
     @property
     def route53_endpoint(self) -> str:
         return f"http://{SHARED_HOST}:{self.route53_port}"
+
+    @property
+    def route53_moto_endpoint(self) -> str:
+        return f"http://{SHARED_HOST}:{self.route53_moto_port}"
 
     @property
     def aws_endpoints(self) -> dict[str, str]:
@@ -124,6 +132,7 @@ class SandboxPlan:
             Binding(SHARED_HOST, self.route53_port, "Route 53 API", base),
             Binding(SHARED_HOST, self.replicator_port, "replicator control", base),
             Binding(SHARED_HOST, self.dashboard_port, "dashboard", base),
+            Binding(SHARED_HOST, self.route53_moto_port, "Route 53 moto", base),
         ]
         for r in self.regions:
             out.append(Binding(r.ip, r.origin_port, f"{r.name} origin", base))
@@ -173,4 +182,5 @@ def plan(topology: Topology) -> SandboxPlan:
         route53_port=base + ROUTE53_OFFSET,
         replicator_port=base + REPLICATOR_OFFSET,
         dashboard_port=base + DASHBOARD_OFFSET,
+        route53_moto_port=base + ROUTE53_MOTO_OFFSET,
     )
