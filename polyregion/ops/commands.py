@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from polyregion.errors import PolyregionError
+
 if TYPE_CHECKING:
     from polyregion.ops.engine import DrillPlan
     from polyregion.ops.result import DrillResult
     from polyregion.ops.target import Target
     from polyregion.topology.model import Topology
+
+
+class DrillFailed(PolyregionError):
+    """The drill ran but failed a gate (or failed): exit 1, distinct from usage errors (2)."""
+
+    exit_code = 1
 
 
 class TargetName(StrEnum):
@@ -184,8 +192,12 @@ def _finish(result: DrillResult, *, as_json: bool, report: Path | None) -> None:
         _summary(doc)
     if result.status == "aborted":
         raise DrillError(f"drill aborted before the fault: {result.error}")
+    if result.status == "interrupted":
+        raise KeyboardInterrupt  # the CLI's exit code 130; the fault is already rolled back
     if result.exit_code:
-        raise typer.Exit(result.exit_code)
+        failed = [k for k, v in result.slo.items() if k != "passed" and not v["passed"]]
+        why = result.error or (f"SLO gate failed: {', '.join(failed)}" if failed else result.status)
+        raise DrillFailed(f"drill {result.status}: {why}")
 
 
 def _summary(doc: dict[str, Any]) -> None:

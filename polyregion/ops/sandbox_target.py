@@ -124,8 +124,11 @@ class SandboxTarget:
     def plan_fault(self, fault: Fault) -> FaultPlan:
         r = fault.region
         if fault.kind is FaultKind.INVERT:
-            origin_ip = next(x["origin_ip"] for x in self.status["regions"] if x["name"] == r)
-            hc = healthcheck.find_health_check(self.route53, r, origin_ip=origin_ip)
+            info = next(x for x in self.status["regions"] if x["name"] == r)
+            known = (info.get("health") or {}).get("health_check_id")
+            hc = known or healthcheck.find_health_check(
+                self.route53, r, origin_ip=info["origin_ip"]
+            )
             ep = self.status["route53_endpoint"]
             return FaultPlan(
                 (
@@ -192,7 +195,7 @@ class SandboxTarget:
 
     def observe(self) -> Observation:
         status = self.control.status()
-        health = {r["name"]: r.get("health") == "healthy" for r in status["regions"]}
+        health = {r["name"]: _healthy(r.get("health")) for r in status["regions"]}
         dns = status["dns"]
         resolved: dict[str, str | None] = {}
         for loc in status["locations"]:
@@ -239,6 +242,13 @@ class SandboxTarget:
     def close(self) -> None:
         for app in self.apps.values():
             app.close()
+
+
+def _healthy(health: Any) -> bool:
+    """The routing verdict from the status JSON (`{"healthy": bool, ...}`)."""
+    if isinstance(health, dict):
+        return bool(health.get("healthy"))
+    return health == "healthy"
 
 
 def _fault(action: str, **args: Any) -> Action:
