@@ -61,7 +61,8 @@ def timeline(result: DrillResult, path: Path) -> Path:
         if result.rto_s is not None:
             title += f": RTO {result.rto_s:.1f}s (bound {result.plan.bound_s:g}s)"
         ax.set_title(title)
-        ax.legend(loc="lower right", fontsize=8)
+        if result.locations:
+            ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
         fig.tight_layout()
         fig.savefig(path)

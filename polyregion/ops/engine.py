@@ -259,8 +259,10 @@ class Drill:
                 status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
                 self.emit("interrupted", error)
             except Exception as exc:
-                status, error = "failed", f"{type(exc).__name__}: {exc}"
-                self.emit("error", error)
+                # Before any fault, nothing was broken: the drill could not start (aborted).
+                status = "failed" if fault_started else "aborted"
+                error = f"{type(exc).__name__}: {exc}" if fault_started else str(exc)
+                self.emit("error" if fault_started else "aborted", error)
             finally:
                 if fault_started:
                     rolled_back = self.rollback()

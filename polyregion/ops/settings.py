@@ -32,5 +32,5 @@ class DrillSettings:
             observe_timeout_s=3 * bound + window + 10,
             hold_s=max(3.0, timing.interval_s),
             failback_timeout_s=3 * bound + 10,
-            convergence_timeout_s=max(30.0, bound),
+            convergence_timeout_s=max(10.0, 2 * bound),
         )
