@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 REGION_HEADERS = ("x-polyregion-region", "x-region")
 CSRF_HEADER = "x-csrf-token"
+SETUP_TIMEOUT_S = 15.0
 
 
 class AppClient:
@@ -39,10 +40,13 @@ class AppClient:
 
     # -- setup (raise on failure: a drill cannot start without a user) --------------------
     def sign_in(self, username: str, password: str) -> None:
-        """Sign up (ignoring "already exists") then sign in; keeps the session cookie and CSRF."""
+        """Sign up (which signs in), or sign in if the user exists; keeps cookie and CSRF."""
         creds = {"username": username, "password": password}
-        self.http.post("/api/users", json=creds)
-        resp = self.http.post("/api/session", json=creds)
+        # Password hashing (scrypt) is slow by design: setup calls get a generous timeout,
+        # unlike the measured traffic.
+        resp = self.http.post("/api/users", json=creds, timeout=SETUP_TIMEOUT_S)
+        if resp.status_code != 201:
+            resp = self.http.post("/api/session", json=creds, timeout=SETUP_TIMEOUT_S)
         resp.raise_for_status()
         body = _json(resp)
         self.csrf = body.get("csrf_token") or resp.headers.get(CSRF_HEADER)

@@ -71,7 +71,7 @@ class SandboxTarget:
         topology: Topology,
         control: ControlClient,
         *,
-        request_timeout_s: float = 1.0,
+        request_timeout_s: float = 2.0,
         route53: Route53Client | None = None,
         app_client: Callable[[str, str], AppClient] | None = None,
     ) -> None:
