@@ -24,6 +24,14 @@ class DrillFailed(PolyregionError):
     exit_code = 1
 
 
+class DrillInterrupted(PolyregionError):
+    """Ctrl-C or SIGTERM during a drill, after the rollback: exit 130 like any interrupted
+    command. (A PolyregionError rather than KeyboardInterrupt: typer turns the latter into
+    an exit code that the non-standalone CLI entry point would drop.)"""
+
+    exit_code = 130
+
+
 class TargetName(StrEnum):
     SANDBOX = "sandbox"
     AWS = "aws"
@@ -193,7 +201,8 @@ def _finish(result: DrillResult, *, as_json: bool, report: Path | None) -> None:
     if result.status == "aborted":
         raise DrillError(f"drill aborted before the fault: {result.error}")
     if result.status == "interrupted":
-        raise KeyboardInterrupt  # the CLI's exit code 130; the fault is already rolled back
+        state = "the fault was rolled back" if result.rolled_back else "ROLLBACK FAILED"
+        raise DrillInterrupted(f"drill interrupted: {state}")
     if result.exit_code:
         failed = [k for k, v in result.slo.items() if k != "passed" and not v["passed"]]
         why = result.error or (f"SLO gate failed: {', '.join(failed)}" if failed else result.status)

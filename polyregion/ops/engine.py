@@ -335,15 +335,20 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def _signals_raise_interrupt() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C during a drill, so `kill` also triggers the rollback."""
+    """Ctrl-C and SIGTERM both interrupt a drill (then the rollback runs). SIGINT is set
+    explicitly: a process started in the background by a non-interactive shell inherits it
+    ignored, and a drill that cannot be stopped is worse than one that stops cleanly."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

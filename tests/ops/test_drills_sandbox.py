@@ -101,6 +101,17 @@ def needs_replicator(client: SandboxClient) -> None:
         pytest.skip("the sandbox runs without its replicator (not plugged in on this branch yet)")
 
 
+def explain(result: DrillResult) -> str:
+    """What to look at when a bound is missed: per-location numbers and the event log."""
+    doc = to_json(result)
+    t0 = doc["fault_at"] or doc["started_at"]
+    lines = [f"{loc['name']}: {loc}" for loc in doc["locations"]]
+    lines += [
+        f"{e['time'] - t0:+.2f} {e['source']} {e['kind']} {e['detail']}" for e in doc["events"]
+    ]
+    return "\n".join(lines)
+
+
 def run_drill(
     topology: Topology, control: SandboxClient, scenario: str, **bind_args: str
 ) -> DrillResult:
@@ -173,7 +184,8 @@ def test_dependency_failure_fails_the_deep_check_and_moves_traffic(
     ny = next(loc for loc in result.locations if loc.name == "new-york")
     assert ny.final_regions == ("eu-west-1",)
     # detection also waits for the app's bounded dependency check (1 s) and the probe budget
-    assert result.rto_s is not None and result.rto_s <= result.plan.bound_s + 2.5 + SLACK_S
+    assert result.rto_s is not None, explain(result)
+    assert result.rto_s <= result.plan.bound_s + 2.5 + SLACK_S, explain(result)
     assert result.writes_lost == 0
 
 
