@@ -69,7 +69,8 @@ def explain(c: Comparison, scenario: Scenario) -> list[str]:
         f"Health checks: interval {scenario.health.interval_s} s, checker regions "
         f"{', '.join(scenario.health.checker_regions)}; S3 RTC "
         f"{'on' if scenario.buckets.replication_time_control else 'off'}; "
-        f"origin TTL {scenario.dns.origin_ttl_s} s; secret cache {scenario.session.secret_cache_s} s",
+        f"origin TTL {scenario.dns.origin_ttl_s} s; "
+        f"secret cache {scenario.session.secret_cache_s} s",
         "",
     ]
     for single, multi in zip(c.single.items, c.multi.items, strict=True):
