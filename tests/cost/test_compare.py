@@ -90,7 +90,8 @@ def test_docs_show_the_figures_the_model_computes(packaged: PriceBook) -> None:
     assert marginal is not None and money(marginal) in text
     # and every line item of the default comparison appears with its two figures
     for single, multi in zip(c.single.items, c.multi.items, strict=True):
-        row = re.search(rf"\| {re.escape(single.name)} \| ([^|]+) \| ([^|]+) \|", text)
+        money_cells = r"\| (\$[\d,.]+) \| (\$[\d,.]+) \|"
+        row = re.search(rf"\| {re.escape(single.name)} {money_cells}", text)
         assert row, f"docs/cost.md has no row for {single.name}"
         assert row.group(1).strip() == money(single.usd), single.name
         assert row.group(2).strip() == money(multi.usd), single.name
