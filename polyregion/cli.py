@@ -15,7 +15,10 @@ from rich.console import Console
 from polyregion.errors import PolyregionError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("polyregion.topology.commands", "polyregion.cost.commands")
+COMMAND_MODULES = (
+    "polyregion.topology.commands",
+    "polyregion.cost.commands",
+)
 
 app = typer.Typer(
     name="polyregion",
