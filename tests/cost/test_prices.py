@@ -80,3 +80,15 @@ def test_bad_override_names_the_key(tmp_path: Path, text: str, key: str, hint: s
 def test_missing_override_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"--prices .* no such file"):
         load_prices(tmp_path / "nope.toml")
+
+
+def test_docs_price_table_matches_the_packaged_book() -> None:
+    """docs/cost.md lists every price with the status, date and source of prices.toml."""
+    import re
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "cost.md"
+    text = docs.read_text(encoding="utf-8")
+    for p in load_prices().prices.values():
+        row = re.search(rf"\| `{re.escape(p.key)}` \| [^|]+ \| (\w+) \| ([\d-]+) \| (\S+) \|", text)
+        assert row, f"docs/cost.md lists no price {p.key}"
+        assert row.groups() == (p.status, p.checked, p.source), p.key
