@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-_T = "Traffic (overrides the topology's [traffic] table)"
+_T = "Traffic: overrides the topology's traffic table"
 
 
 def cost(
