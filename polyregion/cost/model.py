@@ -180,16 +180,10 @@ def _dynamodb(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
     # Every replica applies every write: the ones made elsewhere arrive as replicated writes.
     replicated_writes = u.writes * u.others / u.n * u.wru_per_write if replicated else ZERO
     # GSIs are maintained in each replica and billed as plain WRU even on a global table.
-    gsi_writes = (
-        (u.writes if replicated else u.writes / u.n)
-        * dec(s.traffic.gsi_writes_per_write)
-        * u.wru_per_write
-    )
-    table_gb = (
-        dec(s.traffic.table_gb)
-        if replicated or not s.multi_region
-        else dec(s.traffic.table_gb) / u.n
-    )
+    applied = u.writes if replicated else u.writes / u.n  # writes each region's table sees
+    gsi_writes = applied * dec(s.traffic.gsi_writes_per_write) * u.wru_per_write
+    # A replica holds all global data; regional-only tables split the data between regions.
+    table_gb = dec(s.traffic.table_gb) / (1 if replicated else u.n)
     return (
         LineItem(
             "DynamoDB reads",
