@@ -333,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         access_log=False,
         server_header=False,
+        date_header=False,  # the origin's Date goes through, as CloudFront does
         timeout_keep_alive=60,
     )
 
