@@ -146,17 +146,21 @@ class Supervisor:
 
     async def _start_core(self) -> None:
         logs = self.run_dir.logs
+        # Every child starts at once: their imports overlap. The apps touch AWS only when
+        # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
             self._spawn(components.aws_endpoint(r, self.topology, logs))
         self._spawn(components.route53_moto(self.plan, self.topology, logs))
+        for r in self.plan.regions:
+            self._spawn(components.app(r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
             self._spawn(components.edge(loc, self.plan, self.topology, logs))
         await asyncio.gather(
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
+        self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
-        for r in self.plan.regions:
-            self._spawn(components.app(r, self.plan, self.topology, logs))
+        self._phase_done("regions provisioned (tables, buckets, secret)")
         await asyncio.gather(
             self._wait_listening(
                 "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
@@ -173,7 +177,9 @@ class Supervisor:
         # Checkers start once every origin's deep health answers 200: a check starts healthy,
         # and probing an app still warming up (first boto3 clients) would flip it for nothing.
         await asyncio.gather(*(self._wait_ready(r.name) for r in self.plan.regions))
+        self._phase_done("apps healthy, edges listening")
         await self._start_routing()
+        self._phase_done("Route 53 API, health checkers and DNS started")
 
     def _provision(self) -> None:
         """Every region's tables, bucket and secret; the secret value is the primary's."""
@@ -244,6 +250,10 @@ class Supervisor:
                     f"{name} did not listen on {host}:{port} within {timeout_s:.0f} s"
                 )
             await asyncio.sleep(0.05)
+
+    def _phase_done(self, what: str) -> None:
+        elapsed = time.time() - self.started_at
+        self.events.emit("sandbox", f"{what} ({elapsed:.1f} s)", phase=what, elapsed_s=elapsed)
 
     async def _wait_ready(self, region: str, timeout_s: float = 30.0) -> None:
         r = self.plan.region(region)
