@@ -149,6 +149,7 @@ class Route53Resolver:
     def answer(self, request: DNSRecord, source_ip: str | None) -> DNSRecord:
         reply = request.reply()  # copies id and question; sets QR, AA, RD
         reply.header.ra = 0  # authoritative only, like Route 53
+        reply.header.ad = 0  # no DNSSEC validation happens here
         if request.header.opcode != OPCODE.QUERY:
             reply.header.rcode = RCODE.NOTIMP
             return reply

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -186,3 +190,30 @@ def test_changes_made_straight_to_moto_are_picked_up_by_polling(env: Env) -> Non
         HealthCheckId=hc, Inverted=True, Regions=list(TOPO.health.checker_regions)
     )
     wait_for(lambda: env.region_of("paris") == "us-east-1", 3.0)
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+def test_aws_cli_inverts_a_health_check_through_the_front(env: Env) -> None:
+    hc = env.hc("eu-west-1")
+    cli_env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    base = ["aws", "route53", "--endpoint-url", env.emu.route53_endpoint]
+    done = subprocess.run(
+        [*base, "update-health-check", "--health-check-id", hc, "--inverted"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: env.region_of("paris") == "us-east-1", 1.0)
+    status = subprocess.run(
+        [*base, "get-health-check-status", "--health-check-id", hc],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    observations = json.loads(status.stdout)["HealthCheckObservations"]
+    assert {o["Region"] for o in observations} <= set(TOPO.health.checker_regions)
