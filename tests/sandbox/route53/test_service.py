@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ def test_dead_region_fails_over_within_the_bound_and_comes_back(env: Env) -> Non
     took = wait_for(lambda: env.region_of("paris") == "us-east-1", FAST.failover_bound_s + SLACK_S)
     assert took <= FAST.failover_bound_s + SLACK_S
     assert env.region_of("new-york") == "us-east-1"
+    assert any(f.health_check_id == env.hc("eu-west-1") and not f.healthy for f in env.flips)
     assert any(f.region == "eu-west-1" and not f.healthy for f in env.flips)
     env.origins["eu-west-1"].status = 200
     wait_for(lambda: env.region_of("paris") == "eu-west-1", FAST.failover_bound_s + SLACK_S)
@@ -217,3 +219,22 @@ def test_aws_cli_inverts_a_health_check_through_the_front(env: Env) -> None:
     )
     observations = json.loads(status.stdout)["HealthCheckObservations"]
     assert {o["Region"] for o in observations} <= set(TOPO.health.checker_regions)
+
+
+def test_a_second_emulation_runs_alongside_and_stops_cleanly(env: Env, moto_url: str) -> None:
+    other_topo = from_dict({"app": {"name": "r53other", "domain": "other.example.org"}})
+    before = {t.name for t in threading.enumerate()}
+    emu = Route53Emulation(
+        other_topo,
+        moto_url=moto_url,
+        origins={r: Origin(o.ip, o.port) for r, o in env.origins.items()},
+        profile=FAST,
+    )
+    with emu:
+        host, port = emu.dns_address
+        assert port != env.emu.dns_address[1]
+        q = dns.message.make_query("origin.other.example.org", "A")
+        reply = dns.query.udp(q, host, port=port, timeout=3)
+        assert reply.answer and env.region_of("paris") == "eu-west-1"
+    leftover = {t.name for t in threading.enumerate() if t.is_alive()} - before
+    assert not [n for n in leftover if n.startswith(("r53-", "dns-"))]
