@@ -168,10 +168,9 @@ def down(config: ConfigOpt = None) -> None:
         time.sleep(0.1)
     if pid > 0 and pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
-    leftovers = run_dir.recorded_children()
-    if leftovers:
-        stop_groups(list(leftovers.values()))
-        run_dir.children_file.unlink(missing_ok=True)
+    remaining = [g for g in run_dir.recorded_children().values() if group_alive(g)]
+    stop_groups(remaining)
+    run_dir.children_file.unlink(missing_ok=True)
     typer.echo("sandbox stopped")
 
 
