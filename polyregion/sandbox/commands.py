@@ -53,7 +53,7 @@ def up(
 
     from rich.console import Console
 
-    from polyregion.sandbox import render
+    from polyregion.sandbox import components, render
     from polyregion.sandbox.rundir import RunDir
     from polyregion.sandbox.supervisor import Supervisor
     from polyregion.topology import load
@@ -70,6 +70,8 @@ def up(
     if detach:
         _detach(topology.source, config, fast, run_dir, control)
         return
+    # This process talks only to the sandbox's own endpoints: never with real credentials.
+    os.environ.update(components.SANDBOX_AWS_ENV)
     console = Console()
     console.print(f"starting the sandbox for [bold]{topology.name}[/] from {topology.source} ...")
 
@@ -138,7 +140,7 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
 
 def down(config: ConfigOpt = None) -> None:
     """Stop the running sandbox and every process it started."""
-    from polyregion.sandbox.process import pid_alive, stop_groups
+    from polyregion.sandbox.process import group_alive, pid_alive, stop_groups
     from polyregion.sandbox.rundir import RunDir
     from polyregion.topology import load
 
@@ -146,10 +148,11 @@ def down(config: ConfigOpt = None) -> None:
     run_dir = RunDir.for_topology(topology)
     pid = run_dir.running_pid()
     if pid is None:
-        leftovers = run_dir.recorded_children()
+        # A supervisor that was SIGKILLed: its children normally died with it (PDEATHSIG).
+        leftovers = [g for g in run_dir.recorded_children().values() if group_alive(g)]
+        run_dir.children_file.unlink(missing_ok=True)
         if leftovers:
-            stop_groups(list(leftovers.values()))
-            run_dir.children_file.unlink(missing_ok=True)
+            stop_groups(leftovers)
             typer.echo(f"no sandbox was running; stopped {len(leftovers)} leftover processes")
         else:
             typer.echo(f"no sandbox is running (control port {topology.sandbox.control_port})")
@@ -165,10 +168,9 @@ def down(config: ConfigOpt = None) -> None:
         time.sleep(0.1)
     if pid > 0 and pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
-    leftovers = run_dir.recorded_children()
-    if leftovers:
-        stop_groups(list(leftovers.values()))
-        run_dir.children_file.unlink(missing_ok=True)
+    remaining = [g for g in run_dir.recorded_children().values() if group_alive(g)]
+    stop_groups(remaining)
+    run_dir.children_file.unlink(missing_ok=True)
     typer.echo("sandbox stopped")
 
 

@@ -28,12 +28,20 @@ class Monitor:
         self.dns: dict[str, dict[str, Any]] = {}
         self.edges: dict[str, dict[str, Any]] = {}
         self._reported_dead: set[str] = set()
+        self._flags: dict[str, tuple[bool, bool]] = {}
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
+        self._poked: asyncio.Event | None = None
 
     def start(self) -> None:
         self._http = httpx.AsyncClient(timeout=1.0, trust_env=False)
+        self._poked = asyncio.Event()
         self._task = asyncio.create_task(self._loop())
+
+    def poke(self) -> None:
+        """Look again right away (a health check flipped: DNS answers are about to change)."""
+        if self._poked is not None:
+            self._poked.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -46,13 +54,18 @@ class Monitor:
             self._http = None
 
     async def _loop(self) -> None:
+        assert self._poked is not None
         while True:
             started = time.monotonic()
+            self._poked.clear()
             await self.tick()
-            await asyncio.sleep(max(0.0, self.tick_s - (time.monotonic() - started)))
+            wait = max(0.0, self.tick_s - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poked.wait(), timeout=wait)
 
     async def tick(self) -> None:
         self._check_children()
+        self._check_route53_flags()
         await asyncio.gather(
             *(self._check_dns(loc.name) for loc in self.sv.plan.locations),
             *(self._check_edge(loc.name) for loc in self.sv.plan.locations),
@@ -73,6 +86,23 @@ class Monitor:
                 child=name,
                 returncode=child.returncode,
             )
+
+    def _check_route53_flags(self) -> None:
+        """Inverted/Disabled changed through the Route 53 API (a drill, the AWS CLI)."""
+        for region, h in self.sv.region_health().items():
+            flags = (bool(h.get("inverted")), bool(h.get("disabled")))
+            before = self._flags.get(region)
+            self._flags[region] = flags
+            if before is not None and before != flags:
+                self.sv.events.emit(
+                    "route53",
+                    f"{region}: health check {h.get('health_check_id')} now "
+                    f"inverted={str(flags[0]).lower()} disabled={str(flags[1]).lower()}",
+                    region=region,
+                    health_check_id=h.get("health_check_id"),
+                    inverted=flags[0],
+                    disabled=flags[1],
+                )
 
     def forget(self, child_name: str) -> None:
         """A child was restarted on purpose: report its next death again."""

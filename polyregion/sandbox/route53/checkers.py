@@ -93,7 +93,7 @@ def enough_healthy(healthy: int, total: int) -> bool:
 class _Checker:
     region: str
     next_due: float
-    healthy: bool = True  # a new check starts healthy, so `up` routes at once
+    healthy: bool = True  # Route 53: a new check is healthy until the data says otherwise
     consecutive_ok: int = 0
     consecutive_failed: int = 0
     last: ProbeResult | None = None
