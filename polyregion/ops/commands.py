@@ -115,7 +115,7 @@ def drill(
     gates = Gates.resolve(
         topo.slo, max_rto_s=max_rto, max_rpo_s=max_rpo, max_lost_writes=max_lost_writes
     )
-    tgt = _target(target, topo, fault.region, health_check_id, dry_run=dry_run)
+    tgt = _target(target, topo, fault.region, health_check_id, dry_run=dry_run, config=config)
     try:
         plan = plan_drill(tgt, sc, fault, gates)
         if dry_run:
@@ -128,7 +128,13 @@ def drill(
 
 
 def _target(
-    name: TargetName, topo: Topology, region: str, hc_id: str | None, *, dry_run: bool
+    name: TargetName,
+    topo: Topology,
+    region: str,
+    hc_id: str | None,
+    *,
+    dry_run: bool,
+    config: Path | None,
 ) -> Target:
     if name is TargetName.AWS:
         from polyregion.ops.aws_target import AwsTarget
@@ -138,7 +144,7 @@ def _target(
     from polyregion.ops.sandbox_control import control_for
     from polyregion.ops.sandbox_target import SandboxTarget
 
-    return SandboxTarget(topo, control_for(topo))
+    return SandboxTarget(topo, control_for(topo, start=not dry_run, config=config))
 
 
 def _print_plan(plan: DrillPlan, as_json: bool) -> None:
