@@ -251,18 +251,28 @@ def measure_lag(
 
 # -- AWS: CloudWatch's own view, and the plan of calls for --dry-run ---------------------------
 def cloudwatch_latency(
-    topology: Topology, *, minutes: int = 15, session: Any = None
+    topology: Topology,
+    *,
+    minutes: int = 15,
+    client_for: Callable[[str], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Average and maximum `ReplicationLatency` (ms) per ordered pair over the last minutes."""
+    """Average and maximum `ReplicationLatency` (ms) per ordered pair over the last minutes.
+
+    The metric lives in the source region, one series per `ReceivingRegion`."""
     import datetime as dt
 
-    import boto3
+    if client_for is None:
+        import boto3
 
-    sess = session or boto3.session.Session()
+        session = boto3.session.Session()
+
+        def client_for(region: str) -> Any:
+            return session.client("cloudwatch", region_name=region)
+
     end = dt.datetime.now(dt.UTC)
     rows = []
     for call in _cloudwatch_calls(topology, minutes, end):
-        cw = sess.client("cloudwatch", region_name=call["region"])
+        cw = client_for(call["region"])
         out = cw.get_metric_statistics(**call["args"])
         points = out.get("Datapoints", [])
         rows.append(

@@ -86,3 +86,38 @@ def test_objects_and_secret_versions_reach_every_other_region(probe: lag.LagProb
         # one secret version per run: the app accepts only the current and previous keys
         assert row["not_seen"] == 0 and row["n"] == (1 if row["kind"] == "secrets" else 3), row
         assert row["max_ms"] < 5000, row  # polled copies (S3 200 ms, secret 500 ms) + slack
+
+
+@pytest.mark.functional
+def test_cloudwatch_replication_latency_is_read_per_ordered_pair(moto_url: str) -> None:
+    import datetime as dt
+
+    import boto3
+
+    topo = load(None)
+    table = naming.global_table(topo)
+
+    def client_for(region: str) -> object:
+        return boto3.client("cloudwatch", region_name=region, endpoint_url=moto_url)
+
+    cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto_url)
+    for ms in (120.0, 80.0):
+        cw.put_metric_data(
+            Namespace="AWS/DynamoDB",
+            MetricData=[
+                {
+                    "MetricName": "ReplicationLatency",
+                    "Value": ms,
+                    "Unit": "Milliseconds",
+                    "Timestamp": dt.datetime.now(dt.UTC),
+                    "Dimensions": [
+                        {"Name": "TableName", "Value": table},
+                        {"Name": "ReceivingRegion", "Value": "eu-west-1"},
+                    ],
+                }
+            ],
+        )
+    rows = {(r["from"], r["to"]): r for r in lag.cloudwatch_latency(topo, client_for=client_for)}
+    assert rows[("us-east-1", "eu-west-1")]["avg_ms"] == 100.0
+    assert rows[("us-east-1", "eu-west-1")]["max_ms"] == 120.0
+    assert rows[("eu-west-1", "us-east-1")]["avg_ms"] is None  # no data points: shown as such
