@@ -72,7 +72,9 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "convergence_s": _r(result.convergence_s),
         "started_at": marks.started,
         "ended_at": marks.ended,
-        "locations": [loc.as_dict(t0) for loc in result.locations],
+        "locations": [
+            _with_edge(loc.as_dict(t0), result.events, marks.fault, t0) for loc in result.locations
+        ],
         "events": result.events,
         "slo": result.slo,
         "rolled_back": result.rolled_back,
@@ -108,6 +110,29 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "rollbacks": [r.as_dict() for r in result.recording.rollback_runs],
     }
     return doc
+
+
+def _with_edge(
+    loc: dict[str, Any], events: list[dict[str, Any]], fault: float | None, t0: float
+) -> dict[str, Any]:
+    """When the location's edge actually started using another origin (its cached DNS answer
+    expired): the sandbox reports it as an `edge` event; None elsewhere."""
+    at = None
+    if fault is not None:
+        at = next(
+            (
+                e["time"]
+                for e in events
+                if e["source"] == "sandbox"
+                and e["kind"] == "edge"
+                and e["location"] == loc["name"]
+                and e["time"] >= fault
+            ),
+            None,
+        )
+    loc["edge_change_at"] = at
+    loc["t_edge_change_s"] = None if at is None else round(at - t0, 3)
+    return loc
 
 
 def _activity(action: Any) -> dict[str, Any]:
