@@ -171,15 +171,16 @@ def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
         "",
         "## Locations (times relative to the fault)",
         "",
-        "| location | steady region | final region | first failure | DNS change | recovered | RTO "
-        "| failed / sent |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| location | steady region | final region | first failure | DNS change | edge switch "
+        "| recovered | RTO | failed / sent |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for loc in doc["locations"]:
         final = ", ".join(loc["final_regions"]) or "-"
         lines.append(
             f"| {loc['name']} | {loc['baseline_region']} | {final} "
             f"| {_fmt(loc['t_first_failure_s'])} | {_fmt(loc['t_dns_change_s'])} "
+            f"| {_fmt(loc['t_edge_change_s'])} "
             f"| {_fmt(loc['t_recovered_s'])} | {_fmt(loc['rto_s'])} "
             f"| {loc['requests_failed']} / {loc['requests_total']} |"
         )

@@ -147,6 +147,9 @@ def test_region_outage_via_the_cli_recovers_within_the_bound_on_the_survivor(
     assert by_name["paris"]["final_regions"] == ["eu-west-1"]
     assert doc["t_health_flip_s"] is not None and doc["t_health_flip_s"] <= 2.0 + SLACK_S
     assert ny["t_dns_change_s"] is not None and ny["t_dns_change_s"] <= ny["t_recovered_s"] + 0.5
+    # the edge switches when its cached answer (TTL 1 s) expires, at most a TTL + a poll later
+    assert ny["t_edge_change_s"] is not None
+    assert ny["t_dns_change_s"] - 0.5 <= ny["t_edge_change_s"] <= ny["t_dns_change_s"] + 1.0 + 1.0
     assert doc["writes_acked"] > 0 and doc["writes_lost"] is not None
     assert doc["failback_s"] is not None
     assert doc["slo"]["passed"] is (doc["writes_lost"] == 0)
