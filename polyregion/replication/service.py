@@ -82,7 +82,9 @@ class Replicator:
         self.buckets = BucketReplication(
             self.topology, self.clients, self.partitions, self.events, settings.endpoints
         )
-        self.secret = SecretReplication(self.topology, self.clients, self.partitions, self.events)
+        self.secret = SecretReplication(
+            self.topology, self.clients, self.partitions, self.events, settings.endpoints
+        )
         self.control = ControlServer(self, settings.control_host, settings.control_port)
         self._threads: list[threading.Thread] = []
         self._last_error = 0.0

@@ -1,6 +1,7 @@
 """Per-region AWS endpoints for replication tests: one moto process per region, as the sandbox.
 
-Each runs `python -m polyregion.replication.endpoint` (moto + the replication extension).
+Each runs `python -m polyregion.replication.endpoint` (moto + the replication extension, under
+uvicorn like the sandbox's endpoints).
 """
 
 from __future__ import annotations
@@ -10,28 +11,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
 
 
 @contextmanager
-def region_endpoint(config: Path, region: str, host: str = "127.0.0.1") -> Iterator[str]:
+def region_endpoint(host: str = "127.0.0.1") -> Iterator[str]:
     port = free_port(host)
+    argv = [sys.executable, "-m", "polyregion.replication.endpoint", "--host", host]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "polyregion.replication.endpoint",
-            "--config",
-            str(config),
-            "--region",
-            region,
-            "--host",
-            host,
-            "--port",
-            str(port),
-        ],
+        [*argv, "--port", str(port)],
         env={**os.environ, **FAKE_CREDENTIALS},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -50,6 +39,6 @@ def region_endpoint(config: Path, region: str, host: str = "127.0.0.1") -> Itera
 
 
 @contextmanager
-def region_endpoints(config: Path, regions: tuple[str, ...]) -> Iterator[dict[str, str]]:
+def region_endpoints(regions: tuple[str, ...]) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
-        yield {r: stack.enter_context(region_endpoint(config, r)) for r in regions}
+        yield {r: stack.enter_context(region_endpoint()) for r in regions}
