@@ -147,7 +147,10 @@ class ReplicationExtension:
     ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if route == "replication" and method == "GET":
-            features = ["s3-replication-status", "s3-replica-write", "secret-replica-guard"]
+            features = [
+                "s3-replication-status", "s3-replica-write", "s3-replication-config",
+                "secret-replica-guard",
+            ]  # fmt: skip
             return self._json(start_response, 200, {"features": features})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
@@ -160,6 +163,8 @@ class ReplicationExtension:
                 return self._json(start_response, *self._put_replica(q, environ, body))
             if route == "s3/replica-delete-marker" and method == "POST":
                 return self._json(start_response, *self._put_marker(**json.loads(body)))
+            if route == "s3/replication-config" and method == "GET":
+                return self._json(start_response, *self._config(q["bucket"]))
             if route == "secrets/replica" and method == "POST":
                 args = json.loads(body)
                 self.replica_secrets[str(args["name"])] = str(args["primary"])
@@ -167,6 +172,16 @@ class ReplicationExtension:
         except (TypeError, ValueError, KeyError) as exc:
             return self._json(start_response, 400, {"error": f"bad request: {exc}"})
         return self._json(start_response, 404, {"error": f"unknown extension route {route!r}"})
+
+    def _config(self, bucket: str) -> tuple[int, Any]:
+        """The bucket's replication rules as stored: moto's GetBucketReplication answer drops
+        DeleteMarkerReplication and Filter, so the replicator reads them here."""
+        try:
+            config = _s3_backend().get_bucket_replication(bucket)
+        except Exception:
+            return 404, {"error": f"no bucket {bucket}"}
+        rules = (config or {}).get("Rule", [])
+        return 200, {"Rules": rules if isinstance(rules, list) else [rules]}
 
     def _set_status(self, bucket: str, key: str, version_id: str, status: str) -> tuple[int, Any]:
         if status not in ("PENDING", "COMPLETED", "FAILED", "REPLICA"):

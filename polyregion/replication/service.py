@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from polyregion.data.clients import ClientConfig, RegionClients, clients_for
+from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.replication.checkpoint import Checkpoint, CheckpointStore, Tombstones
 from polyregion.replication.control import ControlServer
 from polyregion.replication.events import EventLog
@@ -58,8 +58,12 @@ class Replicator:
         self.tombstones = Tombstones()
         for k, raw in self.saved.tombstones.items():
             self.tombstones.record(k, Stamp.decode(raw))
+        import boto3
+
+        session = boto3.session.Session()  # one session: service models load once, not per client
         self.clients: dict[str, RegionClients] = {
-            r: clients_for(r, settings.endpoints, CLIENT_CONFIG) for r in settings.regions
+            r: RegionClients(r, settings.endpoints[r], CLIENT_CONFIG, session)
+            for r in settings.regions
         }
         self.table = TableReplication(
             naming.global_table(self.topology),

@@ -3,6 +3,7 @@ bucket and secret, and a real replicator process. Everything is stopped in `fina
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from polyregion.data.clients import RegionClients, clients_for
+from polyregion.data.clients import RegionClients
 from polyregion.data.provision import provision_region
 from polyregion.replication.process import ReplicatorProcess
 from polyregion.replication.s3 import configure_buckets
@@ -20,6 +21,14 @@ from polyregion.topology import Topology, load, naming
 from tests.support.endpoints import region_endpoints
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+
+
+@functools.cache
+def _session() -> Any:
+    """One boto3 session for every test client: service models load once (~0.5 s each)."""
+    import boto3
+
+    return boto3.session.Session()
 
 
 @pytest.fixture(scope="session")
@@ -148,9 +157,9 @@ def world(
     config = write_config(directory / f"{name}.toml", name, regions, replicate_deletes)
     topology = load(config)
     eps = {r: endpoints[r] for r in regions}
-    clients = {r: clients_for(r, eps) for r in regions}
+    clients = {r: RegionClients(r, eps[r], session=_session()) for r in regions}
     for r, c in clients.items():
-        provision_region(topology, r, c, secret_value=f"{name}-initial-secret")
+        provision_region(topology, r, c, secret_value=f"{name}-initial-session-key-0123456789abcdef")
     configure_buckets(topology, clients)
     replicator = ReplicatorProcess(
         config=config,
@@ -164,3 +173,12 @@ def world(
         yield World(topology, config, clients, replicator)
     finally:
         replicator.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_world(
+    endpoints: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One world (zero delay, delete markers replicated) shared by tests that do not break it."""
+    with world(endpoints, tmp_path_factory.mktemp("shared"), "repl-shared") as wd:
+        yield wd

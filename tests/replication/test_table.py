@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,12 @@ from polyregion.topology import naming
 from tests.replication.conftest import World, wait_until, world
 
 pytestmark = pytest.mark.functional
+# ruff: noqa: S310 - loopback control API
 
 
-@pytest.fixture(scope="module")
-def w(endpoints: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with world(endpoints, tmp_path_factory.mktemp("table"), "repl-table") as wd:
-        yield wd
+@pytest.fixture
+def w(shared_world: World) -> World:
+    return shared_world
 
 
 def converged(w: World, pk: str, expected: str | None) -> bool:
