@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ def percentile(sorted_values: list[float], p: float) -> float:
     """Nearest-rank percentile of already sorted values (0 when empty)."""
     if not sorted_values:
         return 0.0
-    rank = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[rank]
+    rank = math.ceil(p / 100 * len(sorted_values))
+    return sorted_values[max(0, min(len(sorted_values), rank) - 1)]
 
 
 @dataclass

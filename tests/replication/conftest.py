@@ -159,7 +159,9 @@ def world(
     eps = {r: endpoints[r] for r in regions}
     clients = {r: RegionClients(r, eps[r], session=_session()) for r in regions}
     for r, c in clients.items():
-        provision_region(topology, r, c, secret_value=f"{name}-initial-session-key-0123456789abcdef")
+        provision_region(
+            topology, r, c, secret_value=f"{name}-initial-session-key-0123456789abcdef"
+        )
     configure_buckets(topology, clients)
     replicator = ReplicatorProcess(
         config=config,
