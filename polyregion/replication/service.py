@@ -21,7 +21,7 @@ from polyregion.replication.checkpoint import Checkpoint, CheckpointStore, Tombs
 from polyregion.replication.control import ControlServer
 from polyregion.replication.events import EventLog
 from polyregion.replication.lag import PairLag
-from polyregion.replication.links import Link, Partitions, jittered
+from polyregion.replication.links import Link, LinkGroup, Partitions, jittered
 from polyregion.replication.progress import Progress
 from polyregion.replication.s3 import BucketReplication
 from polyregion.replication.secret import SecretReplication
@@ -71,17 +71,23 @@ class Replicator:
             self.tombstones,
         )
         self.stats = {r: StreamStats() for r in settings.regions}
-        self.links: dict[tuple[str, str], Link] = {}
+        self.links: dict[tuple[str, str], LinkGroup] = {}
         for (a, b), base in settings.lag.delays_ms.items():
-            self.links[(a, b)] = Link(
-                source=a,
-                destination=b,
-                lag=PairLag(a, b, base),
-                apply=self.table.apply,
-                done=lambda ticket: self.progress.done(*ticket),
-                partitions=self.partitions,
-                delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
-                on_error=self._link_error,
+            lag = PairLag(a, b, base)
+            self.links[(a, b)] = LinkGroup(
+                [
+                    Link(
+                        source=a,
+                        destination=b,
+                        lag=lag,
+                        apply=self.table.apply,
+                        done=lambda ticket: self.progress.done(*ticket),
+                        partitions=self.partitions,
+                        delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
+                        on_error=self._link_error,
+                    )
+                    for _ in range(settings.lanes)
+                ]
             )
         self.buckets = BucketReplication(
             self.topology, self.clients, self.partitions, self.events, settings.endpoints
@@ -105,7 +111,7 @@ class Replicator:
     def heal(self, a: str | None, b: str | None) -> None:
         self.partitions.heal(a, b)
         what = f"between {a} and {b}" if a and b else "everywhere"
-        backlog = sum(link.lag.backlog for link in self.links.values())
+        backlog = sum(link.backlog for link in self.links.values())
         self.events.emit("heal", f"replication {what} resumed; backlog {backlog}")
         for link in self.links.values():
             link.wake()
@@ -116,7 +122,7 @@ class Replicator:
     def status(self) -> dict[str, Any]:
         return {
             "pid": os.getpid(),
-            "pairs": [link.lag.to_json() for link in self.links.values()],
+            "pairs": [link.to_json() for link in self.links.values()],
             "partitions": self.partitions.pairs(),
             "streams": {r: vars(s).copy() for r, s in self.stats.items()},
             "in_flight": self.progress.in_flight(),
@@ -136,7 +142,9 @@ class Replicator:
             readers[region] = reader
         self.control.start()
         workers: list[tuple[str, Callable[[], None]]] = [
-            (f"link {a}->{b}", link.run) for (a, b), link in self.links.items()
+            (f"link {a}->{b} lane {i}", lane.run)
+            for (a, b), link in self.links.items()
+            for i, lane in enumerate(link.lanes)
         ]
         workers += [
             (f"reader {r}", functools.partial(self._read_loop, rd)) for r, rd in readers.items()
