@@ -15,7 +15,10 @@ from rich.console import Console
 from polyregion.errors import PolyregionError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("polyregion.topology.commands",)
+COMMAND_MODULES = (
+    "polyregion.topology.commands",
+    "polyregion.cost.commands",
+)
 
 app = typer.Typer(
     name="polyregion",
@@ -46,9 +49,10 @@ def main() -> None:
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer >= 0.29 vendors click: its usage errors derive from typer.TyperException.
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         raise
 
 
