@@ -17,6 +17,8 @@ from polyregion.errors import PolyregionError
 # Each module exposes `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
     "polyregion.topology.commands",
+    "polyregion.app.commands",
+    "polyregion.sandbox.commands",
     "polyregion.cost.commands",
 )
 
