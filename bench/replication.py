@@ -1,7 +1,8 @@
 """Replication benchmarks: overhead above the injected delay, and catch-up after a partition.
 
-Runs two region endpoints (moto + the replication extension under uvicorn, as the sandbox
-does) and a real replicator process with zero injected delay, on loopback. Every run is bounded.
+Runs two of the sandbox's region endpoints (`polyregion.sandbox.aws_endpoint`: moto + the
+replication extension under uvicorn) and a real replicator process with zero injected delay,
+on loopback. Every run is bounded.
 
     .venv/bin/python bench/replication.py [--seconds 10] [--rates 50,200] [--backlog 2000]
 
@@ -46,7 +47,15 @@ def free_port() -> int:
 def endpoint() -> Any:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "polyregion.replication.endpoint", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "polyregion.sandbox.aws_endpoint",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env={**os.environ, **CREDS},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

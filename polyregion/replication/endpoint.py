@@ -17,8 +17,8 @@ needs the parts AWS keeps *inside* a region's service:
   them are then refused with AWS's InvalidRequestException unless they come from the
   replicator itself (REPLICATOR_HEADER).
 
-`wrap(app)` adds these to moto's WSGI app (the sandbox's endpoint does); `serve()` runs the
-result under uvicorn with keep-alive (the stock moto server closes every connection).
+`wrap(app)` adds these to moto's WSGI app; the sandbox's region endpoint
+(`polyregion.sandbox.aws_endpoint`) serves the result under uvicorn.
 """
 
 from __future__ import annotations
@@ -256,36 +256,3 @@ class ReplicationExtension:
 
 def wrap(app: WsgiApp) -> WsgiApp:
     return ReplicationExtension(app)
-
-
-def moto_app() -> WsgiApp:
-    """moto's full dispatcher (every service, regions isolated) with the extension."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    return wrap(DomainDispatcherApplication(create_backend_app))
-
-
-def serve(host: str, port: int) -> None:
-    """Run a region endpoint as the sandbox does: a2wsgi under uvicorn (keep-alive)."""
-    import os
-
-    import uvicorn
-    from a2wsgi import WSGIMiddleware
-
-    os.environ.setdefault("MOTO_PORT", str(port))  # moto builds some URLs from it
-    app: Any = WSGIMiddleware(moto_app(), workers=16)  # type: ignore[arg-type]
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="A region's AWS endpoint: moto + replication.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    serve(args.host, args.port)
-
-
-if __name__ == "__main__":
-    main()

@@ -70,6 +70,8 @@ class Replicator:
             {r: c.dynamodb for r, c in self.clients.items()},
             self.tombstones,
         )
+        for token, raw in self.saved.own_deletes.items():
+            self.table.own_deletes.record(token, Stamp.decode(raw))
         self.stats = {r: StreamStats() for r in settings.regions}
         self.links: dict[tuple[str, str], LinkGroup] = {}
         for (a, b), base in settings.lag.delays_ms.items():
@@ -244,12 +246,15 @@ class Replicator:
         while not self.stop_event.wait(self.settings.checkpoint_ms / 1000):
             if self.progress.version != seen:
                 seen = self.progress.version
-                self.tombstones.expire(int(time.time() * 1000))
+                now_ms = int(time.time() * 1000)
+                self.tombstones.expire(now_ms)
+                self.table.own_deletes.expire(now_ms)
                 self._save()
 
     def _save(self) -> None:
         positions = {k: dict(v) for k, v in self.saved.positions.items()}
         for stream, shards in self.progress.positions().items():
             positions.setdefault(stream, {}).update(shards)
-        self.store.save(Checkpoint(positions, self.tombstones.snapshot()))
+        own = self.table.own_deletes.snapshot()
+        self.store.save(Checkpoint(positions, self.tombstones.snapshot(), own))
         self.checkpointed_at = time.time()

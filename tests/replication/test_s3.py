@@ -33,11 +33,11 @@ def test_new_versions_replicate_with_status_and_the_same_version_id(shared_world
         )  # fmt: skip
         vid = put["VersionId"]
         assert status(w, a, "img/logo.svg") == "PENDING"
-        wait_until(lambda: status(w, c, "img/logo.svg") == "REPLICA", timeout_s=5)
+        wait_until(lambda: status(w, c, "img/logo.svg") == "REPLICA", timeout_s=10)
         assert status(w, a, "img/logo.svg") == "PENDING"  # B is still missing its copy
     finally:
         w.replicator.heal()
-    wait_until(lambda: status(w, a, "img/logo.svg") == "COMPLETED", timeout_s=5)
+    wait_until(lambda: status(w, a, "img/logo.svg") == "COMPLETED", timeout_s=10)
     for region in (b, c):
         got = w.clients[region].s3.get_object(Bucket=w.bucket(region), Key="img/logo.svg")
         assert got["VersionId"] == vid  # S3 replicas keep the source's version id
@@ -54,7 +54,7 @@ def test_delete_markers_replicate_only_when_configured(shared_world: World) -> N
     a, b, c = w.regions
     s3 = w.clients[a].s3
     s3.put_object(Bucket=w.bucket(a), Key="doc.txt", Body=b"v1")
-    wait_until(lambda: status(w, a, "doc.txt") == "COMPLETED", timeout_s=5)
+    wait_until(lambda: status(w, a, "doc.txt") == "COMPLETED", timeout_s=10)
     marker = s3.delete_object(Bucket=w.bucket(a), Key="doc.txt")["VersionId"]
 
     def marker_in(region: str) -> bool:
@@ -63,7 +63,7 @@ def test_delete_markers_replicate_only_when_configured(shared_world: World) -> N
         )
         return marker in [m["VersionId"] for m in listing.get("DeleteMarkers", [])]
 
-    wait_until(lambda: marker_in(b) and marker_in(c), timeout_s=5)  # replicate_deletes = true
+    wait_until(lambda: marker_in(b) and marker_in(c), timeout_s=10)  # replicate_deletes = true
 
     # Turn delete-marker replication off for B's rules: B's markers stay in B.
     config = w.clients[b].s3.get_bucket_replication(Bucket=w.bucket(b))["ReplicationConfiguration"]
@@ -71,10 +71,10 @@ def test_delete_markers_replicate_only_when_configured(shared_world: World) -> N
         rule["DeleteMarkerReplication"] = {"Status": "Disabled"}
     w.clients[b].s3.put_bucket_replication(Bucket=w.bucket(b), ReplicationConfiguration=config)
     w.clients[b].s3.put_object(Bucket=w.bucket(b), Key="keep.txt", Body=b"k")
-    wait_until(lambda: status(w, b, "keep.txt") == "COMPLETED", timeout_s=5)
+    wait_until(lambda: status(w, b, "keep.txt") == "COMPLETED", timeout_s=10)
     w.clients[b].s3.delete_object(Bucket=w.bucket(b), Key="keep.txt")
     w.put(b, "s3-barrier", "after-the-delete")  # replication has moved on past the delete
-    wait_until(lambda: w.value(a, "s3-barrier") == "after-the-delete", timeout_s=5)
+    wait_until(lambda: w.value(a, "s3-barrier") == "after-the-delete", timeout_s=10)
     for region in (a, c):
         listing = w.clients[region].s3.list_object_versions(
             Bucket=w.bucket(region), Prefix="keep.txt"
@@ -93,7 +93,7 @@ def test_objects_written_before_replication_was_configured_stay_put(shared_world
     finally:
         s3.put_bucket_replication(Bucket=w.bucket(a), ReplicationConfiguration=config)
     s3.put_object(Bucket=w.bucket(a), Key="fresh.bin", Body=b"new")
-    wait_until(lambda: status(w, a, "fresh.bin") == "COMPLETED", timeout_s=5)
+    wait_until(lambda: status(w, a, "fresh.bin") == "COMPLETED", timeout_s=10)
     assert status(w, a, "legacy.bin") is None  # existing objects are not replicated (as on S3)
     for region in w.regions[1:]:
         listing = w.clients[region].s3.list_objects_v2(Bucket=w.bucket(region), Prefix="legacy")

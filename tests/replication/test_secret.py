@@ -28,7 +28,7 @@ def test_rotation_reaches_every_region_and_sessions_verify_everywhere(shared_wor
         lambda: all(
             staged(w, r, "AWSCURRENT") == staged(w, primary, "AWSCURRENT") for r in w.regions
         ),
-        timeout_s=5,
+        timeout_s=10,
     )
     old = staged(w, primary, "AWSCURRENT")
     old_session = jwt.encode({"sub": "ana"}, old["value"], algorithm="HS256")
@@ -54,7 +54,7 @@ def test_replica_secrets_are_read_only(shared_world: World) -> None:
     w = shared_world
     name = naming.session_secret(w.topology)
     replica = w.regions[1]
-    wait_until(lambda: w.replicator.status()["secret"]["in_sync"], timeout_s=5)
+    wait_until(lambda: w.replicator.status()["secret"]["in_sync"], timeout_s=10)
     sm = w.clients[replica].secretsmanager
     with pytest.raises(sm.exceptions.InvalidRequestException, match="replica secret"):
         sm.put_secret_value(SecretId=name, SecretString="not allowed here")

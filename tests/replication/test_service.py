@@ -35,8 +35,8 @@ def test_partition_stops_replication_both_ways_and_heal_drains_in_order(w: World
         for v in range(1, 11):
             w.put(a, "part-seq", f"v{v}", version=v)
         w.put(b, "part-from-b", "b")
-        wait_until(lambda: w.value(c, "part-seq") == "v10", timeout_s=5)  # C is reachable
-        wait_until(lambda: w.value(c, "part-from-b") == "b", timeout_s=5)
+        wait_until(lambda: w.value(c, "part-seq") == "v10", timeout_s=10)  # C is reachable
+        wait_until(lambda: w.value(c, "part-from-b") == "b", timeout_s=10)
         time.sleep(0.3)
         assert w.get(b, "part-seq") is None and w.get(a, "part-from-b") is None
         pairs = {(p["source"], p["destination"]): p for p in w.replicator.status()["pairs"]}
@@ -44,7 +44,7 @@ def test_partition_stops_replication_both_ways_and_heal_drains_in_order(w: World
         assert w.replicator.status()["partitions"] == [sorted([a, b])]
     finally:
         w.replicator.heal()
-    wait_until(lambda: identical(w, "part-"), timeout_s=5)
+    wait_until(lambda: identical(w, "part-"), timeout_s=10)
     assert w.value(b, "part-seq") == "v10" and w.value(a, "part-from-b") == "b"
     # The backlog drained in order: B saw v1..v10 of the item one after the other.
     versions = [
@@ -147,7 +147,17 @@ def test_jepsen_random_writes_partitions_and_kills_converge_to_last_writer(w: Wo
             t.join(timeout=30)
         w.replicator.heal()
     assert len(history) > 100
-    wait_until(lambda: identical(w, "jep-"), timeout_s=30, interval_s=0.3)
+    try:
+        wait_until(lambda: identical(w, "jep-"), timeout_s=30, interval_s=0.3)
+    except AssertionError:
+        snaps = {r: w.snapshot(r, "jep-") for r in w.regions}
+        diff = {
+            k: {r: (s[k]["value"]["S"], s[k]["updated_at"]["N"]) if k in s else None
+                for r, s in snaps.items()}
+            for k in keys
+            if len({str(s.get(k)) for s in snaps.values()}) > 1
+        }  # fmt: skip
+        raise AssertionError(f"replicas differ: {diff}; status {w.replicator.status()}") from None
 
     # The outcome, computed from the history alone: per key the put with the greatest stamp,
     # unless a delete came after it. A delete's stamp is only known to lie within its

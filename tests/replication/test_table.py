@@ -32,17 +32,17 @@ def test_write_is_visible_elsewhere_after_the_injected_delay(
         written = time.monotonic()
         time.sleep(0.15)
         assert wd.get("eu-west-1", "d1") is None  # not before the injected delay
-        wait_until(lambda: wd.value("eu-west-1", "d1") == "hello", timeout_s=3)
+        wait_until(lambda: wd.value("eu-west-1", "d1") == "hello", timeout_s=5)
         took = time.monotonic() - written
-        assert 0.4 <= took < 0.4 + 1.5  # delay + slack for a busy machine
+        assert 0.4 <= took < 0.4 + 3.0  # delay + slack for a busy shared machine
         pair = next(p for p in wd.replicator.status()["pairs"] if p["source"] == "us-east-1")
         assert pair["injected_delay_ms"] == 400
-        assert 400 <= pair["max_ms"] < 2000
+        assert 400 <= pair["max_ms"] < 4000
 
 
 def test_puts_updates_and_deletes_replicate_and_gsis_follow(w: World) -> None:
     w.put("eu-west-1", "p1", "first", slug="hello-world", version=1)
-    wait_until(lambda: converged(w, "p1", "first"), timeout_s=5)
+    wait_until(lambda: converged(w, "p1", "first"), timeout_s=10)
     for r in w.regions:  # each region's GSI is maintained by its own endpoint
         q = w.clients[r].dynamodb.query(
             TableName=w.table,
@@ -52,9 +52,9 @@ def test_puts_updates_and_deletes_replicate_and_gsis_follow(w: World) -> None:
         )
         assert [i["pk"]["S"] for i in q["Items"]] == ["p1"]
     w.put("us-east-1", "p1", "second", version=2)
-    wait_until(lambda: converged(w, "p1", "second"), timeout_s=5)
+    wait_until(lambda: converged(w, "p1", "second"), timeout_s=10)
     w.delete("ap-southeast-1", "p1")
-    wait_until(lambda: converged(w, "p1", None), timeout_s=5)
+    wait_until(lambda: converged(w, "p1", None), timeout_s=10)
 
 
 def test_concurrent_conflicting_writes_converge_to_the_last_writer(w: World) -> None:
@@ -65,8 +65,8 @@ def test_concurrent_conflicting_writes_converge_to_the_last_writer(w: World) -> 
     # Same millisecond in two regions: the tie goes to the greater region name.
     w.put("ap-southeast-1", "c2", "from-ap", at=now)
     w.put("eu-west-1", "c2", "from-eu", at=now)
-    wait_until(lambda: converged(w, "c1", "later-clock"), timeout_s=5)
-    wait_until(lambda: converged(w, "c2", "from-eu"), timeout_s=5)
+    wait_until(lambda: converged(w, "c1", "later-clock"), timeout_s=10)
+    wait_until(lambda: converged(w, "c2", "from-eu"), timeout_s=10)
     time.sleep(0.3)  # and it stays that way: no ping-pong
     assert converged(w, "c1", "later-clock") and converged(w, "c2", "from-eu")
 
@@ -74,23 +74,23 @@ def test_concurrent_conflicting_writes_converge_to_the_last_writer(w: World) -> 
 def test_delete_beats_an_older_concurrent_write_and_loses_to_a_newer_one(w: World) -> None:
     before = int(time.time() * 1000) - 2000
     w.put("us-east-1", "x1", "v1")
-    wait_until(lambda: converged(w, "x1", "v1"), timeout_s=5)
+    wait_until(lambda: converged(w, "x1", "v1"), timeout_s=10)
     w.delete("us-east-1", "x1")
     # A write stamped before the delete arrives afterwards in another region: it lost.
     w.put("eu-west-1", "x1", "stale", at=before, version=2)
-    wait_until(lambda: converged(w, "x1", None), timeout_s=5)
+    wait_until(lambda: converged(w, "x1", None), timeout_s=10)
     time.sleep(0.3)
     assert converged(w, "x1", None)  # the tombstone keeps it from coming back
     w.put("eu-west-1", "x1", "reborn", version=3)  # a genuinely newer write wins
-    wait_until(lambda: converged(w, "x1", "reborn"), timeout_s=5)
+    wait_until(lambda: converged(w, "x1", "reborn"), timeout_s=10)
 
 
 def test_a_local_write_older_than_the_replicated_version_is_repaired(w: World) -> None:
     now = int(time.time() * 1000)
     w.put("us-east-1", "r1", "newest", at=now + 1000)
-    wait_until(lambda: converged(w, "r1", "newest"), timeout_s=5)
+    wait_until(lambda: converged(w, "r1", "newest"), timeout_s=10)
     w.put("eu-west-1", "r1", "overwrote-with-old-clock", at=now)
-    wait_until(lambda: converged(w, "r1", "newest"), timeout_s=5)
+    wait_until(lambda: converged(w, "r1", "newest"), timeout_s=10)
 
 
 def test_regional_tables_are_never_replicated(w: World) -> None:
@@ -101,7 +101,7 @@ def test_regional_tables_are_never_replicated(w: World) -> None:
         TableName=regional, Item={"pk": {"S": "audit-1"}, "sk": {"S": "e"}, "who": {"S": "ana"}}
     )
     w.put("us-east-1", "barrier-1", "after-the-audit-write")  # replicated after it, if at all
-    wait_until(lambda: converged(w, "barrier-1", "after-the-audit-write"), timeout_s=5)
+    wait_until(lambda: converged(w, "barrier-1", "after-the-audit-write"), timeout_s=10)
     for r in ("eu-west-1", "ap-southeast-1"):
         scan = w.clients[r].dynamodb.scan(TableName=regional)
         assert scan["Items"] == []
@@ -109,7 +109,7 @@ def test_regional_tables_are_never_replicated(w: World) -> None:
 
 def test_replicated_writes_are_not_replicated_again(w: World) -> None:
     w.put("ap-southeast-1", "e1", "once")
-    wait_until(lambda: converged(w, "e1", "once"), timeout_s=5)
+    wait_until(lambda: converged(w, "e1", "once"), timeout_s=10)
     time.sleep(0.3)
     for r in w.regions:
         records = [rec for rec in w.stream_records(r) if rec["dynamodb"]["Keys"]["pk"]["S"] == "e1"]

@@ -1,7 +1,7 @@
 """Per-region AWS endpoints for replication tests: one moto process per region, as the sandbox.
 
-Each runs `python -m polyregion.replication.endpoint` (moto + the replication extension, under
-uvicorn like the sandbox's endpoints). They start in parallel and always stop.
+Each runs the sandbox's own region endpoint (`python -m polyregion.sandbox.aws_endpoint`: moto +
+the replication extension under uvicorn). They start in parallel and always stop.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def region_endpoints(regions: tuple[str, ...], host: str = "127.0.0.1") -> Itera
     try:
         for region in regions:
             port = free_port(host)
-            argv = [sys.executable, "-m", "polyregion.replication.endpoint", "--host", host]
+            argv = [sys.executable, "-m", "polyregion.sandbox.aws_endpoint", "--host", host]
             procs.append(
                 subprocess.Popen(
                     [*argv, "--port", str(port)],
