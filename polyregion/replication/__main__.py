@@ -35,6 +35,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle-poll-ms", type=float, default=50.0, help="stream polling when quiet")
     p.add_argument("--s3-poll-ms", type=float, default=200.0)
     p.add_argument("--secret-poll-ms", type=float, default=500.0)
+    p.add_argument("--lanes", type=int, default=8, help="parallel appliers per region pair")
     p.add_argument("--seed", type=int, help="seed for the jitter (reproducible runs)")
     return p.parse_args(argv)
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             s3_poll_ms=args.s3_poll_ms,
             secret_poll_ms=args.secret_poll_ms,
             seed=args.seed,
+            lanes=args.lanes,
         )
         replicator = Replicator(settings)
         replicator.start()

@@ -51,6 +51,10 @@ class Tombstones:
                 del self.stamps[k]
             return len(old)
 
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self.stamps.pop(key, None)
+
     def snapshot(self) -> dict[str, str]:
         with self._lock:
             return {k: s.encode() for k, s in self.stamps.items()}
@@ -62,9 +66,15 @@ class Checkpoint:
 
     positions: dict[str, dict[str, str]] = field(default_factory=dict)
     tombstones: dict[str, str] = field(default_factory=dict)
+    own_deletes: dict[str, str] = field(default_factory=dict)  # marker token -> delete stamp
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "positions": self.positions, "tombstones": self.tombstones}
+        return {
+            "format": FORMAT,
+            "positions": self.positions,
+            "tombstones": self.tombstones,
+            "own_deletes": self.own_deletes,
+        }
 
 
 class CheckpointStore:
@@ -83,7 +93,7 @@ class CheckpointStore:
             raise ConfigError(
                 "state-dir", str(self.path), "not a replicator checkpoint; delete it to start over"
             )
-        return Checkpoint(positions=raw["positions"], tombstones=raw["tombstones"])
+        return Checkpoint(raw["positions"], raw["tombstones"], raw.get("own_deletes", {}))
 
     def save(self, checkpoint: Checkpoint) -> None:
         tmp = self.path.with_suffix(".tmp")

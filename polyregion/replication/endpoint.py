@@ -12,12 +12,13 @@ needs the parts AWS keeps *inside* a region's service:
 - A replica write path (`/_polyregion/s3/...`), the equivalent of S3's internal replication
   writes: the copy keeps the source's version id, as S3 replication does, so re-copying after
   a crash is detectably a no-op.
-- Read-only secret replicas: in a non-primary region, writes to the session secret are refused
-  with AWS's InvalidRequestException unless they come from the replicator (REPLICATOR_HEADER),
-  as Secrets Manager refuses writes to replica secrets.
+- Read-only secret replicas: the replicator declares which secrets of this region are replicas
+  (`/_polyregion/secrets/replica`, as ReplicateSecretToRegions marks them on AWS); writes to
+  them are then refused with AWS's InvalidRequestException unless they come from the
+  replicator itself (REPLICATOR_HEADER).
 
-`wrap(app, topology, region)` adds these to moto's WSGI app; `serve()` runs the result under
-werkzeug with HTTP/1.1 keep-alive (the stock moto server closes every connection).
+`wrap(app)` adds these to moto's WSGI app; the sandbox's region endpoint
+(`polyregion.sandbox.aws_endpoint`) serves the result under uvicorn.
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any, Final
-
-from polyregion.topology import naming
-from polyregion.topology.model import Topology
 
 PREFIX: Final = "/_polyregion/"
 REPLICATOR_HEADER: Final = "X-Polyregion-Replicator"
@@ -100,12 +98,10 @@ def _find_version(backend: Any, bucket: str, key: str, version_id: str) -> Any:
 
 
 class ReplicationExtension:
-    def __init__(self, app: WsgiApp, topology: Topology, region: str) -> None:
+    def __init__(self, app: WsgiApp) -> None:
         _patch_moto()
         self.app = app
-        self.region = region
-        self.is_primary = topology.primary.name == region
-        self.secret_name = naming.session_secret(topology)
+        self.replica_secrets: dict[str, str] = {}  # secret name -> its primary region
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -113,7 +109,7 @@ class ReplicationExtension:
             return self._extension(environ, start_response, path[len(PREFIX) :])
         method = environ["REQUEST_METHOD"]
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("secretsmanager.") and not self.is_primary:
+        if target.startswith("secretsmanager.") and self.replica_secrets:
             refused = self._guard_secret(environ, target.split(".", 1)[1])
             if refused is not None:
                 return self._json(start_response, 400, refused)
@@ -151,8 +147,11 @@ class ReplicationExtension:
     ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if route == "replication" and method == "GET":
-            features = ["s3-replication-status", "s3-replica-write", "secret-replica-guard"]
-            return self._json(start_response, 200, {"region": self.region, "features": features})
+            features = [
+                "s3-replication-status", "s3-replica-write", "s3-replication-config",
+                "secret-replica-guard",
+            ]  # fmt: skip
+            return self._json(start_response, 200, {"features": features})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         q = {k: v[0] for k, v in urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).items()}
@@ -164,9 +163,25 @@ class ReplicationExtension:
                 return self._json(start_response, *self._put_replica(q, environ, body))
             if route == "s3/replica-delete-marker" and method == "POST":
                 return self._json(start_response, *self._put_marker(**json.loads(body)))
+            if route == "s3/replication-config" and method == "GET":
+                return self._json(start_response, *self._config(q["bucket"]))
+            if route == "secrets/replica" and method == "POST":
+                args = json.loads(body)
+                self.replica_secrets[str(args["name"])] = str(args["primary"])
+                return self._json(start_response, 200, {"ok": True})
         except (TypeError, ValueError, KeyError) as exc:
             return self._json(start_response, 400, {"error": f"bad request: {exc}"})
         return self._json(start_response, 404, {"error": f"unknown extension route {route!r}"})
+
+    def _config(self, bucket: str) -> tuple[int, Any]:
+        """The bucket's replication rules as stored: moto's GetBucketReplication answer drops
+        DeleteMarkerReplication and Filter, so the replicator reads them here."""
+        try:
+            config = _s3_backend().get_bucket_replication(bucket)
+        except Exception:
+            return 404, {"error": f"no bucket {bucket}"}
+        rules = (config or {}).get("Rule", [])
+        return 200, {"Rules": rules if isinstance(rules, list) else [rules]}
 
     def _set_status(self, bucket: str, key: str, version_id: str, status: str) -> tuple[int, Any]:
         if status not in ("PENDING", "COMPLETED", "FAILED", "REPLICA"):
@@ -216,16 +231,17 @@ class ReplicationExtension:
             secret_id = str(json.loads(raw or b"{}").get("SecretId", ""))
         except ValueError:
             return None
-        # By name, or by ARN (which ends in the name plus a random suffix).
-        if secret_id != self.secret_name and f":secret:{self.secret_name}-" not in secret_id:
-            return None
-        return {
-            "__type": "InvalidRequestException",
-            "message": (
-                f"Operation not permitted on a replica secret. Call must be made in the "
-                f"primary secret's region ({action} on {self.secret_name} in {self.region})."
-            ),
-        }
+        for name, primary in self.replica_secrets.items():
+            # By name, or by ARN (which ends in the name plus a random suffix).
+            if secret_id == name or f":secret:{name}-" in secret_id:
+                return {
+                    "__type": "InvalidRequestException",
+                    "message": (
+                        "Operation not permitted on a replica secret. Call must be made in "
+                        f"primary secret's region ({primary}): {action} on {name}."
+                    ),
+                }
+        return None
 
     @staticmethod
     def _json(start_response: StartResponse, code: int, body: Any) -> Iterable[bytes]:
@@ -238,43 +254,5 @@ class ReplicationExtension:
         return [data]
 
 
-def wrap(app: WsgiApp, topology: Topology, region: str) -> WsgiApp:
-    return ReplicationExtension(app, topology, region)
-
-
-def moto_app() -> WsgiApp:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    app: WsgiApp = DomainDispatcherApplication(create_backend_app)
-    return app
-
-
-def serve(topology: Topology, region: str, host: str, port: int) -> None:
-    """Run this region's endpoint: moto + the replication extension, HTTP/1.1 keep-alive."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-    from werkzeug.serving import run_simple
-
-    class KeepAlive(MotoRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-    run_simple(
-        host, port, wrap(moto_app(), topology, region), threaded=True, request_handler=KeepAlive
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    from polyregion.topology import load
-
-    parser = argparse.ArgumentParser(description="One sandbox region's AWS endpoint (moto).")
-    parser.add_argument("--config", default=None)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    serve(load(args.config), args.region, args.host, args.port)
-
-
-if __name__ == "__main__":
-    main()
+def wrap(app: WsgiApp) -> WsgiApp:
+    return ReplicationExtension(app)

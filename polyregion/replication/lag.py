@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ def percentile(sorted_values: list[float], p: float) -> float:
     """Nearest-rank percentile of already sorted values (0 when empty)."""
     if not sorted_values:
         return 0.0
-    rank = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[rank]
+    rank = math.ceil(p / 100 * len(sorted_values))
+    return sorted_values[max(0, min(len(sorted_values), rank) - 1)]
 
 
 @dataclass
@@ -26,7 +27,6 @@ class PairLag:
     samples: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
     applied: int = 0
     superseded: int = 0  # arrived older than what the destination held: LWW dropped it
-    backlog: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def observe(self, lag_ms: float, *, applied: bool) -> None:
@@ -40,7 +40,7 @@ class PairLag:
     def to_json(self) -> dict[str, Any]:
         with self._lock:
             values = sorted(self.samples)
-            applied, superseded, backlog = self.applied, self.superseded, self.backlog
+            applied, superseded = self.applied, self.superseded
         return {
             "source": self.source,
             "destination": self.destination,
@@ -49,7 +49,6 @@ class PairLag:
             "p99_ms": round(percentile(values, 99), 1),
             "max_ms": round(values[-1], 1) if values else 0.0,
             "samples": len(values),
-            "backlog": backlog,
             "applied": applied,
             "superseded": superseded,
         }

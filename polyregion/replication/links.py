@@ -1,9 +1,12 @@
-"""The replication links: one ordered queue per (source, destination) pair.
+"""The replication links: ordered queues per (source, destination) pair.
 
-Each change waits for its injected delay, in order (a later change never overtakes an earlier
-one on the same link), and a partitioned link holds its queue until healed; the backlog then
-drains in order. A change that fails (the destination is down) is retried with backoff,
-blocking the link as a real replication channel would.
+Each change waits for its injected delay, in order, and a partitioned link holds its queue
+until healed; the backlog then drains in order. A change that fails (the destination is down)
+is retried with backoff, blocking its lane as a real replication channel would.
+
+A pair has several lanes, each a queue with its own thread, and an item always takes the same
+lane (by key hash): changes to one item stay in order, while different items are applied in
+parallel (one conditional put takes a few ms; one lane alone tops out near 150 writes/s).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +82,6 @@ class Link:
             due = max(self.clock() + self.delay_ms() / 1000.0, self._last_due)
             self._last_due = due
             self.queue.append(Queued(change, due, ticket))
-            self.lag.backlog = len(self.queue)
             self._cond.notify()
 
     def stop(self) -> None:
@@ -116,8 +119,34 @@ class Link:
             self.lag.observe(self.wall_ms() - item.change.stamp.at, applied=applied)
             with self._cond:
                 self.queue.popleft()
-                self.lag.backlog = len(self.queue)
             self.done(item.ticket)
+
+
+class LinkGroup:
+    """The lanes of one ordered pair."""
+
+    def __init__(self, lanes: list[Link]) -> None:
+        self.lanes = lanes
+        self.lag = lanes[0].lag  # shared by every lane (thread-safe)
+
+    def put(self, change: Change, ticket: tuple[str, str, str]) -> None:
+        lane = zlib.crc32(change.key_id.encode()) % len(self.lanes)
+        self.lanes[lane].put(change, ticket)
+
+    @property
+    def backlog(self) -> int:
+        return sum(len(lane.queue) for lane in self.lanes)
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.lag.to_json(), "backlog": self.backlog}
+
+    def wake(self) -> None:
+        for lane in self.lanes:
+            lane.wake()
+
+    def stop(self) -> None:
+        for lane in self.lanes:
+            lane.stop()
 
 
 def jittered(base_ms: float, jitter_ms: float, rng: random.Random) -> Callable[[], float]:

@@ -100,13 +100,12 @@ class BucketReplication:
                 self.error = f"{type(exc).__name__}: {exc}"
 
     def rules(self, region: str) -> list[Rule]:
-        s3 = self.clients[region].s3
-        try:
-            config = s3.get_bucket_replication(Bucket=naming.bucket(self.topology, region))
-        except s3.exceptions.ClientError:
-            return []  # no replication configuration: nothing replicates
+        """The bucket's stored rules (through the endpoint: moto's GetBucketReplication answer
+        always says DeleteMarkerReplication Disabled); none when replication is not configured."""
+        bucket = urllib.parse.quote(naming.bucket(self.topology, region))
+        config = self._ext(region, f"s3/replication-config?bucket={bucket}", None, "GET")
         out = []
-        for r in config["ReplicationConfiguration"]["Rules"]:
+        for r in config.get("Rules", []):
             if r.get("Status") != "Enabled":
                 continue
             prefix = (r.get("Filter") or {}).get("Prefix", r.get("Prefix", "")) or ""
@@ -207,7 +206,7 @@ class BucketReplication:
         return complete
 
     def _ext(
-        self, region: str, route: str, body: bytes, method: str, metadata: str | None = None
+        self, region: str, route: str, body: bytes | None, method: str, metadata: str | None = None
     ) -> dict[str, Any]:
         req = urllib.request.Request(  # noqa: S310 - the endpoint is loopback (settings check)
             f"{self.endpoints[region]}/_polyregion/{route}", data=body, method=method

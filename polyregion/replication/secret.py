@@ -9,7 +9,9 @@ Its requests carry REPLICATOR_HEADER, the only writes a replica endpoint accepts
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +46,9 @@ class SecretReplication:
         clients: Mapping[str, RegionClients],
         partitions: Partitions,
         events: EventLog,
+        endpoints: Mapping[str, str],
     ) -> None:
+        self.endpoints = endpoints
         self.name = naming.session_secret(topology)
         self.primary = topology.primary.name
         self.clients = clients
@@ -81,7 +85,16 @@ class SecretReplication:
         for region, c in self.clients.items():
             if region == self.primary or self.partitions.blocked(self.primary, region):
                 continue
+            self._declare_replica(region)
             self._sync_replica(region, c.secretsmanager, source, wanted)
+
+    def _declare_replica(self, region: str) -> None:
+        """Tell the region's endpoint this secret is a read-only replica (endpoint.py)."""
+        body = json.dumps({"name": self.name, "primary": self.primary}).encode()
+        url = f"{self.endpoints[region]}/_polyregion/secrets/replica"
+        req = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
+            pass
 
     def _sync_replica(
         self, region: str, sm: Any, source: Any, wanted: dict[str, list[str]]

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from polyregion.data.clients import ClientConfig, RegionClients, clients_for
+from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.replication.checkpoint import Checkpoint, CheckpointStore, Tombstones
 from polyregion.replication.control import ControlServer
 from polyregion.replication.events import EventLog
 from polyregion.replication.lag import PairLag
-from polyregion.replication.links import Link, Partitions, jittered
+from polyregion.replication.links import Link, LinkGroup, Partitions, jittered
 from polyregion.replication.progress import Progress
 from polyregion.replication.s3 import BucketReplication
 from polyregion.replication.secret import SecretReplication
@@ -58,31 +58,45 @@ class Replicator:
         self.tombstones = Tombstones()
         for k, raw in self.saved.tombstones.items():
             self.tombstones.record(k, Stamp.decode(raw))
+        import boto3
+
+        session = boto3.session.Session()  # one session: service models load once, not per client
         self.clients: dict[str, RegionClients] = {
-            r: clients_for(r, settings.endpoints, CLIENT_CONFIG) for r in settings.regions
+            r: RegionClients(r, settings.endpoints[r], CLIENT_CONFIG, session)
+            for r in settings.regions
         }
         self.table = TableReplication(
             naming.global_table(self.topology),
             {r: c.dynamodb for r, c in self.clients.items()},
             self.tombstones,
         )
+        for token, raw in self.saved.own_deletes.items():
+            self.table.own_deletes.record(token, Stamp.decode(raw))
         self.stats = {r: StreamStats() for r in settings.regions}
-        self.links: dict[tuple[str, str], Link] = {}
+        self.links: dict[tuple[str, str], LinkGroup] = {}
         for (a, b), base in settings.lag.delays_ms.items():
-            self.links[(a, b)] = Link(
-                source=a,
-                destination=b,
-                lag=PairLag(a, b, base),
-                apply=self.table.apply,
-                done=lambda ticket: self.progress.done(*ticket),
-                partitions=self.partitions,
-                delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
-                on_error=self._link_error,
+            lag = PairLag(a, b, base)
+            self.links[(a, b)] = LinkGroup(
+                [
+                    Link(
+                        source=a,
+                        destination=b,
+                        lag=lag,
+                        apply=self.table.apply,
+                        done=lambda ticket: self.progress.done(*ticket),
+                        partitions=self.partitions,
+                        delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
+                        on_error=self._link_error,
+                    )
+                    for _ in range(settings.lanes)
+                ]
             )
         self.buckets = BucketReplication(
             self.topology, self.clients, self.partitions, self.events, settings.endpoints
         )
-        self.secret = SecretReplication(self.topology, self.clients, self.partitions, self.events)
+        self.secret = SecretReplication(
+            self.topology, self.clients, self.partitions, self.events, settings.endpoints
+        )
         self.control = ControlServer(self, settings.control_host, settings.control_port)
         self._threads: list[threading.Thread] = []
         self._last_error = 0.0
@@ -99,7 +113,7 @@ class Replicator:
     def heal(self, a: str | None, b: str | None) -> None:
         self.partitions.heal(a, b)
         what = f"between {a} and {b}" if a and b else "everywhere"
-        backlog = sum(link.lag.backlog for link in self.links.values())
+        backlog = sum(link.backlog for link in self.links.values())
         self.events.emit("heal", f"replication {what} resumed; backlog {backlog}")
         for link in self.links.values():
             link.wake()
@@ -110,7 +124,7 @@ class Replicator:
     def status(self) -> dict[str, Any]:
         return {
             "pid": os.getpid(),
-            "pairs": [link.lag.to_json() for link in self.links.values()],
+            "pairs": [link.to_json() for link in self.links.values()],
             "partitions": self.partitions.pairs(),
             "streams": {r: vars(s).copy() for r, s in self.stats.items()},
             "in_flight": self.progress.in_flight(),
@@ -130,7 +144,9 @@ class Replicator:
             readers[region] = reader
         self.control.start()
         workers: list[tuple[str, Callable[[], None]]] = [
-            (f"link {a}->{b}", link.run) for (a, b), link in self.links.items()
+            (f"link {a}->{b} lane {i}", lane.run)
+            for (a, b), link in self.links.items()
+            for i, lane in enumerate(link.lanes)
         ]
         workers += [
             (f"reader {r}", functools.partial(self._read_loop, rd)) for r, rd in readers.items()
@@ -230,12 +246,15 @@ class Replicator:
         while not self.stop_event.wait(self.settings.checkpoint_ms / 1000):
             if self.progress.version != seen:
                 seen = self.progress.version
-                self.tombstones.expire(int(time.time() * 1000))
+                now_ms = int(time.time() * 1000)
+                self.tombstones.expire(now_ms)
+                self.table.own_deletes.expire(now_ms)
                 self._save()
 
     def _save(self) -> None:
         positions = {k: dict(v) for k, v in self.saved.positions.items()}
         for stream, shards in self.progress.positions().items():
             positions.setdefault(stream, {}).update(shards)
-        self.store.save(Checkpoint(positions, self.tombstones.snapshot()))
+        own = self.table.own_deletes.snapshot()
+        self.store.save(Checkpoint(positions, self.tombstones.snapshot(), own))
         self.checkpointed_at = time.time()

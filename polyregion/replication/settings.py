@@ -61,6 +61,7 @@ class ReplicatorSettings:
     s3_poll_ms: float = 200.0
     secret_poll_ms: float = 500.0
     checkpoint_ms: float = 50.0
+    lanes: int = 8  # parallel appliers per region pair (one item always uses the same lane)
     seed: int | None = None
     regions: tuple[str, ...] = field(default=())
 
@@ -80,5 +81,7 @@ class ReplicatorSettings:
                 # The sandbox replicator stands in for AWS's own replication: on real AWS the
                 # services replicate themselves, so it must never write to real endpoints.
                 raise ConfigError(f"endpoints.{region}", url, "a loopback URL (127.x.x.x)")
+        if not 1 <= self.lanes <= 64:
+            raise ConfigError("lanes", self.lanes, "1..64 parallel appliers per region pair")
         if not self.control_host.startswith("127."):
             raise ConfigError("control host", self.control_host, "a loopback address")

@@ -2,8 +2,10 @@
 
 Rules (docs/replication.md explains them):
 - Echo: a record whose new image carries another region in `updated_region` was written by the
-  replicator; a record caused by a replicator delete carries the `DELETING` marker. Both are
-  skipped, so nothing is replicated twice around the regions.
+  replicator; a replicator delete first marks the item (`DELETING`, with a one-off token it
+  remembers, crash-safely, in `own_deletes`), so the MODIFY and REMOVE it causes are known.
+  Both are skipped, so nothing is replicated twice around the regions. (An app deleting an
+  item while it carries a marker is told apart by the token: its REMOVE is a local delete.)
 - Last writer wins by stamp (stamps.py); every apply is conditional on "strictly newer".
 - Deletes: a local delete is stamped after the version it removed (max(stream time, its
   `updated_at` + 1)) and leaves a tombstone, so a write older than the delete cannot come back,
@@ -15,6 +17,7 @@ Rules (docs/replication.md explains them):
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +77,7 @@ class TableReplication:
     table: str
     clients: Mapping[str, DynamoDBClient]
     tombstones: Tombstones = field(default_factory=Tombstones)
+    own_deletes: Tombstones = field(default_factory=lambda: Tombstones(retention_ms=3600_000))
     repairs: int = 0
 
     # -- reading a source stream ------------------------------------------------------------
@@ -83,8 +87,12 @@ class TableReplication:
         old: Image | None = data.get("OldImage")
         at_ms = _ms(data.get("ApproximateCreationDateTime", 0))
         if record["eventName"] == "REMOVE":
-            if old is None or DELETING in old:
+            if old is None:
                 return Classified(None, "echo")
+            marker = old.get(DELETING, {}).get("S")
+            if marker is not None and self.own_deletes.get(marker.rsplit("|", 1)[-1]):
+                return Classified(None, "echo")
+            old = {k: v for k, v in old.items() if k != DELETING}
             return self._local_delete(home, old, at_ms)
         assert new is not None
         if DELETING in new and (old is None or old.get(DELETING) != new[DELETING]):
@@ -167,8 +175,12 @@ class TableReplication:
         """Delete the item in `region` if older than `stamp`, marking it first (see DELETING)."""
         ddb = self.clients[region]
         expr, names, values = older_than(stamp, must_exist=True)
+        token = uuid.uuid4().hex
         names["#m"] = DELETING
-        values[":m"] = {"S": stamp.encode()}
+        values[":m"] = {"S": f"{stamp.encode()}|{token}"}
+        # Remembered before the delete: a crash between the two must not turn this
+        # replicator's own REMOVE into a "local delete" after the restart.
+        self.own_deletes.record(token, stamp)
         try:
             ddb.update_item(
                 TableName=self.table,
@@ -186,6 +198,7 @@ class TableReplication:
                 ExpressionAttributeValues={":m": values[":m"]},
             )
         except Exception as exc:
+            self.own_deletes.discard(token)
             if _conditional_failed(exc):
                 return False
             raise

@@ -1,6 +1,7 @@
 """Per-region AWS endpoints for replication tests: one moto process per region, as the sandbox.
 
-Each runs `python -m polyregion.replication.endpoint` (moto + the replication extension).
+Each runs the sandbox's own region endpoint (`python -m polyregion.sandbox.aws_endpoint`: moto +
+the replication extension under uvicorn). They start in parallel and always stop.
 """
 
 from __future__ import annotations
@@ -9,47 +10,37 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import contextmanager
 
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
 
 
 @contextmanager
-def region_endpoint(config: Path, region: str, host: str = "127.0.0.1") -> Iterator[str]:
-    port = free_port(host)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "polyregion.replication.endpoint",
-            "--config",
-            str(config),
-            "--region",
-            region,
-            "--host",
-            host,
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, **FAKE_CREDENTIALS},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://{host}:{port}"
+def region_endpoints(regions: tuple[str, ...], host: str = "127.0.0.1") -> Iterator[dict[str, str]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: dict[str, str] = {}
     try:
-        wait_http(f"{url}/_polyregion/replication")
-        yield url
+        for region in regions:
+            port = free_port(host)
+            argv = [sys.executable, "-m", "polyregion.sandbox.aws_endpoint", "--host", host]
+            procs.append(
+                subprocess.Popen(
+                    [*argv, "--port", str(port)],
+                    env={**os.environ, **FAKE_CREDENTIALS},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            urls[region] = f"http://{host}:{port}"
+        for url in urls.values():
+            wait_http(f"{url}/_polyregion/replication", timeout_s=30)
+        yield urls
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@contextmanager
-def region_endpoints(config: Path, regions: tuple[str, ...]) -> Iterator[dict[str, str]]:
-    with ExitStack() as stack:
-        yield {r: stack.enter_context(region_endpoint(config, r)) for r in regions}
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
