@@ -71,6 +71,7 @@ class Marks:
     rollback: float | None = None
     failback: float | None = None
     converged: float | None = None
+    missing_at_rollback: dict[str, int] = field(default_factory=dict)
     ended: float = 0.0
     baseline: dict[str, str | None] = field(default_factory=dict)  # location -> region
 
@@ -209,6 +210,16 @@ class Drill:
                 return
         self.emit("failback-timeout", f"not back within {self.s.failback_timeout_s:g}s")
 
+    def missing_now(self) -> dict[str, int]:
+        """Acknowledged writes each region's replica lacks right now (before the rollback):
+        shows that a partition really stopped replication, and how far replicas diverged."""
+        keys = {s.key for s in self.rec.samples if s.op == "write" and s.ok and s.key}
+        try:
+            holding = self.target.replicas_holding(keys, self.target.regions)
+        except Exception:  # a dead region's endpoint may not answer: not a drill failure
+            return {}
+        return {r: len(keys - set(v)) for r, v in holding.items()}
+
     def surviving(self) -> tuple[str, ...]:
         if self.plan.scenario.victim_replica_survives:
             return self.target.regions
@@ -255,6 +266,7 @@ class Drill:
                     self.marks.fault = self.clock()
                     self.emit("fault", _describe(self.plan.fault), region=self.plan.fault.region)
                     self.observe_fault()
+                    self.marks.missing_at_rollback = self.missing_now()
             except KeyboardInterrupt:
                 status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
                 self.emit("interrupted", error)

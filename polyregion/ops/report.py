@@ -61,6 +61,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "writes_lost": result.writes_lost,
         "lost_write_keys": list(result.lost_keys),
         "writes_missing_by_region": dict(result.missing_by_region),
+        "writes_missing_at_rollback": dict(marks.missing_at_rollback),
         "bound_s": plan.bound_s,
         "fault_at": marks.fault,
         "health_flip_at": result.health_flip_at,

@@ -73,6 +73,7 @@ def test_partition_converges_after_heal_with_zero_lost_writes() -> None:
     assert result.rto_s == 0.0 and result.requests_failed == 0
     assert result.writes_lost == 0 and result.convergence_s is not None
     assert result.missing_by_region == {"us-east-1": 0, "eu-west-1": 0}
+    assert all(n > 0 for n in result.marks.missing_at_rollback.values())
 
 
 def test_ctrl_c_mid_fault_still_rolls_back() -> None:
