@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Literal
 
-from polyregion.ops import measure
+from polyregion.ops import measure, signals
 from polyregion.ops.model import Action, ActionRun, Event, FaultPlan, Recording, Sample
 from polyregion.ops.result import DrillResult, summarize
 from polyregion.ops.scenarios import Fault, Scenario
@@ -253,7 +250,7 @@ class Drill:
         holding: dict[str, set[str]] = {}
         self.marks.started = self.clock()
         self.emit("drill-start", f"{self.plan.scenario.name} on {self.plan.target}")
-        with _signals_raise_interrupt():
+        with signals.raise_interrupt():
             try:
                 self.target.prepare(self.run_id)
                 reason = self.steady_state()
@@ -324,7 +321,7 @@ class Drill:
     def rollback(self) -> bool:
         """Undo the fault; never interrupted by a second Ctrl-C. Returns whether it succeeded."""
         self.marks.rollback = self.clock()
-        with _signals_deferred() as pending:
+        with signals.deferred() as pending:
             try:
                 self.run_actions(self.plan.actions.rollback, self.rec.rollback_runs)
             except Exception as exc:
@@ -339,44 +336,3 @@ class Drill:
 def _describe(fault: Fault) -> str:
     extra = fault.peer or fault.dependency
     return f"{fault.kind} {fault.region}" + (f" {extra}" if extra else "")
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _signals_raise_interrupt() -> Iterator[None]:
-    """Ctrl-C and SIGTERM both interrupt a drill (then the rollback runs). SIGINT is set
-    explicitly: a process started in the background by a non-interactive shell inherits it
-    ignored, and a drill that cannot be stopped is worse than one that stops cleanly."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {
-        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[list[int]]:
-    """Hold SIGINT/SIGTERM while the rollback runs; the caller sees which arrived."""
-    pending: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pending
-        return
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        pending.append(signum)
-
-    old = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield pending
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from polyregion.ops import lag
+from polyregion.ops import cloudwatch, lag
 from polyregion.topology import naming
 from polyregion.topology.load import load
 
@@ -55,7 +55,9 @@ def test_cloudwatch_replication_latency_is_read_per_ordered_pair(moto_url: str) 
                 }
             ],
         )
-    rows = {(r["from"], r["to"]): r for r in lag.cloudwatch_latency(topo, client_for=client_for)}
+    rows = {
+        (r["from"], r["to"]): r for r in cloudwatch.cloudwatch_latency(topo, client_for=client_for)
+    }
     assert rows[("us-east-1", "eu-west-1")]["avg_ms"] == 100.0
     assert rows[("us-east-1", "eu-west-1")]["max_ms"] == 120.0
     assert rows[("eu-west-1", "us-east-1")]["avg_ms"] is None  # no data points: shown as such
