@@ -13,6 +13,7 @@ threshold 3, TTL 60 s: a bound of 90 s; several minutes). `--write-docs` replace
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from polyregion.ops import lag as lagmod  # noqa: E402
 from polyregion.ops.engine import Drill, plan_drill  # noqa: E402
+from polyregion.ops.report import to_json  # noqa: E402
 from polyregion.ops.result import DrillResult  # noqa: E402
 from polyregion.ops.sandbox_target import SandboxTarget  # noqa: E402
 from polyregion.ops.scenarios import SCENARIOS, bind  # noqa: E402
@@ -39,6 +41,7 @@ from polyregion.sandbox.client import SandboxClient  # noqa: E402
 from polyregion.topology.load import load  # noqa: E402
 from tests.support.moto import FAKE_CREDENTIALS, free_port  # noqa: E402
 
+REPORTS = Path(tempfile.gettempdir()) / "bench-drills-reports"
 SCENARIO_ORDER = ("region-outage", "health-inversion", "dependency-failure", "partition")
 
 
@@ -60,14 +63,20 @@ def cli(config: Path, env: dict[str, str], *args: str, timeout: float = 180) -> 
 def sandbox(extra: str, *, fast: bool, delay_ms: float) -> Iterator[tuple[Path, dict[str, str]]]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-drills-"))
     config = tmp / "polyregion.toml"
-    config.write_text(
-        f'[app]\nname = "benchdrills"\n[sandbox]\ncontrol_port = {free_port()}\n'
-        f"dns_port = {free_port()}\nbase_port = {random.randrange(30000, 40000, 10)}\n"
-        f"replication_delay_ms = {delay_ms}\nreplication_jitter_ms = 0.0\n{extra}"
-    )
     env = {**os.environ, **FAKE_CREDENTIALS, "POLYREGION_RUN_DIR": str(tmp / "run")}
     argv = ["up", "--detach"] + (["--fast"] if fast else [])
-    cli(config, env, *argv)
+    for attempt in range(3):  # a random base port may be taken by someone else's sandbox
+        config.write_text(
+            f'[app]\nname = "benchdrills"\n[sandbox]\ncontrol_port = {free_port()}\n'
+            f"dns_port = {free_port()}\nbase_port = {random.randrange(30000, 40000, 10)}\n"
+            f"replication_delay_ms = {delay_ms}\nreplication_jitter_ms = 0.0\n{extra}"
+        )
+        try:
+            cli(config, env, *argv)
+            break
+        except SystemExit:
+            if attempt == 2:
+                raise
     try:
         yield config, env
     finally:
@@ -94,9 +103,18 @@ def drill(config: Path, scenario: str) -> DrillResult:
         try:
             sc = SCENARIOS[scenario]
             plan = plan_drill(target, sc, bind(sc, topo), Gates(max_lost_writes=0))
-            return Drill(target, plan).run()
+            result = Drill(target, plan).run()
         finally:
             target.close()
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    name = f"{scenario}-{time.strftime('%H%M%S')}.json"
+    (REPORTS / name).write_text(json.dumps(to_json(result), indent=2))
+    if result.status != "completed" or result.rto_s is None:
+        errors = {loc.name: dict(loc.errors) for loc in result.locations}
+        print(
+            f"  {scenario}: {result.status} ({result.error}); errors {errors}; see {REPORTS / name}"
+        )
+    return result
 
 
 def fmt(values: list[float]) -> str:
