@@ -273,13 +273,13 @@ def lag(
     topo = load(config)
     wanted = lagmod.parse_kinds(kinds)
     if target is TargetName.AWS:
-        probe = lagmod.aws_probe(topo)
         if dry_run:
             plan = cloudwatch.aws_plan(topo, samples)
             typer.echo(
                 json.dumps(plan, indent=2) if as_json else "\n".join(p["command"] for p in plan)
             )
             return
+        probe = lagmod.aws_probe(topo)
     else:
         from polyregion.ops.sandbox_control import control_for
 

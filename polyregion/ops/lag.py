@@ -69,6 +69,11 @@ def sandbox_probe(topology: Topology, control: Any) -> LagProbe:
 
 
 def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
+    """On AWS bucket names carry the account id (naming.bucket): asked from STS if not given."""
+    if account is None:
+        import boto3
+
+        account = boto3.client("sts").get_caller_identity()["Account"]
     names = topology.region_names
     return LagProbe(
         topology,
