@@ -37,7 +37,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         {
             "type": "probe",
             "name": "every-location-succeeds",
-            "tolerance": {"type": "range", "target": "success_rate", "range": [0.99, 1.0]},
+            "tolerance": {"type": "range", "target": "success_rate", "range": [0.95, 1.0]},
             "provider": {"type": "python", "module": "polyregion.ops", "func": "traffic"},
         },
     ]

@@ -183,12 +183,18 @@ def test_dependency_failure_fails_the_deep_check_and_moves_traffic(
 ) -> None:
     result = run_drill(topology, control, "dependency-failure")
     assert result.rolled_back and result.status == "completed", result.error
-    assert result.health_flip_at is not None
+    fault = result.marks.fault
+    assert fault is not None and result.health_flip_at is not None
     ny = next(loc for loc in result.locations if loc.name == "new-york")
-    assert ny.final_regions == ("eu-west-1",)
-    # detection also waits for the app's bounded dependency check (1 s) and the probe budget
-    assert result.rto_s is not None, explain(result)
-    assert result.rto_s <= result.plan.bound_s + 2.5 + SLACK_S, explain(result)
+    assert ny.final_regions == ("eu-west-1",), explain(result)
+    # Detection also waits for the app's bounded dependency check (1 s) and the probe budget.
+    assert ny.dns_change_at is not None, explain(result)
+    assert ny.dns_change_at - fault <= result.plan.bound_s + 2.5 + SLACK_S, explain(result)
+    # The RTO itself is not bounded here on purpose: a user who wrote in us-east-1 just before
+    # its DynamoDB stopped answering gets 503 in eu-west-1 until replication delivers that
+    # write (the app's read-your-writes refuses to show older data, docs/app.md), and with
+    # the source table down that may be only after the rollback. The drill reports it.
+    assert set(ny.errors) <= {"HTTP 503", "HTTP 500", "ReadTimeout"}, explain(result)
     assert result.writes_lost == 0
 
 
