@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -177,6 +178,8 @@ def main() -> None:
     parser.add_argument("--aws-profile", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the sandboxes started here are always stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     drill_rows: list[str] = []
