@@ -45,6 +45,7 @@ class LagProbe:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     poll_s: float = 0.02
+    spacing_s: float = 0.1  # between two rounds of markers
     timeout_s: float = 30.0
     injected_ms: float | None = None  # the sandbox's configured delay, for comparison
 
@@ -81,6 +82,7 @@ def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
         {r: naming.bucket(topology, r, account) for r in names},
         "aws",
         poll_s=0.1,
+        spacing_s=0.5,
         timeout_s=120.0,
     )
 
@@ -98,9 +100,20 @@ def _poll_until_seen(
     probe: LagProbe,
     pending: list[_Pending],
     present: Callable[[str, list[_Pending]], set[str]],
+    write: Callable[[int], list[_Pending]] | None = None,
+    samples: int = 0,
 ) -> None:
-    deadline = probe.clock() + probe.timeout_s
-    while any(p.waiting for p in pending) and probe.clock() < deadline:
+    """Poll every destination until each marker is seen (or the timeout), writing the next
+    round of markers (`write(i)`) every `spacing_s` meanwhile: spaced writes measure the lag
+    of one change, where a burst would measure the replicator's queue."""
+    written = 0 if write else samples
+    next_write = probe.clock()
+    deadline: float | None = None
+    while True:
+        if written < samples and write is not None and probe.clock() >= next_write:
+            pending.extend(write(written))
+            written += 1
+            next_write = probe.clock() + probe.spacing_s
         for dst in probe.clients:
             want = [p for p in pending if dst in p.waiting]
             if not want:
@@ -111,13 +124,19 @@ def _poll_until_seen(
                 if p.key in found:
                     p.waiting.discard(dst)
                     p.seen[dst] = now - p.written_at
+        if written >= samples:
+            deadline = deadline or probe.clock() + probe.timeout_s
+            if not any(p.waiting for p in pending) or probe.clock() > deadline:
+                return
         probe.sleep(probe.poll_s)
 
 
 def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
     regions = list(probe.clients)
     pending: list[_Pending] = []
-    for i in range(samples):
+
+    def write(i: int) -> list[_Pending]:
+        out = []
         for src in regions:
             key = f"{run}#{src}#{i:04d}"
             now_ms = int(probe.clock() * 1000)
@@ -131,7 +150,8 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
                     naming.VERSION: {"N": "1"},
                 },
             )
-            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+            out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+        return out
 
     def present(dst: str, want: list[_Pending]) -> set[str]:
         found: set[str] = set()
@@ -143,7 +163,7 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
             found.update(i["sk"]["S"] for i in out["Responses"].get(probe.table, []))
         return found
 
-    _poll_until_seen(probe, pending, present)
+    _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:  # tidy up: the deletes replicate like the writes did
         probe.clients[p.src].dynamodb.delete_item(
             TableName=probe.table, Key={"pk": {"S": MARKER_PK}, "sk": {"S": p.key}}
@@ -154,11 +174,14 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
 def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
     regions = list(probe.clients)
     pending: list[_Pending] = []
-    for i in range(samples):
+
+    def write(i: int) -> list[_Pending]:
+        out = []
         for src in regions:
             key = f"{OBJECT_PREFIX}{run}/{src}/{i:04d}"
             probe.clients[src].s3.put_object(Bucket=probe.buckets[src], Key=key, Body=b"lag")
-            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+            out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+        return out
 
     def present(dst: str, want: list[_Pending]) -> set[str]:
         out = probe.clients[dst].s3.list_objects_v2(
@@ -166,7 +189,7 @@ def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
         )
         return {o["Key"] for o in out.get("Contents", [])}
 
-    _poll_until_seen(probe, pending, present)
+    _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:
         probe.clients[p.src].s3.delete_object(Bucket=probe.buckets[p.src], Key=p.key)
     return pending
