@@ -130,6 +130,7 @@ class HealthCheckers:
         clock: Callable[[], float] = time.time,
         on_flip: FlipHook | None = None,
         max_workers: int = 32,
+        thread_prefix: str = "r53",
     ) -> None:
         self.connect_timeout_s = connect_timeout_s
         self.response_timeout_s = response_timeout_s
@@ -137,6 +138,7 @@ class HealthCheckers:
         self._clock = clock
         self._hooks: list[FlipHook] = [on_flip] if on_flip else []
         self._max_workers = max_workers
+        self._thread_prefix = thread_prefix
         self._lock = threading.RLock()
         self._checks: dict[str, _Check] = {}
         self._wake = threading.Event()
@@ -330,8 +332,12 @@ class HealthCheckers:
         if self._thread is not None:
             return
         self._stopping.clear()
-        self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="r53-checker")
-        self._thread = threading.Thread(target=self._loop, name="r53-scheduler", daemon=True)
+        self._pool = ThreadPoolExecutor(
+            self._max_workers, thread_name_prefix=f"{self._thread_prefix}-probe"
+        )
+        self._thread = threading.Thread(
+            target=self._loop, name=f"{self._thread_prefix}-scheduler", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
