@@ -320,6 +320,7 @@ class HealthCheckers:
                 if check and region in check.checkers:
                     check.checkers[region].in_flight = False
         self.record(check_id, region, result)
+        self._wake.set()
 
     def run_due(self, now: float | None = None) -> int:
         """Probe, synchronously, every checker whose turn has come; returns how many ran."""
@@ -352,6 +353,7 @@ class HealthCheckers:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()  # before looking: a set() from here on is not lost
             now = self._clock()
             pool = self._pool
             if pool is None:
@@ -359,7 +361,11 @@ class HealthCheckers:
             for item in self._take_due(now):
                 pool.submit(self._probe_one, *item)
             with self._lock:
-                dues = [c.next_due for k in self._checks.values() for c in k.checkers.values()]
+                dues = [
+                    c.next_due
+                    for k in self._checks.values()
+                    for c in k.checkers.values()
+                    if not c.in_flight  # a probe finishing sets the wake event anyway
+                ]
             wait = min(dues, default=now + 0.5) - now
             self._wake.wait(min(max(wait, 0.01), 0.5))
-            self._wake.clear()
