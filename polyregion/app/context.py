@@ -125,6 +125,11 @@ class AppContext:
             ),
             timeout_s=timeout_s,
             cache_s=topo.health.cache_s,
+            warmup=lambda: (
+                hc(self.region).dynamodb,
+                hc(self.region).s3,
+                hc(self.region).secretsmanager,
+            ),
         )
 
     # -- stores --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict
 
+PASSWORD = "correct-horse"  # noqa: S105 - a test account
 SECRET = "test-session-secret-that-is-long-enough-for-hs256"
 A, B = "us-east-1", "eu-west-1"
 
@@ -77,7 +78,7 @@ def make_app(
 
     def make(region: str = A, *, topology: Topology | None = None, **overrides: Any) -> str:
         values: dict[str, Any] = {
-            "endpoints": {r: moto_url for r in topo.region_names},
+            "endpoints": dict.fromkeys(topo.region_names, moto_url),
             "secure_cookies": False,
             "ryw_wait_ms": 300,
             "ryw_poll_ms": 20,
@@ -134,7 +135,7 @@ def refusing_endpoint() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def signup(client: httpx.Client, url: str, username: str, password: str = "correct-horse") -> str:
+def signup(client: httpx.Client, url: str, username: str, password: str = PASSWORD) -> str:
     """Sign up through the JSON API; returns the CSRF token (cookies stay in the client)."""
     r = client.post(f"{url}/api/users", json={"username": username, "password": password})
     assert r.status_code == 201, r.text

@@ -16,7 +16,7 @@ import pytest
 from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict, naming
-from tests.app.conftest import A, B, AppFactory, signup
+from tests.app.conftest import A, AppFactory, B, signup
 
 pytestmark = pytest.mark.functional
 
