@@ -20,7 +20,7 @@ from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict
 
-PASSWORD = "correct-horse"  # noqa: S105 - a test account
+PASSWORD = "correct-horse"
 SECRET = "test-session-secret-that-is-long-enough-for-hs256"
 A, B = "us-east-1", "eu-west-1"
 
