@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from polyregion.app import api, pages
 from polyregion.app.consistency import StillReplicating
-from polyregion.app.context import AppContext
+from polyregion.app.context import AppContext, ClientFactory, default_clients
 from polyregion.app.settings import AppSettings, settings_from_env
 from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
 
@@ -146,10 +146,14 @@ def _dependency_errors() -> tuple[type[Exception], ...]:
     return (BotoCoreError, ClientError, DependencyError, StillReplicating)
 
 
-def create_app(settings: AppSettings | None = None) -> RegionalApp:
-    """The regional app for `settings` (default: resolved from the environment)."""
+def create_app(
+    settings: AppSettings | None = None, *, clients: ClientFactory = default_clients
+) -> RegionalApp:
+    """The regional app for `settings` (default: resolved from the environment).
+
+    `clients` builds the boto3 clients of a region (injectable: tests share them)."""
     settings = settings or settings_from_env()
-    context = AppContext(settings)
+    context = AppContext(settings, clients)
     handlers: dict[Any, Any] = {HTTPException: _http_error, Exception: _crash}
     for exc_type in _dependency_errors():
         handlers[exc_type] = _unavailable

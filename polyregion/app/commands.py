@@ -76,6 +76,7 @@ def serve(
                 topology=topo, region=name, endpoints={}, secure_cookies=settings.secure_cookies
             )
         app = create_app(settings)
+        app.state.ctx.warm()  # the first health probe should not pay for building clients
         port = port or free_port(host)
         typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
         typer.echo("Ctrl-C stops it.")

@@ -16,7 +16,7 @@ import uvicorn
 
 from polyregion.app.asgi import create_app
 from polyregion.app.settings import AppSettings
-from polyregion.data.clients import RegionClients, clients_for
+from polyregion.data.clients import ClientConfig, RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict
 
@@ -25,14 +25,13 @@ SECRET = "test-session-secret-that-is-long-enough-for-hs256"
 A, B = "us-east-1", "eu-west-1"
 
 
-@pytest.fixture(scope="module")
-def topo(request: pytest.FixtureRequest) -> Topology:
-    # One app name per test module: each module gets its own tables in the shared moto server.
-    name = "t-" + request.module.__name__.rsplit(".", 1)[-1].replace("_", "-")[:30]
-    return from_dict({"app": {"name": name}})
+@pytest.fixture(scope="session")
+def topo() -> Topology:
+    # The app's own name: its tables, buckets and secret are apart from other areas' tests.
+    return from_dict({"app": {"name": "t-app"}})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def system(moto_url: str, topo: Topology) -> dict[str, RegionClients]:
     """Both regions provisioned in moto (isolated from each other: the tests replicate)."""
     clients = {}
@@ -75,6 +74,16 @@ def make_app(
     Every app listens on 127.0.0.1 (another port): one httpx client carries its cookies to
     every region, like a browser that Route 53 moves from one region to another."""
     servers: list[Any] = []
+    shared: dict[tuple[str, str | None, ClientConfig], RegionClients] = {}
+    lock = threading.Lock()
+
+    def clients(region: str, endpoint: str | None, config: ClientConfig) -> RegionClients:
+        # boto3 clients are costly to build and thread-safe to share: one set per endpoint.
+        with lock:
+            key = (region, endpoint, config)
+            if key not in shared:
+                shared[key] = RegionClients(region=region, endpoint=endpoint, config=config)
+            return shared[key]
 
     def make(region: str = A, *, topology: Topology | None = None, **overrides: Any) -> str:
         values: dict[str, Any] = {
@@ -85,7 +94,9 @@ def make_app(
             "password_scrypt_n": 2**8,
         }
         values.update(overrides)
-        app = create_app(AppSettings(topology=topology or topo, region=region, **values))
+        app = create_app(
+            AppSettings(topology=topology or topo, region=region, **values), clients=clients
+        )
         cm = running(app)
         url = cm.__enter__()
         servers.append(cm)

@@ -11,12 +11,13 @@ import time
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict, naming
-from tests.app.conftest import A, AppFactory, B, signup
+from tests.app.conftest import PASSWORD, A, AppFactory, B, signup
 
 pytestmark = pytest.mark.functional
 
@@ -129,22 +130,24 @@ def test_a_secret_rotation_logs_nobody_out(make_app: AppFactory, moto_url: str) 
             )
         # Fresh processes (empty key caches) in both regions: the old token still verifies
         # through AWSPREVIOUS, and so does its CSRF token.
-        for region in (A, B):
-            url = make_app(region, topology=rotating)
+        url_a, url_b = make_app(A, topology=rotating), make_app(B, topology=rotating)
+        for url in (url_a, url_b):
             assert "rotator" in c.get(f"{url}/").text
             r = c.post(
                 f"{url}/api/posts",
-                json={"title": f"after rotation {region}", "body": "b"},
+                json={"title": f"after rotation {url}", "body": "b"},
                 headers={"x-csrf-token": csrf},
             )
             assert r.status_code == 201, r.text
         # A new sign-in is signed with the new version and accepted in the other region.
-        new_csrf = c.post(
-            f"{make_app(A, topology=rotating)}/api/session",
-            json={"username": "rotator", "password": "correct-horse"},
-        ).json()["csrf_token"]
-        assert new_csrf != csrf
-        assert "rotator" in c.get(f"{make_app(B, topology=rotating)}/").text
+        r = c.post(f"{url_a}/api/session", json={"username": "rotator", "password": PASSWORD})
+        assert r.json()["csrf_token"] != csrf
+        kid = jwt.get_unverified_header(c.cookies["pr_session"])["kid"]
+        current = clients[A].secretsmanager.get_secret_value(
+            SecretId=naming.session_secret(rotating)
+        )
+        assert kid == current["VersionId"]
+        assert "rotator" in c.get(f"{url_b}/").text
 
 
 def test_wrong_credentials_and_duplicate_users(make_app: AppFactory) -> None:
