@@ -120,6 +120,8 @@ class AppContext:
         )
         self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
         self.list_cache: TTLCache[list[Post]] = TTLCache(settings.read_cache_s)
+        # Rendered HTML of the pages every signed-out reader sees alike (path -> HTML).
+        self.page_cache: TTLCache[str] = TTLCache(settings.read_cache_s)
         hc = self.health_clients
         self.health = HealthChecker(
             self.region,
@@ -170,6 +172,7 @@ class AppContext:
     def invalidate(self) -> None:
         self.post_cache.clear()
         self.list_cache.clear()
+        self.page_cache.clear()
 
     # -- blocking calls off the event loop ---------------------------------------------
     @staticmethod

@@ -29,3 +29,24 @@ def test_bounded_and_disabled() -> None:
     off: TTLCache[int] = TTLCache(0)
     off.put("a", 1)
     assert off.get("a") == (False, None)
+
+
+def test_concurrent_misses_share_one_fetch() -> None:
+    import asyncio
+
+    cache: TTLCache[int] = TTLCache(10)
+    calls = 0
+
+    async def fetch() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        return 42
+
+    async def storm() -> list[tuple[int, bool]]:
+        return await asyncio.gather(*(cache.get_or_fetch("k", fetch) for _ in range(20)))
+
+    results = asyncio.run(storm())
+    assert calls == 1
+    assert {v for v, _ in results} == {42}
+    assert asyncio.run(cache.get_or_fetch("k", fetch)) == (42, True)
