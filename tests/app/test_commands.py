@@ -82,3 +82,16 @@ def test_serve_help_and_bad_region() -> None:
     out = subprocess.run([*run, "--region", "mars-1"], capture_output=True, text=True, check=False)
     assert out.returncode == 2
     assert "region = 'mars-1' is invalid" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_serve_refuses_endpoints_that_miss_its_region() -> None:
+    env = {**os.environ, "POLYREGION_AWS_ENDPOINTS": '{"us-east-1": "http://127.0.0.1:9"}'}
+    out = subprocess.run(
+        [sys.executable, "-m", "polyregion.cli", "serve", "--region", "eu-west-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert out.returncode == 2
+    assert "has no endpoint for eu-west-1" in out.stderr and "Traceback" not in out.stderr
