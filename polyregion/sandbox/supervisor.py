@@ -72,6 +72,13 @@ class Component(Protocol):
 OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 
+def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
+    """The components `up` always starts (imported late: they pull in boto3 and friends)."""
+    from polyregion.replication.sandbox import replicator
+
+    return [replicator]
+
+
 class Supervisor:
     def __init__(
         self,
@@ -135,7 +142,7 @@ class Supervisor:
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
             await self._start_core()
-            for factory in OPTIONAL_COMPONENTS:
+            for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
                 component = factory(self)
                 if component is not None:
                     await component.start(self)
