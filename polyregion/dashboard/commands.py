@@ -1,0 +1,36 @@
+"""`polyregion dashboard`: serve the live dashboard for a running sandbox by itself.
+
+`polyregion up` already starts the dashboard; this command is for a second one, another port,
+or a sandbox started elsewhere on this machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard)
+
+
+def dashboard(
+    control_url: Annotated[
+        str | None,
+        typer.Option(help="Control API of the sandbox; default from the topology's control_port."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port to serve the dashboard on (loopback).")] = 7601,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Topology file (for the control port).")
+    ] = None,
+) -> None:
+    """Serve the sandbox's live dashboard on http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    from polyregion.dashboard.server import serve
+    from polyregion.topology.load import load
+
+    if control_url is None:
+        control_url = f"http://127.0.0.1:{load(config).sandbox.control_port}"
+    typer.echo(f"dashboard: http://127.0.0.1:{port}/  (control API {control_url})")
+    serve(control_url, port=port)
