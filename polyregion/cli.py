@@ -15,7 +15,12 @@ from rich.console import Console
 from polyregion.errors import PolyregionError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("polyregion.topology.commands", "polyregion.dashboard.commands")
+COMMAND_MODULES = (
+    "polyregion.topology.commands",
+    "polyregion.app.commands",
+    "polyregion.sandbox.commands",
+    "polyregion.dashboard.commands",
+)
 
 app = typer.Typer(
     name="polyregion",

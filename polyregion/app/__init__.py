@@ -1,0 +1,1 @@
+"""The regional SSR app (Starlette + Jinja2): `create_app(settings)` in `asgi.py`."""

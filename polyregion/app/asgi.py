@@ -1,0 +1,129 @@
+"""The ASGI application factory: `create_app(settings)`.
+
+Every response, errors included, carries `x-polyregion-region`; dynamic responses default to
+`cache-control: no-store` (they depend on the session cookie), static files are immutable
+and long-cached under a content-hashed path so the edge can keep them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from polyregion.app import api, pages
+from polyregion.app.consistency import StillReplicating
+from polyregion.app.context import AppContext
+from polyregion.app.settings import AppSettings, settings_from_env
+from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
+
+log = logging.getLogger("polyregion.app")
+REGION_HEADER = "x-polyregion-region"
+STATIC_CACHE = "public, max-age=31536000, immutable"
+
+
+class RegionHeader:
+    """Outermost layer, so even 413s and 500s say which region answered."""
+
+    def __init__(self, app: ASGIApp, region: str) -> None:
+        self.app = app
+        self.region = region.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith("/static/")
+
+        async def send_with_region(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
+                existing = [v for k, v in message.get("headers", []) if k == b"cache-control"]
+                cache = STATIC_CACHE.encode() if static else (existing or [b"no-store"])[0]
+                if static and message.get("status") != 200:
+                    cache = b"no-store"
+                headers += [(b"cache-control", cache), (REGION_HEADER.encode(), self.region)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_region)
+
+
+class RegionalApp(Starlette):
+    region: str = ""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RegionHeader(super().build_middleware_stack(), self.region)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if exc.status_code == 413:
+        c = request.app.state.ctx.settings
+        detail = (
+            f"the request body is too large (limit {c.max_body_bytes // 1024} KiB, "
+            f"{c.max_upload_bytes // 1024} KiB for a cover image)"
+        )
+    if wants_json(request):
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+    return await render(request, "error.html", status_code=exc.status_code, message=detail)
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    message = (
+        str(exc)
+        if isinstance(exc, StillReplicating)
+        else "this region's data store is not answering right now; retry shortly"
+    )
+    log.warning("dependency failure on %s: %s", request.url.path, type(exc).__name__)
+    headers = {"retry-after": "2"}
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=503, headers=headers)
+    response = await render(request, "error.html", status_code=503, message=message)
+    response.headers.update(headers)
+    return response
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    # Logged by the server with its traceback; the user gets one line, never the traceback.
+    if wants_json(request):
+        return JSONResponse({"error": "internal error"}, status_code=500)
+    return Response("internal error", status_code=500, media_type="text/plain")
+
+
+def _dependency_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from polyregion.errors import DependencyError
+
+    return (BotoCoreError, ClientError, DependencyError, StillReplicating)
+
+
+def create_app(settings: AppSettings | None = None) -> RegionalApp:
+    """The regional app for `settings` (default: resolved from the environment)."""
+    settings = settings or settings_from_env()
+    context = AppContext(settings)
+    handlers: dict[Any, Any] = {HTTPException: _http_error, Exception: _crash}
+    for exc_type in _dependency_errors():
+        handlers[exc_type] = _unavailable
+    static = StaticFiles(directory=STATIC_DIR)
+    app = RegionalApp(
+        routes=[
+            *api.routes(settings.topology.health.path),
+            *pages.routes(settings),
+            Mount(f"/static/{asset_version()}", app=static, name="static"),
+        ],
+        exception_handlers=handlers,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.region = settings.region
+    app.state.ctx = context
+    return app

@@ -1,0 +1,86 @@
+"""`polyregion serve`: run the regional app under uvicorn.
+
+With no AWS endpoints configured (and no `--aws real`), it starts a moto server on loopback,
+provisions the topology's resources in it and serves against that: anyone can try the app
+without an AWS account. The moto child is always stopped on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class AwsMode(StrEnum):
+    AUTO = "auto"  # endpoints from POLYREGION_AWS_ENDPOINTS, else a local moto server
+    LOCAL = "local"  # always a fresh local moto server
+    REAL = "real"  # real AWS (credentials from the usual boto3 chain)
+
+
+def serve(
+    region: Annotated[
+        str | None,
+        typer.Option(help="Region this instance serves (default: the topology's primary)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8080,
+    config: Annotated[
+        Path | None, typer.Option(help="Topology file (default: $POLYREGION_CONFIG or built-ins).")
+    ] = None,
+    aws: Annotated[
+        AwsMode,
+        typer.Option(help="auto: configured endpoints or a local moto; local; real: real AWS."),
+    ] = AwsMode.AUTO,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the regional web app (against a local moto server unless AWS endpoints are set)."""
+    import uvicorn
+
+    from polyregion.app.asgi import create_app
+    from polyregion.app.settings import ENV_SECURE_COOKIES, settings_from_env
+    from polyregion.data.clients import clients_for
+    from polyregion.data.local import LOCAL_CREDENTIALS, free_port, local_moto
+    from polyregion.data.provision import provision_region
+    from polyregion.topology.load import load
+
+    topo = load(config)
+    name = region or topo.primary.name
+    topo.region(name)  # a clear error for an unknown region, before starting anything
+    with ExitStack() as stack:
+        settings = settings_from_env(
+            topology=topo,
+            region=name,
+            # Plain http: Secure cookies would never come back. Opt in with =1 behind TLS.
+            secure_cookies=os.environ.get(ENV_SECURE_COOKIES) == "1",
+        )
+        backend = "real AWS" if aws is AwsMode.REAL else "configured endpoints"
+        if aws is AwsMode.LOCAL or (aws is AwsMode.AUTO and not settings.endpoints):
+            url = stack.enter_context(local_moto())
+            os.environ.update(LOCAL_CREDENTIALS)
+            endpoints = dict.fromkeys(topo.region_names, url)
+            secret = secrets.token_urlsafe(48)  # one value everywhere, as replication gives
+            for r in topo.region_names:
+                provision_region(topo, r, clients_for(r, endpoints), secret_value=secret)
+            settings = settings_from_env(
+                topology=topo, region=name, endpoints=endpoints, secure_cookies=False
+            )
+            backend = f"a local moto server at {url} (data is lost on exit)"
+        elif aws is AwsMode.REAL:
+            settings = settings_from_env(
+                topology=topo, region=name, endpoints={}, secure_cookies=settings.secure_cookies
+            )
+        app = create_app(settings)
+        port = port or free_port(host)
+        typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
+        typer.echo("Ctrl-C stops it.")
+        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

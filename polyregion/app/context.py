@@ -1,0 +1,159 @@
+"""Per-process state of the regional app: clients, stores, keys, caches, the health checker.
+
+Built once by `create_app`; boto3 clients are created lazily (cold start stays short and a
+liveness probe never touches AWS) and shared by every request (boto3 clients are thread-safe).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from polyregion.app.cache import TTLCache
+from polyregion.app.consistency import ReadYourWrites
+from polyregion.app.health import HealthChecker, dependency_checks
+from polyregion.app.sessions import SessionCodec
+from polyregion.app.settings import AppSettings
+from polyregion.data.assets import AssetStore
+from polyregion.data.audit import AuditLog
+from polyregion.data.clients import ClientConfig, RegionClients
+from polyregion.data.posts import Post, PostStore
+from polyregion.data.secret import SecretKeyProvider
+from polyregion.data.users import UserStore
+from polyregion.topology import naming
+
+T = TypeVar("T")
+
+
+class ClientPool:
+    """One RegionClients per region, for one ClientConfig (requests vs health checks)."""
+
+    def __init__(self, settings: AppSettings, config: ClientConfig) -> None:
+        self.settings = settings
+        self.config = config
+        self._clients: dict[str, RegionClients] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, region: str) -> RegionClients:
+        clients = self._clients.get(region)
+        if clients is None:
+            with self._lock:
+                clients = self._clients.get(region)
+                if clients is None:
+                    self.settings.topology.region(region)  # only regions of the topology
+                    clients = RegionClients(
+                        region=region, endpoint=self.settings.endpoint(region), config=self.config
+                    )
+                    self._clients[region] = clients
+        return clients
+
+
+class _Lazy:
+    """Build a store per region on first use (under a lock: boto3 client creation races)."""
+
+    def __init__(self, factory: Callable[[str], Any]) -> None:
+        self._factory = factory
+        self._made: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, region: str) -> Any:
+        made = self._made.get(region)
+        if made is None:
+            with self._lock:
+                made = self._made.get(region)
+                if made is None:
+                    made = self._made[region] = self._factory(region)
+        return made
+
+
+class AppContext:
+    def __init__(self, settings: AppSettings) -> None:
+        self.settings = settings
+        topo = settings.topology
+        self.region = settings.region
+        self.table = naming.global_table(topo)
+        self.secret_id = naming.session_secret(topo)
+        self.clients = ClientPool(settings, ClientConfig())
+        timeout_s = topo.health.check_timeout_ms / 1000
+        # Health clients fail fast: one attempt, socket timeouts no longer than the check's.
+        self.health_clients = ClientPool(
+            settings,
+            ClientConfig(connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_attempts=1),
+        )
+        self._posts = _Lazy(lambda r: PostStore(self.clients(r).dynamodb, self.table, r))
+        self._users = _Lazy(
+            lambda r: UserStore(
+                self.clients(r).dynamodb, self.table, r, scrypt_n=settings.password_scrypt_n
+            )
+        )
+        self._audit = _Lazy(
+            lambda r: AuditLog(self.clients(r).dynamodb, settings.audit_table or "", r)
+        )
+        self._s3 = _Lazy(lambda r: self.clients(r).s3)
+        self.assets = AssetStore(self._s3, settings.bucket, self.region)
+        self.keys = SecretKeyProvider(
+            lambda: self.clients(self.region).secretsmanager,
+            self.secret_id,
+            max_age_s=topo.session.secret_cache_s,
+        )
+        self.sessions = SessionCodec(
+            issuer=f"polyregion:{topo.name}", max_age_s=topo.session.max_age_s
+        )
+        self.ryw = ReadYourWrites(
+            self.region,
+            self.posts_in,
+            wait_ms=settings.ryw_wait_ms,
+            poll_ms=settings.ryw_poll_ms,
+            run=self.run,
+        )
+        self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
+        self.list_cache: TTLCache[list[Post]] = TTLCache(settings.read_cache_s)
+        hc = self.health_clients
+        self.health = HealthChecker(
+            self.region,
+            dependency_checks(
+                dynamodb=lambda: hc(self.region).dynamodb,
+                s3=lambda: hc(self.region).s3,
+                secretsmanager=lambda: hc(self.region).secretsmanager,
+                table=self.table,
+                bucket=settings.bucket(self.region),
+                secret_id=self.secret_id,
+            ),
+            timeout_s=timeout_s,
+            cache_s=topo.health.cache_s,
+        )
+
+    # -- stores --------------------------------------------------------------------------
+    def posts_in(self, region: str) -> PostStore:
+        store: PostStore = self._posts(region)
+        return store
+
+    @property
+    def posts(self) -> PostStore:
+        return self.posts_in(self.region)
+
+    @property
+    def users(self) -> UserStore:
+        store: UserStore = self._users(self.region)
+        return store
+
+    @property
+    def audit(self) -> AuditLog | None:
+        if self.settings.audit_table is None:
+            return None
+        log: AuditLog = self._audit(self.region)
+        return log
+
+    def invalidate(self) -> None:
+        self.post_cache.clear()
+        self.list_cache.clear()
+
+    # -- blocking calls off the event loop ---------------------------------------------
+    @staticmethod
+    async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """boto3 and scrypt block: run them in a worker thread so the event loop never does."""
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))

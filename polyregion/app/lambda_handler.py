@@ -1,0 +1,26 @@
+"""AWS Lambda entry point: `polyregion.app.lambda_handler.handler`.
+
+Mangum adapts API Gateway v2 / Function URL events to ASGI in-process: pure Python (no
+binary layer, no extra process), and testable with a recorded event. The app is built once
+per execution environment, on the first invocation; the region comes from `AWS_REGION`,
+which Lambda sets itself (it is reserved: never set it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_handler: Any = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _handler
+    if _handler is None:
+        from mangum import Mangum
+
+        from polyregion.app.asgi import create_app
+
+        # lifespan off: the app has no startup work; clients are built on first use.
+        _handler = Mangum(create_app(), lifespan="off")
+    result: dict[str, Any] = _handler(event, context)
+    return result

@@ -1,0 +1,137 @@
+"""What one regional instance of the app needs to know, resolved once at start-up.
+
+Built from the topology (the one model), the region this process serves and a few environment
+variables (docs/architecture.md lists them). Explicit arguments always beat the environment,
+so tests and the sandbox never have to mutate `os.environ`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from polyregion.data.clients import ENV_ENDPOINTS
+from polyregion.errors import ConfigError
+from polyregion.topology import naming
+from polyregion.topology.load import load
+from polyregion.topology.model import Topology
+
+ENV_REGION: Final = "POLYREGION_REGION"
+ENV_LAMBDA_REGION: Final = "AWS_REGION"  # set by Lambda itself (reserved: never set it)
+ENV_BUCKET: Final = "POLYREGION_BUCKET"
+ENV_ACCOUNT: Final = "POLYREGION_ACCOUNT_ID"  # suffix of bucket names on AWS (naming.bucket)
+ENV_SECURE_COOKIES: Final = "POLYREGION_SECURE_COOKIES"
+ENV_RYW_WAIT_MS: Final = "POLYREGION_RYW_WAIT_MS"
+ENV_RYW_POLL_MS: Final = "POLYREGION_RYW_POLL_MS"
+ENV_READ_CACHE_S: Final = "POLYREGION_READ_CACHE_S"
+AUDIT_DATA_CLASS: Final = "signin-audit"  # the regional data class the sign-in audit uses
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """Everything the regional app reads; frozen so a request can never change it."""
+
+    topology: Topology
+    region: str
+    # region -> endpoint URL (moto/sandbox); a region missing here means real AWS.
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    # region -> bucket name; defaults to naming.bucket() for every region.
+    buckets: Mapping[str, str] = field(default_factory=dict)
+    secure_cookies: bool = True
+    # Read-your-writes: how long a lagging replica may be waited for, and how often to poll.
+    ryw_wait_ms: int = 500
+    ryw_poll_ms: int = 50
+    consistency_token_ttl_s: int = 300  # after this, replication has surely caught up
+    read_cache_s: float = 1.0  # in-process cache of post pages and the list (0 disables)
+    max_body_bytes: int = 64 * 1024  # every request body, except uploads
+    max_upload_bytes: int = 2 * 1024 * 1024  # one cover image
+    password_scrypt_n: int = 2**14  # scrypt cost; tests lower it
+
+    def __post_init__(self) -> None:
+        self.topology.region(self.region)  # raises ConfigError naming the allowed regions
+        for key, value in (("ryw_wait_ms", self.ryw_wait_ms), ("ryw_poll_ms", self.ryw_poll_ms)):
+            if value < 0 or (key == "ryw_poll_ms" and value == 0):
+                raise ConfigError(key, value, "a positive number of milliseconds")
+
+    @property
+    def upload_body_bytes(self) -> int:
+        """Body limit of the post forms: one image plus the text fields and multipart framing."""
+        return self.max_upload_bytes + self.max_body_bytes
+
+    def bucket(self, region: str) -> str:
+        return self.buckets.get(region) or naming.bucket(self.topology, region)
+
+    def endpoint(self, region: str) -> str | None:
+        return self.endpoints.get(region)
+
+    @property
+    def audit_table(self) -> str | None:
+        """The regional sign-in audit table, if the topology declares that data class."""
+        for dc in self.topology.regional_data:
+            if dc.name == AUDIT_DATA_CLASS:
+                return naming.regional_table(self.topology, dc.name)
+        return None
+
+
+def _env_number(environ: Mapping[str, str], key: str, default: float) -> float:
+    raw = environ.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(key, raw, "a number") from None
+
+
+def settings_from_env(
+    *,
+    topology: Topology | None = None,
+    region: str | None = None,
+    config: str | None = None,
+    endpoints: Mapping[str, str] | None = None,
+    secure_cookies: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AppSettings:
+    """Resolve settings: explicit arguments, then the environment, then defaults."""
+    env = os.environ if environ is None else environ
+    topo = topology or load(config or env.get("POLYREGION_CONFIG") or None)
+    name = region or env.get(ENV_REGION) or env.get(ENV_LAMBDA_REGION)
+    if not name:
+        raise ConfigError(
+            "region", None, f"pass --region, or set {ENV_REGION} (on Lambda, AWS_REGION is set)"
+        )
+    if endpoints is None:
+        endpoints = _endpoints(env)
+    account = env.get(ENV_ACCOUNT) or None
+    buckets = {r: naming.bucket(topo, r, account) for r in topo.region_names}
+    if env.get(ENV_BUCKET):
+        buckets[name] = env[ENV_BUCKET]
+    if secure_cookies is None:
+        secure_cookies = env.get(ENV_SECURE_COOKIES, "1") != "0"
+    return AppSettings(
+        topology=topo,
+        region=name,
+        endpoints=dict(endpoints),
+        buckets=buckets,
+        secure_cookies=secure_cookies,
+        ryw_wait_ms=int(_env_number(env, ENV_RYW_WAIT_MS, 500)),
+        ryw_poll_ms=int(_env_number(env, ENV_RYW_POLL_MS, 50)),
+        read_cache_s=_env_number(env, ENV_READ_CACHE_S, 1.0),
+    )
+
+
+def _endpoints(env: Mapping[str, str]) -> dict[str, str]:
+    # Same format as data.clients.endpoints_from_env, but from the mapping given (testable).
+    raw = env.get(ENV_ENDPOINTS)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(ENV_ENDPOINTS, raw, 'a JSON object {"region": "http://host:port"}')
+    return value

@@ -1,0 +1,103 @@
+"""How the sandbox looks on a terminal: the `up` summary, `status` tables, event lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+
+def _clock(epoch: float | None) -> str:
+    if epoch is None:
+        return "-"
+    return dt.datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
+
+
+def summary(status: dict[str, Any]) -> Group:
+    p = status["profile"]
+    head = Text.assemble(
+        ("polyregion sandbox ", "bold"),
+        (status["name"], "bold cyan"),
+        f"  {status['phase']}",
+        (
+            "  healthy" if status["healthy"] else "  NOT healthy",
+            "green" if status["healthy"] else "red",
+        ),
+        f"  profile {p['label']}: interval {p['interval_s']:g} s x threshold "
+        f"{p['failure_threshold']} + TTL {p['ttl_s']} s",
+    )
+    regions = Table(
+        "region", "origin", "AWS endpoint", "alive", "health", "faults", title="Regions"
+    )
+    for r in status["regions"]:
+        h = r.get("health") or {}
+        checkers = h.get("checkers") or {}
+        ok = sum(1 for c in checkers.values() if c.get("healthy"))
+        health = (
+            f"{h.get('status', '?')} ({ok}/{len(checkers)} checkers)"
+            + (" inverted" if h.get("inverted") else "")
+            + (" disabled" if h.get("disabled") else "")
+            if h
+            else "-"
+        )
+        faults = r["faults"]
+        bad = [f"{d} {m}" for d, m in faults["dependencies"].items() if m != "up"]
+        if faults["killed"]:
+            bad.insert(0, "killed")
+        regions.add_row(
+            r["name"],
+            r["origin_url"],
+            r["aws_endpoint"],
+            "yes" if r["alive"] else "[red]no[/]",
+            f"[green]{health}[/]" if h.get("healthy") else f"[red]{health}[/]",
+            ", ".join(bad) or "-",
+        )
+    locations = Table(
+        "location", "browse (entry URL)", "subnet", "DNS answer", "edge uses", title="Locations"
+    )
+    for loc in status["locations"]:
+        dns = loc.get("dns") or {}
+        edge = loc.get("edge") or {}
+        locations.add_row(
+            loc["name"],
+            loc["entry_url"],
+            loc["subnet"],
+            f"{dns.get('region') or '-'} ({dns.get('ip', '-')}, TTL {dns.get('ttl', '-')})",
+            edge.get("region") or "-",
+        )
+    dns = status["dns"]
+    tail = Text(
+        f"DNS: dig @{dns['host']} -p {dns['port']} {status['origin_hostname']} "
+        f"+subnet={status['locations'][0]['subnet'] if status['locations'] else '203.0.113.0/24'}\n"
+        "Route 53 API: aws route53 list-health-checks --endpoint-url "
+        f"{status['route53_endpoint']}\n"
+        f"Control API: {status['control_url']}/status"
+        + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
+        + f"\nLogs: {status['logs']}"
+    )
+    return Group(head, regions, locations, tail)
+
+
+def event_line(event: dict[str, Any]) -> Text:
+    colour = {
+        "fault": "yellow",
+        "health": "magenta",
+        "dns": "cyan",
+        "edge": "blue",
+        "process": "red",
+    }
+    return Text.assemble(
+        (_clock(event["time"]), "dim"),
+        " ",
+        (f"{event['kind']:<8}", colour.get(event["kind"], "bold")),
+        " ",
+        event.get("message") or "",
+    )
+
+
+def print_events(console: Console, events: list[dict[str, Any]]) -> None:
+    for e in events:
+        console.print(event_line(e), highlight=False)
