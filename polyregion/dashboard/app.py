@@ -14,7 +14,7 @@ import contextlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -27,8 +27,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from polyregion.dashboard.control import ControlClient, ControlRejected, ControlUnavailable
-from polyregion.dashboard.faults import FaultInputError, parse_fault
 from polyregion.dashboard.hub import Hub
+from polyregion.sandbox.faults import FaultError
+from polyregion.sandbox.faults import parse as parse_fault
 
 STATIC: Final = Path(__file__).parent / "static"
 CSRF_HEADER: Final = "x-polyregion-csrf"
@@ -48,10 +49,19 @@ def create_app(
     control_url: str,
     *,
     interval_s: float = 0.5,
+    coordinates: Mapping[str, tuple[float, float]] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """The dashboard for the sandbox whose control API is at `control_url`."""
-    hub = Hub(ControlClient(control_url, transport=transport), interval_s=interval_s)
+    """The dashboard for the sandbox whose control API is at `control_url`.
+
+    `coordinates` (name -> (lat, lon)) places the topology's user locations on the map when
+    the status does not carry them; AWS regions have built-in coordinates.
+    """
+    hub = Hub(
+        ControlClient(control_url, transport=transport),
+        interval_s=interval_s,
+        coordinates=coordinates,
+    )
     token = secrets.token_urlsafe(32)
     page = (STATIC / "index.html").read_text(encoding="utf-8")
 
@@ -88,18 +98,21 @@ def create_app(
             return _error(400, "the body is not valid JSON")
         if not hub.region_names:
             await hub.poll_once()
+        # The sandbox's own validation (one definition of a fault for CLI, API and page), run
+        # here too so a mistake is explained before anything is sent.
         try:
             req = parse_fault(body, hub.region_names)
-        except FaultInputError as exc:
+        except FaultError as exc:
             return _error(400, str(exc))
+        payload = {k: v for k, v in req.to_json().items() if k != "command"}
         try:
-            result = await hub.control.fault(req.control_payload())
+            result = await hub.control.fault(payload)
         except ControlRejected as exc:
             return _error(400 if exc.status_code < 500 else 502, f"sandbox refused: {exc}")
         except ControlUnavailable as exc:
             return _error(502, str(exc))
         hub.poke()
-        return JSONResponse({"ok": True, "cli": req.cli(), "result": result})
+        return JSONResponse({"ok": True, "cli": req.command, "result": result})
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})

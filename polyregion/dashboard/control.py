@@ -52,7 +52,7 @@ class ControlClient:
         events = body.get("events") if isinstance(body, dict) else None
         return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
 
-    async def fault(self, payload: dict[str, str]) -> dict[str, Any]:
+    async def fault(self, payload: dict[str, Any]) -> dict[str, Any]:
         body = await self._request("POST", "/fault", json=payload)
         return body if isinstance(body, dict) else {"result": body}
 

@@ -84,20 +84,23 @@ def parse_replication(raw: object) -> list[PairLag]:
         for row in raw:
             if isinstance(row, Mapping):
                 source = row.get("source", row.get("from"))
-                target = row.get("target", row.get("to"))
+                target = row.get("target", row.get("destination", row.get("to")))
                 if isinstance(source, str) and isinstance(target, str):
                     rows.append((source, target, row))
-    return [
-        PairLag(
-            source=source,
-            target=target,
-            p50_ms=_number(figures, "p50_ms", "p50"),
-            p99_ms=_number(figures, "p99_ms", "p99"),
-            max_ms=_number(figures, "max_ms", "max"),
-            backlog=_integer(figures, "backlog", "pending"),
-        )
-        for source, target, figures in sorted(rows, key=lambda r: (r[0], r[1]))
-    ]
+    return [_pair_lag(*row) for row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def _pair_lag(source: str, target: str, figures: Mapping[str, Any]) -> PairLag:
+    # No samples yet means no lag measured, not a lag of zero.
+    measured = figures.get("samples") != 0
+    return PairLag(
+        source=source,
+        target=target,
+        p50_ms=_number(figures, "p50_ms", "p50") if measured else None,
+        p99_ms=_number(figures, "p99_ms", "p99") if measured else None,
+        max_ms=_number(figures, "max_ms", "max") if measured else None,
+        backlog=_integer(figures, "backlog", "pending"),
+    )
 
 
 def _split_pair(key: str) -> tuple[str, str] | None:

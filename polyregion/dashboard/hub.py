@@ -14,7 +14,7 @@ import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from polyregion.dashboard.control import ControlClient, ControlRejected, ControlUnavailable
@@ -48,7 +48,9 @@ class Hub:
         interval_s: float = 0.5,
         clock: Callable[[], float] = time.time,
         history: LagHistory | None = None,
+        coordinates: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
+        self.coordinates = dict(coordinates or {})
         self.control = control
         self.interval_s = interval_s
         self._clock = clock
@@ -74,6 +76,7 @@ class Hub:
             control_url=self.control.base_url,
             error=self._error,
             updated_at=self._updated_at,
+            coordinates=self.coordinates,
         )
 
     @property

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from polyregion.dashboard import geo
-from polyregion.dashboard.faults import DEPENDENCIES, MODES
 from polyregion.dashboard.history import LagHistory, parse_replication
+from polyregion.sandbox.faults import DEPENDENCIES, MODES
 from polyregion.topology.regions import REGION_COORDINATES
 
 HEALTHY_WORDS: Final = frozenset({"healthy", "ok", "up", "pass", "passing", "success", "true"})
@@ -34,11 +34,14 @@ def build_view(
     control_url: str,
     error: str | None = None,
     updated_at: float | None = None,
+    coordinates: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
+    """The page's model. `coordinates` (name -> (lat, lon)) places what the status does not."""
     status = status or {}
-    regions = [_region(r) for r in _rows(status.get("regions"))]
+    places = {**REGION_COORDINATES, **(coordinates or {})}
+    regions = [_region(r, places) for r in _rows(status.get("regions"))]
     region_state = {r["name"]: r["state"] for r in regions}
-    locations = [_location(loc, region_state) for loc in _rows(status.get("locations"))]
+    locations = [_location(loc, region_state, places) for loc in _rows(status.get("locations"))]
     located = [x for x in regions + locations if x["lat"] is not None]
     vp = geo.fit((x["lat"], x["lon"]) for x in located)
     for item in regions + locations:
@@ -77,11 +80,12 @@ def build_view(
 
 
 # -- regions -----------------------------------------------------------------------------
-def _region(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _region(raw: Mapping[str, Any], places: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
     name = _text(raw.get("name"))
-    overall, checkers = parse_health(raw.get("health"))
+    health = raw.get("health")
+    overall, checkers = parse_health(health)
     alive = raw.get("alive")
-    faults = [_fault_text(f) for f in _list(raw.get("faults"))]
+    faults = parse_faults(raw.get("faults"))
     if alive is False:
         state = "down"
     elif overall == "unhealthy":
@@ -90,14 +94,16 @@ def _region(raw: Mapping[str, Any]) -> dict[str, Any]:
         state = "degraded"  # a slow dependency that has not (yet) failed the health check
     else:
         state = overall
-    lat, lon = _coordinates(raw, REGION_COORDINATES.get(name))
+    lat, lon = _coordinates(raw, places.get(name))
     return {
         "name": name,
+        "role": _text(raw.get("role")),
         "state": state,
         "health": overall,
         "alive": alive if isinstance(alive, bool) else None,
         "checkers": checkers,
         "faults": faults,
+        "notes": _health_notes(health),
         "origin_url": _text(raw.get("origin_url")),
         "origin_ip": _text(raw.get("origin_ip")),
         "aws_endpoint": _text(raw.get("aws_endpoint")),
@@ -105,6 +111,30 @@ def _region(raw: Mapping[str, Any]) -> dict[str, Any]:
         "lat": lat,
         "lon": lon,
     }
+
+
+def parse_faults(raw: object) -> list[str]:
+    """Injected faults as short phrases: `killed`, `s3 slow` (dependencies still `up` omitted)."""
+    if isinstance(raw, Mapping):
+        out = ["killed"] if raw.get("killed") is True else []
+        deps = _mapping(raw.get("dependencies"))
+        out += [f"{dep} {mode}" for dep, mode in deps.items() if mode not in (None, "up")]
+        return out
+    return [_fault_text(f) for f in _list(raw)]
+
+
+def _health_notes(raw: object) -> list[str]:
+    """Route 53 settings that change what "healthy" means, said out loud."""
+    health = _mapping(raw)
+    notes = []
+    if health.get("disabled") is True:
+        notes.append("health check disabled: Route 53 treats it as healthy")
+    if health.get("inverted") is True:
+        notes.append("health check inverted")
+    total, ok = health.get("checkers_total"), health.get("healthy_checkers")
+    if isinstance(total, int) and isinstance(ok, int) and total:
+        notes.append(f"{ok} of {total} checkers report healthy")
+    return notes
 
 
 def parse_health(raw: object) -> tuple[str, list[dict[str, Any]]]:
@@ -134,7 +164,12 @@ def parse_health(raw: object) -> tuple[str, list[dict[str, Any]]]:
             if key in obs:
                 verdict = _verdict(obs[key])
                 break
-        detail = obs.get("detail", obs.get("reason", obs.get("last")))
+        detail = next(
+            (obs[k] for k in ("detail", "reason", "status", "last") if isinstance(obs.get(k), str)),
+            "",
+        )
+        if _finite(obs.get("latency_ms")):
+            detail = f"{detail} ({obs['latency_ms']} ms)".strip()
         checkers.append({"checker": checker, "verdict": verdict, "detail": _short(detail)})
     checkers.sort(key=lambda c: c["checker"])
     return overall, checkers
@@ -153,29 +188,41 @@ def _verdict(value: object) -> str:
 
 
 # -- locations ---------------------------------------------------------------------------
-def _location(raw: Mapping[str, Any], region_state: Mapping[str, str]) -> dict[str, Any]:
-    region = _text(raw.get("region")) or None
-    answer = _mapping(raw.get("dns")) or raw
-    ip = answer.get("answer", answer.get("ip", answer.get("answer_ip")))
+def _location(
+    raw: Mapping[str, Any],
+    region_state: Mapping[str, str],
+    places: Mapping[str, tuple[float, float]],
+) -> dict[str, Any]:
+    dns = _mapping(raw.get("dns"))
+    edge = _mapping(raw.get("edge"))
+    dns_region = _text(raw.get("region") or dns.get("region")) or None
+    # Traffic follows the edge's cached answer, which trails the DNS answer by up to a TTL:
+    # the route drawn is where requests go now, and the gap between the two is shown.
+    edge_region = _text(edge.get("region")) or None
+    traffic = edge_region or dns_region
+    ip = dns.get("ip", dns.get("answer", raw.get("answer", raw.get("answer_ip"))))
     if isinstance(ip, list):
         ip = ", ".join(str(x) for x in ip)
-    ttl = answer.get("ttl", answer.get("ttl_s"))
-    target = region_state.get(region or "", "unknown")
+    ttl = dns.get("ttl", raw.get("ttl"))
+    target = region_state.get(traffic or "", "unknown")
     # The route is only as good as the region it lands on: a location still sent to a dead
     # region (checkers not past the threshold yet, or a cached DNS answer) is the failover
     # window made visible.
-    route = "ok" if target in ("healthy", "degraded") else ("none" if region is None else "bad")
-    lat, lon = _coordinates(raw, None)
+    route = "ok" if target in ("healthy", "degraded") else ("none" if traffic is None else "bad")
+    name = _text(raw.get("name"))
+    lat, lon = _coordinates(raw, places.get(name))
     return {
-        "name": _text(raw.get("name")),
+        "name": name,
         "subnet": _text(raw.get("subnet")),
         "entry_url": _text(raw.get("entry_url")),
-        "edge": _text(raw.get("edge", raw.get("edge_url", raw.get("edge_ip")))),
-        "region": region,
+        "edge_ip": _text(raw.get("edge_ip")) or None,
+        "region": dns_region,
+        "edge_region": edge_region,
+        "traffic_region": traffic,
         "region_state": target,
         "route": route,
         "answer_ip": _text(ip) or None,
-        "ttl": ttl if isinstance(ttl, int | float) and not isinstance(ttl, bool) else None,
+        "ttl": ttl if _finite(ttl) else None,
         "lat": lat,
         "lon": lon,
     }
@@ -184,6 +231,7 @@ def _location(raw: Mapping[str, Any], region_state: Mapping[str, str]) -> dict[s
 def _coordinates(
     raw: Mapping[str, Any], fallback: tuple[float, float] | None
 ) -> tuple[float | None, float | None]:
+    """The status's own coordinates first (a topology may move a region), then the fallback."""
     source = _mapping(raw.get("coordinates")) or raw
     lat, lon = source.get("lat"), source.get("lon")
     if (
@@ -193,11 +241,12 @@ def _coordinates(
         and _finite(lon)
     ):
         return float(lat), float(lon)
-    return fallback if fallback else (None, None)
+    return fallback if fallback is not None else (None, None)
 
 
 # -- replication, events, profile --------------------------------------------------------
 def _replication(raw: object, history: LagHistory) -> list[dict[str, Any]]:
+    partitioned = _partitions(_mapping(raw).get("partitions"))
     rows = []
     for lag in parse_replication(raw):
         series = history.series(lag.key)
@@ -209,10 +258,25 @@ def _replication(raw: object, history: LagHistory) -> list[dict[str, Any]]:
                 "p99_ms": lag.p99_ms,
                 "max_ms": lag.max_ms,
                 "backlog": lag.backlog,
+                "partitioned": frozenset((lag.source, lag.target)) in partitioned,
                 "history": [[p.t, p.p99_ms, p.backlog] for p in series],
             }
         )
     return rows
+
+
+def _partitions(raw: object) -> set[frozenset[str]]:
+    """Partitioned pairs, as [[a, b], ...] or ["a->b", ...] (a partition cuts both ways)."""
+    out = set()
+    for item in _list(raw):
+        if isinstance(item, str):
+            for sep in ("<->", "->", "/"):
+                if sep in item:
+                    item = item.split(sep, 1)
+                    break
+        if isinstance(item, list | tuple) and len(item) == 2:
+            out.add(frozenset(str(x) for x in item))
+    return out
 
 
 def _event(raw: Mapping[str, Any]) -> dict[str, Any]:

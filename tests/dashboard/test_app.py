@@ -118,10 +118,39 @@ async def test_a_form_post_is_refused(client: Client, sandbox: FakeSandbox) -> N
 
 
 @pytest.mark.parametrize(
+    ("body", "cli"),
+    [
+        ({"action": "revive", "region": "us-east-1"}, "polyregion fault revive us-east-1"),
+        (
+            {"action": "dependency", "region": "us-east-1", "dependency": "s3", "mode": "slow"},
+            "polyregion fault dependency us-east-1 s3 slow",
+        ),
+        (
+            {"action": "partition", "regions": ["us-east-1", "eu-west-1"]},
+            "polyregion fault partition us-east-1 eu-west-1",
+        ),
+        ({"action": "heal"}, "polyregion fault heal"),
+    ],
+)
+async def test_every_control_is_a_cli_command(
+    client: Client, sandbox: FakeSandbox, body: dict[str, object], cli: str
+) -> None:
+    response = await post_fault(client, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["cli"] == cli
+    assert sandbox.faults_received == [body]
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"action": "kill", "region": "mars-1"}, "region = 'mars-1' is invalid"),
-        ({"action": "nuke"}, "action = 'nuke' is invalid"),
+        ({"action": "kill", "region": "mars-1"}, "region 'mars-1' is not in the topology"),
+        ({"action": "nuke"}, "action 'nuke' is unknown"),
+        ({"action": "partition", "regions": ["us-east-1"]}, "two different regions"),
+        (
+            {"action": "dependency", "region": "us-east-1", "dependency": "sqs", "mode": "down"},
+            "dependency 'sqs' is unknown; use one of: dynamodb, s3, secrets",
+        ),
     ],
 )
 async def test_bad_faults_get_a_clear_400(client: Client, body: object, message: str) -> None:
@@ -148,7 +177,7 @@ async def test_sandbox_refusal_is_passed_on(client: Client, sandbox: FakeSandbox
 
     sandbox.fault = refuse  # type: ignore[method-assign]
     response = await post_fault(
-        client, {"action": "partition", "region": "us-east-1", "other": "eu-west-1"}
+        client, {"action": "partition", "regions": ["us-east-1", "eu-west-1"]}
     )
     assert response.status_code == 400
     assert response.json()["error"] == "sandbox refused: partition needs the replicator"

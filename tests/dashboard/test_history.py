@@ -42,7 +42,9 @@ def test_parse_mapping_and_list_shapes() -> None:
     as_list = parse_replication(
         [{"source": "eu-west-1", "target": "us-east-1", "p50": 1, "p99": 2, "max": 3, "backlog": 4}]
     )
-    nested = parse_replication({"pairs": [{"from": "eu-west-1", "to": "us-east-1", "p50_ms": 1}]})
+    nested = parse_replication(
+        {"pairs": [{"source": "eu-west-1", "destination": "us-east-1", "p50_ms": 1}]}
+    )
     expected = PairLag("eu-west-1", "us-east-1", 1.0, 2.0, 3.0, 4)
     assert as_mapping == as_list == [expected]
     assert nested[0].key == "eu-west-1->us-east-1"
@@ -54,3 +56,10 @@ def test_parse_ignores_what_it_cannot_read() -> None:
     assert parse_replication({"nonsense": 3, "a->b": "x"}) == []
     (row,) = parse_replication({"a->b": {"p99_ms": "fast", "backlog": True}})
     assert (row.p99_ms, row.backlog) == (None, None)
+
+
+def test_no_samples_is_no_lag_not_zero_lag() -> None:
+    (row,) = parse_replication(
+        {"pairs": [{"source": "a", "destination": "b", "p99_ms": 0.0, "samples": 0, "backlog": 0}]}
+    )
+    assert (row.p99_ms, row.backlog) == (None, 0)

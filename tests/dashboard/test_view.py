@@ -7,11 +7,18 @@ from polyregion.dashboard.history import LagHistory
 from polyregion.dashboard.view import build_view, event_time, parse_health
 from tests.support.fake_control import FakeSandbox
 
+PLACES = {"new-york": (40.7, -74.0), "paris": (48.9, 2.35)}
+
 
 def view_of(sandbox: FakeSandbox, **kw: Any) -> dict[str, Any]:
     status = sandbox.status()
     return build_view(
-        status, events=status["events"], history=LagHistory(), control_url="http://c", **kw
+        status,
+        events=status["events"],
+        history=LagHistory(),
+        control_url="http://c",
+        coordinates=PLACES,
+        **kw,
     )
 
 
@@ -30,7 +37,7 @@ def test_steady_state_shows_every_region_and_location_healthy() -> None:
     paris = view["locations"][1]
     assert (paris["answer_ip"], paris["ttl"]) == ("127.0.2.1", 1)
     assert view["controls"]["regions"] == ["us-east-1", "eu-west-1"]
-    # Regions take built-in coordinates, locations their own: all are on the map.
+    # Regions take built-in coordinates, locations the topology's: all are on the map.
     assert all(x["x"] is not None for x in view["regions"] + view["locations"])
     json.dumps(view)  # the stream sends it as is
 
@@ -40,8 +47,9 @@ def test_a_killed_region_is_down_and_its_users_move() -> None:
     sandbox.fault({"action": "kill", "region": "eu-west-1"})
     view = view_of(sandbox)
     eu = view["regions"][1]
-    assert (eu["state"], eu["alive"]) == ("down", False)
+    assert (eu["state"], eu["alive"], eu["faults"]) == ("down", False, ["killed"])
     assert {c["verdict"] for c in eu["checkers"]} == {"unhealthy"}
+    assert eu["checkers"][0]["detail"] == "Failure (3.0 ms)"
     paris = view["locations"][1]
     assert (paris["region"], paris["route"]) == ("us-east-1", "ok")
 
@@ -50,10 +58,16 @@ def test_users_still_sent_to_a_dead_region_are_a_bad_route() -> None:
     sandbox = FakeSandbox()
     sandbox.fault({"action": "kill", "region": "eu-west-1"})
     status = sandbox.status()
-    status["locations"][1]["region"] = "eu-west-1"  # the DNS answer has not moved yet
+    # DNS has moved paris to us-east-1, but its edge still uses the cached answer (TTL).
+    status["locations"][1]["edge"] = {"ip": "127.0.2.1", "region": "eu-west-1"}
     view = build_view(status, events=[], history=LagHistory(), control_url="http://c")
-    assert view["locations"][1]["route"] == "bad"
-    assert view["locations"][1]["region_state"] == "down"
+    paris = view["locations"][1]
+    assert (paris["region"], paris["edge_region"], paris["traffic_region"]) == (
+        "us-east-1",
+        "eu-west-1",
+        "eu-west-1",
+    )
+    assert (paris["route"], paris["region_state"]) == ("bad", "down")
 
 
 def test_a_fault_that_has_not_failed_health_is_degraded() -> None:
@@ -98,16 +112,26 @@ def test_replication_rows_carry_history() -> None:
     from polyregion.dashboard.history import parse_replication
 
     history.add(10.0, parse_replication(sandbox.replication))
+    sandbox.replication["pairs"][1]["backlog"] = 7
+    sandbox.replication["partitions"] = [["us-east-1", "eu-west-1"]]
     history.add(11.0, parse_replication(sandbox.replication))
     view = build_view(sandbox.status(), events=[], history=history, control_url="http://c")
     row = view["replication"][0]
-    assert (row["source"], row["target"], row["p99_ms"], row["backlog"]) == (
+    assert (row["source"], row["target"], row["p99_ms"], row["backlog"], row["partitioned"]) == (
         "eu-west-1",
         "us-east-1",
         85.0,
-        0,
+        7,
+        True,
     )
-    assert row["history"] == [[10.0, 85.0, 0], [11.0, 85.0, 0]]
+    assert row["history"] == [[10.0, 85.0, 0], [11.0, 85.0, 7]]
+
+
+def test_locations_without_coordinates_stay_off_the_map() -> None:
+    status = FakeSandbox().status()
+    view = build_view(status, events=[], history=LagHistory(), control_url="http://c")
+    assert [loc["x"] for loc in view["locations"]] == [None, None]
+    assert all(r["x"] is not None for r in view["regions"])
 
 
 def test_health_shapes() -> None:
@@ -129,7 +153,7 @@ def test_health_shapes() -> None:
         {"checker": "us-west-2", "verdict": "unhealthy", "detail": "timeout"},
     ]
     _, by_name = parse_health({"healthy": True, "checkers": {"us-east-1": "Success"}})
-    assert by_name == [{"checker": "us-east-1", "verdict": "healthy", "detail": ""}]
+    assert by_name == [{"checker": "us-east-1", "verdict": "healthy", "detail": "Success"}]
 
 
 def test_event_time_forms() -> None:

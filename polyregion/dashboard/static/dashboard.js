@@ -45,7 +45,17 @@
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
   }
 
-  // -- the CLI equivalent of a control (mirrors faults.py FaultRequest.cli) ---------------
+  // -- a control as the control API's fault and as its CLI command ------------------------
+  // (mirrors polyregion/sandbox/faults.py: Fault.to_json and Fault.command)
+  function faultBody(f) {
+    if (f.action === "heal") return { action: "heal" };
+    if (f.action === "partition") return { action: "partition", regions: [f.region, f.other] };
+    if (f.action === "dependency") {
+      return { action: f.action, region: f.region, dependency: f.dependency, mode: f.mode };
+    }
+    return { action: f.action, region: f.region };
+  }
+
   function cliCommand(f) {
     const parts = ["polyregion", "fault", f.action];
     if (f.action === "kill" || f.action === "revive") parts.push(f.region);
@@ -93,7 +103,7 @@
     const layers = [
       s("title", { id: "map-svg-title" }, "Map of regions and user locations"),
       s("desc", { id: "map-svg-desc" }, v.locations.map((l) =>
-        `${l.name} is routed to ${l.region || "nowhere"}`).join("; ") || "No locations."),
+        `${l.name} is routed to ${l.traffic_region || "nowhere"}`).join("; ") || "No locations."),
       s("defs", {}, ...["healthy", "degraded", "unhealthy", "down", "unknown"].map((st) =>
         s("marker", { id: `arrow-${st}`, viewBox: "0 0 10 10", refX: 9, refY: 5,
           markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
@@ -115,7 +125,7 @@
     for (const loc of v.locations) {
       if (loc.x === null) continue;
       const ex = loc.x + 14, ey = loc.y - 14; // the location's edge, drawn beside it
-      const target = regionsByName[loc.region];
+      const target = regionsByName[loc.traffic_region];
       const st = state(loc.region_state);
       const group = s("g", { class: `location route-${loc.route}`, "data-location": loc.name,
         "data-region": loc.region || "" });
@@ -127,7 +137,7 @@
             .filter((r) => r.name !== target.name && r.x !== null).map((r) => [r.x, r.y])),
           "marker-end": `url(#arrow-${st})`,
           "data-location": loc.name,
-        }, s("title", {}, `${loc.name} → edge → ${loc.region} (${STATE_WORD[st]})`)));
+        }, s("title", {}, `${loc.name} → edge → ${loc.traffic_region} (${STATE_WORD[st]})`)));
       }
       // Users' labels go right of the dot, regions' left of theirs: a city next to its
       // region (New York, N. Virginia) stays readable.
@@ -137,8 +147,13 @@
           s("title", {}, `edge for ${loc.name}`)),
         s("text", { class: "place-label", x: loc.x + 12, y: loc.y + 19 }, loc.name),
         s("text", { class: `route-label state-${st}`, x: loc.x + 12, y: loc.y + 35 },
-          `→ ${loc.region || "no answer"}`),
+          `→ ${loc.traffic_region || "no answer"}`),
       );
+      if (loc.edge_region && loc.region && loc.edge_region !== loc.region) {
+        // DNS has moved but this edge still uses its cached answer: the TTL at work.
+        group.append(s("text", { class: "route-note", x: loc.x + 12, y: loc.y + 50 },
+          `DNS now says ${loc.region}; edge cache until TTL`));
+      }
       places.append(group);
     }
     for (const r of v.regions) {
@@ -167,7 +182,7 @@
       const seen = Object.fromEntries(r.checkers.map((c) => [c.checker, c]));
       return h("tr", { "data-region": r.name, "data-state": state(r.state) },
         h("th", { scope: "row" }, r.name, h("div", { class: "sub mono" }, r.origin_ip || "")),
-        h("td", {}, stateBadge(r.state)),
+        h("td", {}, stateBadge(r.state), ...r.notes.map((n) => h("div", { class: "sub" }, n))),
         ...v.checkers.map((c) => {
           const obs = seen[c];
           return h("td", { title: obs ? obs.detail : "" }, obs ? stateBadge(obs.verdict) : "–");
@@ -192,16 +207,23 @@
   }
 
   function renderDns(v) {
-    const head = h("tr", {}, ...["location", "DNS answer", "routed to", "TTL"]
+    const head = h("tr", {}, ...["location", "DNS answer", "edge sends to", "TTL"]
       .map((t) => h("th", { scope: "col" }, t)));
+    const regionState = Object.fromEntries(v.regions.map((r) => [r.name, r.state]));
     const rows = v.locations.map((l) => {
       const url = safeUrl(l.entry_url);
-      return h("tr", { "data-location": l.name, "data-region": l.region || "" },
+      const edgeRegion = l.edge_region || l.region;
+      return h("tr", { "data-location": l.name, "data-region": l.region || "",
+        "data-traffic": l.traffic_region || "" },
         h("th", { scope: "row" }, l.name,
           h("div", { class: "sub mono" }, `from ${l.subnet || "?"}`),
-          url ? h("div", { class: "sub" }, h("a", { href: url, rel: "noopener" }, "browse as this user")) : null),
-        h("td", { class: "mono" }, l.answer_ip || "–"),
-        h("td", {}, l.region || "–", " ", l.region ? stateBadge(l.region_state) : ""),
+          url ? h("div", { class: "sub" },
+            h("a", { href: url, rel: "noopener" }, "browse as this user")) : null),
+        h("td", {}, h("span", { class: "mono" }, l.answer_ip || "–"),
+          h("div", {}, l.region || "–", " ", l.region ? stateBadge(regionState[l.region]) : "")),
+        h("td", {}, edgeRegion || "–", " ", edgeRegion ? stateBadge(regionState[edgeRegion]) : "",
+          l.edge_region && l.region && l.edge_region !== l.region
+            ? h("div", { class: "sub" }, "still the cached answer") : null),
         h("td", {}, l.ttl === null ? "–" : `${l.ttl} s`));
     });
     $("dns-table").replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
@@ -240,7 +262,8 @@
       const queue = sparkline(p.history, 2, now, v.lag_window_s,
         `backlog ${p.source} to ${p.target}, last ${minutes} min`, "backlog-chart");
       return h("div", { class: "pair", "data-pair": `${p.source}->${p.target}` },
-        h("h3", {}, `${p.source} → ${p.target}`),
+        h("h3", {}, `${p.source} → ${p.target}`, p.partitioned
+          ? h("span", { class: "badge state-unhealthy" }, "✗ partitioned") : null),
         h("p", { class: "figures" },
           `p50 ${fmtMs(p.p50_ms)} · p99 ${fmtMs(p.p99_ms)} · max ${fmtMs(p.max_ms)} · `,
           h("span", { class: backlog > 0 ? "backlog backlog-on" : "backlog" },
@@ -329,7 +352,7 @@
       const response = await fetch("api/fault", {
         method: "POST",
         headers: { "content-type": "application/json", "x-polyregion-csrf": csrf },
-        body: JSON.stringify(f),
+        body: JSON.stringify(faultBody(f)),
       });
       const body = await response.json();
       result.textContent = body.ok ? `done: ${body.cli}` : `refused: ${body.error}`;
