@@ -53,7 +53,7 @@ def up(
 
     from rich.console import Console
 
-    from polyregion.sandbox import render
+    from polyregion.sandbox import components, render
     from polyregion.sandbox.rundir import RunDir
     from polyregion.sandbox.supervisor import Supervisor
     from polyregion.topology import load
@@ -70,6 +70,8 @@ def up(
     if detach:
         _detach(topology.source, config, fast, run_dir, control)
         return
+    # This process talks only to the sandbox's own endpoints: never with real credentials.
+    os.environ.update(components.SANDBOX_AWS_ENV)
     console = Console()
     console.print(f"starting the sandbox for [bold]{topology.name}[/] from {topology.source} ...")
 

@@ -89,8 +89,12 @@ class Edge:
         cache: EdgeCache | None = None,
     ) -> None:
         self.config = config
-        self.resolver = resolver or LocationResolver(
-            config.origin_hostname, config.subnet, config.dns_host, config.dns_port
+        self.resolver = (
+            resolver
+            if resolver is not None
+            else LocationResolver(
+                config.origin_hostname, config.subnet, config.dns_host, config.dns_port
+            )
         )
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(config.response_timeout_s, connect=config.connect_timeout_s),
@@ -98,7 +102,7 @@ class Edge:
             follow_redirects=False,
             trust_env=False,
         )
-        self.cache = cache or EdgeCache()
+        self.cache = cache if cache is not None else EdgeCache()
         self.pop = f"{config.location.upper()[:3]}-SBX"
         self.via = f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)"
         self.requests = 0
@@ -329,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         access_log=False,
         server_header=False,
+        date_header=False,  # the origin's Date goes through, as CloudFront does
         timeout_keep_alive=60,
     )
 

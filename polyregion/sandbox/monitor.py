@@ -30,10 +30,17 @@ class Monitor:
         self._reported_dead: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
+        self._poked: asyncio.Event | None = None
 
     def start(self) -> None:
         self._http = httpx.AsyncClient(timeout=1.0, trust_env=False)
+        self._poked = asyncio.Event()
         self._task = asyncio.create_task(self._loop())
+
+    def poke(self) -> None:
+        """Look again right away (a health check flipped: DNS answers are about to change)."""
+        if self._poked is not None:
+            self._poked.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -46,10 +53,14 @@ class Monitor:
             self._http = None
 
     async def _loop(self) -> None:
+        assert self._poked is not None
         while True:
             started = time.monotonic()
+            self._poked.clear()
             await self.tick()
-            await asyncio.sleep(max(0.0, self.tick_s - (time.monotonic() - started)))
+            wait = max(0.0, self.tick_s - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poked.wait(), timeout=wait)
 
     async def tick(self) -> None:
         self._check_children()

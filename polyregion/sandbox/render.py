@@ -32,6 +32,8 @@ def summary(status: dict[str, Any]) -> Group:
     regions = Table(
         "region", "origin", "AWS endpoint", "alive", "health", "faults", title="Regions"
     )
+    for column in regions.columns[1:3]:
+        column.no_wrap = True
     for r in status["regions"]:
         h = r.get("health") or {}
         checkers = h.get("checkers") or {}
@@ -58,6 +60,7 @@ def summary(status: dict[str, Any]) -> Group:
     locations = Table(
         "location", "browse (entry URL)", "subnet", "DNS answer", "edge uses", title="Locations"
     )
+    locations.columns[1].no_wrap = True
     for loc in status["locations"]:
         dns = loc.get("dns") or {}
         edge = loc.get("edge") or {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import signal
 import socket
@@ -124,6 +125,8 @@ class Supervisor:
             self._stop.set()
 
     async def start(self) -> None:
+        for key, value in components.SANDBOX_AWS_ENV.items():
+            os.environ.setdefault(key, value)  # boto3 here talks to loopback endpoints only
         self.run_dir.acquire(self.plan.control_url)
         try:
             check_free(self.plan.bindings(), source=self._source)
@@ -167,8 +170,9 @@ class Supervisor:
                 for loc in self.plan.locations
             ),
         )
-        # Checkers start once the origins listen: a check starts healthy, and probing a
-        # process still importing would flip it for nothing.
+        # Checkers start once every origin's deep health answers 200: a check starts healthy,
+        # and probing an app still warming up (first boto3 clients) would flip it for nothing.
+        await asyncio.gather(*(self._wait_ready(r.name) for r in self.plan.regions))
         await self._start_routing()
 
     def _provision(self) -> None:
@@ -241,6 +245,23 @@ class Supervisor:
                 )
             await asyncio.sleep(0.05)
 
+    async def _wait_ready(self, region: str, timeout_s: float = 30.0) -> None:
+        r = self.plan.region(region)
+        url = f"{r.origin_url}{self.topology.health.path}"
+        headers = {"host": self.topology.origin_hostname}
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(timeout=3.0, trust_env=False) as http:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(url, headers=headers)).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise SandboxError(
+                        f"{region}'s app did not report healthy at {url} within "
+                        f"{timeout_s:.0f} s; see {self.children[f'app:{region}'].log_path}"
+                    )
+                await asyncio.sleep(0.1)
+
     # -- health -------------------------------------------------------------------------
     @property
     def healthy(self) -> bool:
@@ -254,15 +275,18 @@ class Supervisor:
         if self._loop is None:
             return
         state = "healthy" if healthy else "unhealthy"
-        self._loop.call_soon_threadsafe(
-            lambda: self.events.emit(
+
+        def emit() -> None:
+            self.events.emit(
                 "health",
                 f"{region}: {state} ({detail.get('reason', '')})",
                 region=region,
                 healthy=healthy,
                 **detail,
             )
-        )
+            self.monitor.poke()  # see the DNS change now, not at the next tick
+
+        self._loop.call_soon_threadsafe(emit)
 
     async def _wait_healthy(self) -> None:
         """Every region healthy for the checkers and every location routed to its nearest."""

@@ -49,7 +49,8 @@ class DnsAnswer:
 class RecordSource(Protocol):
     """Answers one name outside the stored records (e.g. app.<domain> -> the location's edge)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def answer(self, located: Located) -> DnsAnswer | None: ...
 
