@@ -147,6 +147,8 @@ async def _sse(hub: Hub) -> AsyncIterator[str]:
         while True:
             try:
                 message = await asyncio.wait_for(sub.next(), timeout=PING_S)
+                if message is None:
+                    return  # shutting down: end the response so the server can stop
             except TimeoutError:
                 # States are only sent on change; the ping keeps the page's "updated" time and
                 # its watchdog honest. Writing it is also how a vanished client is noticed.

@@ -30,7 +30,14 @@ def dashboard(
     from polyregion.dashboard.server import serve
     from polyregion.topology.load import load
 
+    topology = load(config)
     if control_url is None:
-        control_url = f"http://127.0.0.1:{load(config).sandbox.control_port}"
+        control_url = f"http://127.0.0.1:{topology.sandbox.control_port}"
+    places = {r.name: r.coordinates for r in topology.regions}
+    places.update({x.name: x.coordinates for x in topology.locations})
     typer.echo(f"dashboard: http://127.0.0.1:{port}/  (control API {control_url})")
-    serve(control_url, port=port)
+    serve(
+        control_url,
+        port=port,
+        coordinates={name: (c.lat, c.lon) for name, c in places.items()},
+    )

@@ -8,11 +8,14 @@ blocking a thread per poll. The transport is injectable so tests can point it at
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
 from polyregion.errors import SandboxError
+
+
+FAULT_TIMEOUT_S: Final = 60.0
 
 
 class ControlUnavailable(SandboxError):
@@ -53,7 +56,8 @@ class ControlClient:
         return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
 
     async def fault(self, payload: dict[str, Any]) -> dict[str, Any]:
-        body = await self._request("POST", "/fault", json=payload)
+        # Reviving a region waits for its app to listen again: seconds, not milliseconds.
+        body = await self._request("POST", "/fault", json=payload, timeout=FAULT_TIMEOUT_S)
         return body if isinstance(body, dict) else {"result": body}
 
     async def aclose(self) -> None:

@@ -28,16 +28,21 @@ class Subscription:
     def __init__(self) -> None:
         self._latest: str | None = None
         self._ready = asyncio.Event()
+        self.closed = False
 
     def offer(self, message: str) -> None:
         self._latest = message
         self._ready.set()
 
-    async def next(self) -> str:
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next(self) -> str | None:
+        """The newest view, or None once the dashboard is shutting down."""
         await self._ready.wait()
         self._ready.clear()
-        assert self._latest is not None
-        return self._latest
+        return None if self.closed else self._latest
 
 
 class Hub:
@@ -66,6 +71,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._poll_lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._closed = False
 
     # -- the view ----------------------------------------------------------------------
     def view(self) -> dict[str, Any]:
@@ -152,10 +158,16 @@ class Hub:
     # -- lifecycle ---------------------------------------------------------------------
     def ensure_started(self) -> None:
         """Start polling on first use: a mounted sub-app gets no lifespan events of its own."""
+        if self._closed:
+            return
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self.run(), name="dashboard-poll")
 
     async def aclose(self) -> None:
+        """Stop polling and end every open stream (a server waits for open responses)."""
+        self._closed = True
+        for sub in self._subscribers:
+            sub.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -166,6 +178,8 @@ class Hub:
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Subscription]:
         sub = Subscription()
+        if self._closed:
+            sub.close()
         self._subscribers.add(sub)
         try:
             yield sub

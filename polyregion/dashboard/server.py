@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from collections.abc import Mapping
 from typing import Final
 
 from polyregion.errors import ConfigError
@@ -15,14 +16,20 @@ from polyregion.errors import ConfigError
 SHUTDOWN_GRACE_S: Final = 1
 
 
-def serve(control_url: str, *, host: str = "127.0.0.1", port: int = 7601) -> None:
+def serve(
+    control_url: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7601,
+    coordinates: Mapping[str, tuple[float, float]] | None = None,
+) -> None:
     import uvicorn
 
     from polyregion.dashboard.app import create_app
 
     check_loopback(host)
     config = uvicorn.Config(
-        create_app(control_url),
+        create_app(control_url, coordinates=coordinates),
         host=host,
         port=port,
         log_level="warning",

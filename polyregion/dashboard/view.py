@@ -312,11 +312,21 @@ def event_time(value: object) -> float | None:
 
 
 def _profile(raw: object) -> str:
-    if isinstance(raw, Mapping):
-        name = _text(raw.get("name"))
-        rest = ", ".join(f"{k} {v}" for k, v in raw.items() if k != "name")
-        return f"{name} ({rest})" if name and rest else name or rest
-    return _text(raw)
+    """The timing profile in one line: what bounds a failover, and whether it is AWS's."""
+    if not isinstance(raw, Mapping):
+        return _text(raw)
+    name = _text(raw.get("label") or raw.get("name"))
+    timings = [
+        f"{label} {raw[key]:g}{unit}"
+        for key, label, unit in (
+            ("interval_s", "checks every", " s"),
+            ("failure_threshold", "threshold", ""),
+            ("ttl_s", "TTL", " s"),
+            ("failover_bound_s", "failover bound", " s"),
+        )
+        if _finite(raw.get(key))
+    ]
+    return " · ".join([name, *timings]) if name else " · ".join(timings)
 
 
 def _fault_text(raw: object) -> str:

@@ -71,6 +71,15 @@ class Component(Protocol):
 OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 
+def _dashboard(supervisor: Supervisor) -> Component | None:
+    from polyregion.dashboard.component import dashboard_component
+
+    return dashboard_component(supervisor)
+
+
+OPTIONAL_COMPONENTS.append(_dashboard)
+
+
 class Supervisor:
     def __init__(
         self,

@@ -162,3 +162,24 @@ def test_event_time_forms() -> None:
     assert event_time("2023-11-14T22:13:20Z") == 1_700_000_000.0
     assert event_time("yesterday") is None
     assert event_time(True) is None
+
+
+def test_profile_in_one_line() -> None:
+    view = build_view(
+        {
+            "profile": {
+                "name": "fast",
+                "label": "fast (not AWS values)",
+                "interval_s": 1.0,
+                "failure_threshold": 2,
+                "ttl_s": 1,
+                "failover_bound_s": 5.5,
+            }
+        },
+        events=[],
+        history=LagHistory(),
+        control_url="http://c",
+    )
+    assert view["profile"] == (
+        "fast (not AWS values) · checks every 1 s · threshold 2 · TTL 1 s · failover bound 5.5 s"
+    )
