@@ -14,7 +14,6 @@ import httpx
 
 from polyregion.errors import SandboxError
 
-
 FAULT_TIMEOUT_S: Final = 60.0
 
 
