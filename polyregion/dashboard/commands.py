@@ -21,13 +21,16 @@ def dashboard(
         str | None,
         typer.Option(help="Control API of the sandbox; default from the topology's control_port."),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port to serve the dashboard on (loopback).")] = 7601,
+    port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 7601,
+    host: Annotated[
+        str, typer.Option(help="Loopback address to listen on (it can inject faults).")
+    ] = "127.0.0.1",
     config: Annotated[
         Path | None, typer.Option("--config", help="Topology file (for the control port).")
     ] = None,
 ) -> None:
     """Serve the sandbox's live dashboard on http://127.0.0.1:PORT (Ctrl-C stops it)."""
-    from polyregion.dashboard.server import serve
+    from polyregion.dashboard.server import check_loopback, serve
     from polyregion.topology.load import load
 
     topology = load(config)
@@ -35,9 +38,11 @@ def dashboard(
         control_url = f"http://127.0.0.1:{topology.sandbox.control_port}"
     places = {r.name: r.coordinates for r in topology.regions}
     places.update({x.name: x.coordinates for x in topology.locations})
-    typer.echo(f"dashboard: http://127.0.0.1:{port}/  (control API {control_url})")
+    check_loopback(host)
+    typer.echo(f"dashboard: http://{host}:{port}/  (control API {control_url})")
     serve(
         control_url,
+        host=host,
         port=port,
         coordinates={name: (c.lat, c.lon) for name, c in places.items()},
     )
