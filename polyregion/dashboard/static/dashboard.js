@@ -379,7 +379,8 @@
   let source = null, backoffMs = 1000, lastMessage = 0, retryTimer = null;
 
   function setConnection(text, cls) {
-    $("connection-text").textContent = text;
+    // Only on change: the indicator is a live region, and screen readers announce rewrites.
+    if ($("connection-text").textContent !== text) $("connection-text").textContent = text;
     $("connection").className = `connection ${cls}`;
   }
 
