@@ -84,16 +84,22 @@ def fit(
     *,
     width: int = 960,
     height: int = 440,
-    pad_deg: float = 14.0,
-    min_span_deg: float = 50.0,
+    margin_px: tuple[int, int] = (130, 55),
+    pad_deg: float = 3.0,
+    min_span_deg: float = 40.0,
 ) -> Viewport:
-    """A viewport showing every (lat, lon) point with `pad_deg` around, at the page's aspect."""
+    """A viewport showing every (lat, lon) point at the page's aspect ratio.
+
+    The points stay `margin_px` (x, y) inside the edges: region names are written left of
+    their marker and city names right of theirs, and must not be cut off.
+    """
     pts = list(points) or [(30.0, 0.0)]
     lats = [p[0] for p in pts]
     lons = [p[1] for p in pts]
+    inner_w, inner_h = width - 2 * margin_px[0], height - 2 * margin_px[1]
     lon_span = max(max(lons) - min(lons) + 2 * pad_deg, min_span_deg)
-    lat_span = max(max(lats) - min(lats) + 2 * pad_deg, min_span_deg * height / width)
-    scale = min(width / lon_span, height / lat_span)
+    lat_span = max(max(lats) - min(lats) + 2 * pad_deg, min_span_deg * inner_h / inner_w)
+    scale = min(inner_w / lon_span, inner_h / lat_span)
     lon_center = (max(lons) + min(lons)) / 2
     lat_center = (max(lats) + min(lats)) / 2
     return Viewport(

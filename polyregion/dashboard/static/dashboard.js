@@ -236,11 +236,12 @@
     const chart = s("svg", { class: `spark ${cls}`, viewBox: `0 0 ${w} ${hgt}`, role: "img",
       "aria-label": label, preserveAspectRatio: "none" });
     const shown = points.filter((p) => p[index] !== null && now - p[0] <= windowS);
-    const top = Math.max(...shown.map((p) => p[index]), 1);
+    const top = Math.max(...shown.map((p) => p[index]), 0);
+    const scale = Math.max(top, 1); // a flat zero line sits at the bottom, not mid-air
     if (shown.length >= 2) {
       chart.append(s("polyline", { points: shown.map((p) => [
         (w * (1 - (now - p[0]) / windowS)).toFixed(1),
-        (hgt - 2 - (p[index] / top) * (hgt - 6)).toFixed(1),
+        (hgt - 2 - (p[index] / scale) * (hgt - 6)).toFixed(1),
       ].join(",")).join(" ") }));
     }
     return { chart, top, empty: shown.length < 2 };
