@@ -22,6 +22,7 @@ from polyregion.data.secret import KeySet
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _UNSET: Any = object()
+FORM_TEMPLATES = frozenset({"account.html", "post_form.html"})
 
 
 def ctx(request: Request) -> AppContext:
@@ -174,8 +175,10 @@ async def render(
         session = await current_session(request)
     except Exception:  # error pages must render even when the secret is unreachable
         session = None
-    token = values.pop("csrf", None)
-    if token is None:
+    token = ""
+    # Only pages with a form need a token (signed-in pages carry the sign-out form): anonymous
+    # reads set no cookie at all, which keeps them cheap and cacheable.
+    if session is not None or template in FORM_TEMPLATES:
         try:
             token = await csrf_token(request)
         except Exception:  # the secret is unreachable: pages still render, forms will 403

@@ -32,7 +32,8 @@ from polyregion.sandbox import components
 from polyregion.sandbox import status as status_json
 from polyregion.sandbox.control import create_app
 from polyregion.sandbox.events import Event, EventLog
-from polyregion.sandbox.faults import DEPENDENCIES, Fault, FaultError, parse
+from polyregion.sandbox.faults import DEPENDENCIES, Fault, parse
+from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
@@ -106,6 +107,7 @@ class Supervisor:
         self.started_at = time.time()
         self.healthy_at: float | None = None
         self.monitor = Monitor(self, tick_s=min(0.25, self.profile.interval_s / 4))
+        self.injector = FaultInjector(self)
         self._control = BackgroundServer(
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
@@ -155,17 +157,21 @@ class Supervisor:
 
     async def _start_core(self) -> None:
         logs = self.run_dir.logs
+        # Every child starts at once: their imports overlap. The apps touch AWS only when
+        # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
             self._spawn(components.aws_endpoint(r, self.topology, logs))
         self._spawn(components.route53_moto(self.plan, self.topology, logs))
+        for r in self.plan.regions:
+            self._spawn(components.app(r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
             self._spawn(components.edge(loc, self.plan, self.topology, logs))
         await asyncio.gather(
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
+        self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
-        for r in self.plan.regions:
-            self._spawn(components.app(r, self.plan, self.topology, logs))
+        self._phase_done("regions provisioned (tables, buckets, secret)")
         await asyncio.gather(
             self._wait_listening(
                 "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
@@ -182,7 +188,9 @@ class Supervisor:
         # Checkers start once every origin's deep health answers 200: a check starts healthy,
         # and probing an app still warming up (first boto3 clients) would flip it for nothing.
         await asyncio.gather(*(self._wait_ready(r.name) for r in self.plan.regions))
+        self._phase_done("apps healthy, edges listening")
         await self._start_routing()
+        self._phase_done("Route 53 API, health checkers and DNS started")
 
     def _provision(self) -> None:
         """Every region's tables, bucket and secret; the secret value is the primary's."""
@@ -253,6 +261,10 @@ class Supervisor:
                     f"{name} did not listen on {host}:{port} within {timeout_s:.0f} s"
                 )
             await asyncio.sleep(0.05)
+
+    def _phase_done(self, what: str) -> None:
+        elapsed = time.time() - self.started_at
+        self.events.emit("sandbox", f"{what} ({elapsed:.1f} s)", phase=what, elapsed_s=elapsed)
 
     async def _wait_ready(self, region: str, timeout_s: float = 30.0) -> None:
         r = self.plan.region(region)
@@ -332,95 +344,15 @@ class Supervisor:
     async def apply_fault(self, fault: Fault) -> list[Event]:
         if self.phase != "running":
             raise SandboxError(f"the sandbox is {self.phase}; faults need it running")
-        before = self.events.last_seq
-        if fault.action == "kill":
-            await self._kill(fault.region or "")
-        elif fault.action == "revive":
-            await self._revive(fault.region or "")
-        elif fault.action == "dependency":
-            await self._dependency(fault.region or "", fault.dependency or "", fault.mode or "up")
-        elif fault.action == "partition":
-            if self.replication is None:
-                raise FaultError(
-                    "partition needs the replicator, which is not running in this sandbox"
-                )
-            await self.replication.partition(*fault.regions)
-            self.events.emit("fault", f"partition {' <-> '.join(fault.regions)}", **fault.to_json())
-        elif fault.action == "heal":
-            await self._heal()
-        return self.events.since(before)
+        return await self.injector.apply(fault)
 
-    async def _kill(self, region: str) -> None:
-        child = self.children[f"app:{region}"]
-        self.killed.add(region)
-        await asyncio.to_thread(child.kill)
-        self.events.emit(
-            "fault",
-            f"{region}: origin killed",
-            region=region,
-            action="kill",
-            command=f"polyregion fault kill {region}",
-        )
-
-    async def _revive(self, region: str) -> None:
+    async def restart_app(self, region: str) -> None:
+        """Start a region's app again (after `fault kill`) and wait until it listens."""
         name = f"app:{region}"
-        if self.children[name].alive:
-            self.killed.discard(region)
-            self.events.emit(
-                "fault",
-                f"{region}: origin already running",
-                region=region,
-                action="revive",
-                command=f"polyregion fault revive {region}",
-            )
-            return
         r = self.plan.region(region)
         self.monitor.forget(name)
         self._spawn(components.app(r, self.plan, self.topology, self.run_dir.logs))
         await self._wait_listening(name, r.ip, r.origin_port)
-        self.killed.discard(region)
-        self.events.emit(
-            "fault",
-            f"{region}: origin revived",
-            region=region,
-            action="revive",
-            command=f"polyregion fault revive {region}",
-        )
-
-    async def _dependency(self, region: str, dependency: str, mode: str) -> None:
-        r = self.plan.region(region)
-        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
-            response = await http.post(
-                f"{r.aws_endpoint}/_sandbox/faults", json={"dependency": dependency, "mode": mode}
-            )
-        if response.status_code != 200:
-            raise SandboxError(f"{region} AWS endpoint refused the fault: {response.text}")
-        self.dependencies[region][dependency] = mode
-        self.events.emit(
-            "fault",
-            f"{region}: {dependency} {mode}",
-            region=region,
-            action="dependency",
-            dependency=dependency,
-            mode=mode,
-            command=f"polyregion fault dependency {region} {dependency} {mode}",
-        )
-
-    async def _heal(self) -> None:
-        for region in sorted(self.killed):
-            await self._revive(region)
-        for region, deps in self.dependencies.items():
-            for dep, mode in deps.items():
-                if mode != "up":
-                    await self._dependency(region, dep, "up")
-        if self.replication is not None:
-            await self.replication.heal()
-        self.events.emit(
-            "fault",
-            "healed: every region and dependency is back",
-            action="heal",
-            command="polyregion fault heal",
-        )
 
     # -- views --------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
