@@ -133,7 +133,11 @@ def create_app(*, hang_s: float = DEFAULT_HANG_S) -> FaultLayer:
     from a2wsgi import WSGIMiddleware
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    wsgi: Any = DomainDispatcherApplication(create_backend_app)
+    from polyregion.replication.endpoint import wrap
+
+    # The replication extension: S3 replication status and replica writes, read-only secret
+    # replicas (polyregion/replication/endpoint.py).
+    wsgi: Any = wrap(DomainDispatcherApplication(create_backend_app))
     asgi: Any = WSGIMiddleware(wsgi, workers=16)
     return FaultLayer(asgi, hang_s=hang_s)
 

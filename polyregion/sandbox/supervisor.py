@@ -72,13 +72,12 @@ class Component(Protocol):
 OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 
-def _dashboard(supervisor: Supervisor) -> Component | None:
+def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
+    """The components `up` always starts (imported late: they pull in boto3 and friends)."""
     from polyregion.dashboard.component import dashboard_component
+    from polyregion.replication.sandbox import replicator
 
-    return dashboard_component(supervisor)
-
-
-OPTIONAL_COMPONENTS.append(_dashboard)
+    return [replicator, dashboard_component]
 
 
 class Supervisor:
@@ -144,7 +143,7 @@ class Supervisor:
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
             await self._start_core()
-            for factory in OPTIONAL_COMPONENTS:
+            for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
                 component = factory(self)
                 if component is not None:
                     await component.start(self)
