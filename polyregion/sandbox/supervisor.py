@@ -74,9 +74,10 @@ OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
     """The components `up` always starts (imported late: they pull in boto3 and friends)."""
+    from polyregion.dashboard.component import dashboard_component
     from polyregion.replication.sandbox import replicator
 
-    return [replicator]
+    return [replicator, dashboard_component]
 
 
 class Supervisor:
