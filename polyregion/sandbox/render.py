@@ -29,10 +29,8 @@ def summary(status: dict[str, Any]) -> Group:
         f"  profile {p['label']}: interval {p['interval_s']:g} s x threshold "
         f"{p['failure_threshold']} + TTL {p['ttl_s']} s",
     )
-    regions = Table(
-        "region", "origin", "AWS endpoint", "health (checkers)", "faults", title="Regions"
-    )
-    for column in regions.columns[:3]:
+    regions = Table("region", "origin", "health (checkers)", "faults", title="Regions")
+    for column in regions.columns[:2]:
         column.no_wrap = True
     for r in status["regions"]:
         h = r.get("health") or {}
