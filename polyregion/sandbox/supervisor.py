@@ -120,12 +120,22 @@ class Supervisor:
         self._stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._loop.add_signal_handler(sig, self.request_stop)
+        starting = asyncio.create_task(self.start())
+        stopping = asyncio.create_task(self._stop.wait())
         try:
-            await self.start()
+            # Ctrl-C while starting stops at once instead of after the sandbox is healthy.
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                return
+            starting.result()  # a failed start raises here
             if on_healthy is not None:
                 on_healthy(self)
-            await self._stop.wait()
+            await stopping
         finally:
+            stopping.cancel()
             await self.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._loop.remove_signal_handler(sig)
