@@ -252,7 +252,7 @@ def _install(target: Path, *args: str) -> None:
         [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), *args],
         check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
 
 
 def _measure(target: Path) -> dict[str, Any]:
