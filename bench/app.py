@@ -385,9 +385,30 @@ def render(
             f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / base:.0f}% | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {r['max']:.1f} |"
         )
+    names = list(rows)
+    page, listing, health, hung = (rows[names[i]] for i in (1, 2, 3, 5))
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    goals = [
+        f"- post page and list >= 40% of the baseline's requests/s (read cache): "
+        f"{100 * page['rps'] / base:.0f}% and {100 * listing['rps'] / base:.0f}%, "
+        f"{verdict(min(page['rps'], listing['rps']) >= 0.4 * base)}",
+        f"- `/api/health` p99 < 20 ms, healthy: {health['p99']:.1f} ms, "
+        f"{verdict(health['p99'] < 20)}",
+        f"- `/api/health` < 1.5 s with a hung dependency (slowest answer): {hung['max']:.0f} ms, "
+        f"{verdict(hung['max'] < 1500)}",
+        f"- cold start import -> first 200 < 400 ms: {cold_live['median_ms']:.0f} ms "
+        f"(`/api/health/live`), {verdict(cold_live['median_ms'] < 400)}",
+    ]
     lean, full = size["lambda"], size["core"]
     largest = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in lean["largest"])
     lines += [
+        "",
+        "Goals of the issue, against this run:",
+        "",
+        *goals,
         "",
         "| cold start: `python -S`, PYTHONPATH = Lambda asset + boto3, handler + Function URL "
         "event | median of 5 |",
