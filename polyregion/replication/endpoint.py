@@ -50,11 +50,23 @@ _lock = threading.Lock()
 
 
 def _patch_moto() -> None:
-    """Make moto's object headers carry the replication status (once per process)."""
+    """Make moto's object headers carry the replication status, and give stream records
+    unique sequence numbers under concurrent writes (once per process)."""
+    from moto.dynamodb.models.table import StreamShard
     from moto.s3.models import FakeKey
 
     if getattr(FakeKey, "_polyregion_patched", False):
         return
+    # moto numbers a stream record len(records) + start without a lock: two writes served by
+    # two threads at once get the same sequence number, and readers then see one twice.
+    add: Any = StreamShard.add
+    stream_lock = threading.Lock()
+
+    def locked_add(self: Any, old: Any, new: Any) -> None:
+        with stream_lock:
+            add(self, old, new)
+
+    StreamShard.add = locked_add  # type: ignore[method-assign]
     original: Any = FakeKey.response_dict
 
     def response_dict(self: Any) -> dict[str, Any]:

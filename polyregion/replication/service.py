@@ -236,10 +236,10 @@ class Replicator:
             self.progress.track(stream, shard, seq, 0)
             return
         targets = [link for (a, _), link in self.links.items() if a == region]
-        self.progress.track(stream, shard, seq, len(targets))
+        ticket = self.progress.track(stream, shard, seq, len(targets))
         stats.replicated += 1
         for link in targets:
-            link.put(change, (stream, shard, seq))
+            link.put(change, (stream, shard, ticket))
 
     def _checkpoint_loop(self) -> None:
         seen = -1
