@@ -140,7 +140,7 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
 
 def down(config: ConfigOpt = None) -> None:
     """Stop the running sandbox and every process it started."""
-    from polyregion.sandbox.process import pid_alive, stop_groups
+    from polyregion.sandbox.process import group_alive, pid_alive, stop_groups
     from polyregion.sandbox.rundir import RunDir
     from polyregion.topology import load
 
@@ -148,10 +148,11 @@ def down(config: ConfigOpt = None) -> None:
     run_dir = RunDir.for_topology(topology)
     pid = run_dir.running_pid()
     if pid is None:
-        leftovers = run_dir.recorded_children()
+        # A supervisor that was SIGKILLed: its children normally died with it (PDEATHSIG).
+        leftovers = [g for g in run_dir.recorded_children().values() if group_alive(g)]
+        run_dir.children_file.unlink(missing_ok=True)
         if leftovers:
-            stop_groups(list(leftovers.values()))
-            run_dir.children_file.unlink(missing_ok=True)
+            stop_groups(leftovers)
             typer.echo(f"no sandbox was running; stopped {len(leftovers)} leftover processes")
         else:
             typer.echo(f"no sandbox is running (control port {topology.sandbox.control_port})")
@@ -165,12 +166,15 @@ def down(config: ConfigOpt = None) -> None:
     deadline = time.monotonic() + 20.0
     while run_dir.running_pid() is not None and time.monotonic() < deadline:
         time.sleep(0.1)
+    # The lock goes first; give the process a moment to finish exiting before insisting.
+    deadline = time.monotonic() + 5.0
+    while pid > 0 and pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if pid > 0 and pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
-    leftovers = run_dir.recorded_children()
-    if leftovers:
-        stop_groups(list(leftovers.values()))
-        run_dir.children_file.unlink(missing_ok=True)
+    remaining = [g for g in run_dir.recorded_children().values() if group_alive(g)]
+    stop_groups(remaining)
+    run_dir.children_file.unlink(missing_ok=True)
     typer.echo("sandbox stopped")
 
 

@@ -79,7 +79,7 @@ class EventLog:
         """Called for every new event (printing in the foreground, a dashboard's live feed)."""
         self._listeners.append(listener)
 
-    def since(self, seq: int, limit: int = 1000) -> list[Event]:
+    def since(self, seq: int, limit: int = MAX_EVENTS) -> list[Event]:
         return [e for e in self._events if e.seq > seq][:limit]
 
     def recent(self, n: int = 50) -> list[Event]:

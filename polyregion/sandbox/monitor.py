@@ -28,6 +28,7 @@ class Monitor:
         self.dns: dict[str, dict[str, Any]] = {}
         self.edges: dict[str, dict[str, Any]] = {}
         self._reported_dead: set[str] = set()
+        self._flags: dict[str, tuple[bool, bool]] = {}
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
         self._poked: asyncio.Event | None = None
@@ -64,6 +65,7 @@ class Monitor:
 
     async def tick(self) -> None:
         self._check_children()
+        self._check_route53_flags()
         await asyncio.gather(
             *(self._check_dns(loc.name) for loc in self.sv.plan.locations),
             *(self._check_edge(loc.name) for loc in self.sv.plan.locations),
@@ -84,6 +86,23 @@ class Monitor:
                 child=name,
                 returncode=child.returncode,
             )
+
+    def _check_route53_flags(self) -> None:
+        """Inverted/Disabled changed through the Route 53 API (a drill, the AWS CLI)."""
+        for region, h in self.sv.region_health().items():
+            flags = (bool(h.get("inverted")), bool(h.get("disabled")))
+            before = self._flags.get(region)
+            self._flags[region] = flags
+            if before is not None and before != flags:
+                self.sv.events.emit(
+                    "route53",
+                    f"{region}: health check {h.get('health_check_id')} now "
+                    f"inverted={str(flags[0]).lower()} disabled={str(flags[1]).lower()}",
+                    region=region,
+                    health_check_id=h.get("health_check_id"),
+                    inverted=flags[0],
+                    disabled=flags[1],
+                )
 
     def forget(self, child_name: str) -> None:
         """A child was restarted on purpose: report its next death again."""

@@ -32,7 +32,8 @@ from polyregion.sandbox import components
 from polyregion.sandbox import status as status_json
 from polyregion.sandbox.control import create_app
 from polyregion.sandbox.events import Event, EventLog
-from polyregion.sandbox.faults import DEPENDENCIES, Fault, FaultError, parse
+from polyregion.sandbox.faults import DEPENDENCIES, Fault, parse
+from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
@@ -73,9 +74,10 @@ OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
     """The components `up` always starts (imported late: they pull in boto3 and friends)."""
+    from polyregion.dashboard.component import dashboard_component
     from polyregion.replication.sandbox import replicator
 
-    return [replicator]
+    return [replicator, dashboard_component]
 
 
 class Supervisor:
@@ -104,6 +106,7 @@ class Supervisor:
         self.started_at = time.time()
         self.healthy_at: float | None = None
         self.monitor = Monitor(self, tick_s=min(0.25, self.profile.interval_s / 4))
+        self.injector = FaultInjector(self)
         self._control = BackgroundServer(
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
@@ -117,12 +120,22 @@ class Supervisor:
         self._stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._loop.add_signal_handler(sig, self.request_stop)
+        starting = asyncio.create_task(self.start())
+        stopping = asyncio.create_task(self._stop.wait())
         try:
-            await self.start()
+            # Ctrl-C while starting stops at once instead of after the sandbox is healthy.
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                return
+            starting.result()  # a failed start raises here
             if on_healthy is not None:
                 on_healthy(self)
-            await self._stop.wait()
+            await stopping
         finally:
+            stopping.cancel()
             await self.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._loop.remove_signal_handler(sig)
@@ -140,11 +153,6 @@ class Supervisor:
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
             await self._start_core()
-            for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
-                component = factory(self)
-                if component is not None:
-                    await component.start(self)
-                    self.components.append(component)
             self.monitor.start()
             await self._wait_healthy()
         except BaseException:
@@ -153,17 +161,41 @@ class Supervisor:
 
     async def _start_core(self) -> None:
         logs = self.run_dir.logs
+        # Every child starts at once: their imports overlap. The apps touch AWS only when
+        # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
             self._spawn(components.aws_endpoint(r, self.topology, logs))
         self._spawn(components.route53_moto(self.plan, self.topology, logs))
+        for r in self.plan.regions:
+            self._spawn(components.app(r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
             self._spawn(components.edge(loc, self.plan, self.topology, logs))
         await asyncio.gather(
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
+        self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
-        for r in self.plan.regions:
-            self._spawn(components.app(r, self.plan, self.topology, logs))
+        self._phase_done("regions provisioned (tables, buckets, secret)")
+        # Optional components need provisioned regions, not routing: start them meanwhile.
+        extras = asyncio.create_task(self._start_components())
+        try:
+            await self._start_origins_and_routing()
+            await extras
+        except BaseException:
+            extras.cancel()
+            with contextlib.suppress(BaseException):
+                await extras
+            raise
+
+    async def _start_components(self) -> None:
+        for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
+            component = factory(self)
+            if component is not None:
+                await component.start(self)
+                self.components.append(component)
+                self._phase_done(f"{component.name} started")
+
+    async def _start_origins_and_routing(self) -> None:
         await asyncio.gather(
             self._wait_listening(
                 "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
@@ -180,7 +212,9 @@ class Supervisor:
         # Checkers start once every origin's deep health answers 200: a check starts healthy,
         # and probing an app still warming up (first boto3 clients) would flip it for nothing.
         await asyncio.gather(*(self._wait_ready(r.name) for r in self.plan.regions))
+        self._phase_done("apps healthy, edges listening")
         await self._start_routing()
+        self._phase_done("Route 53 API, health checkers and DNS started")
 
     def _provision(self) -> None:
         """Every region's tables, bucket and secret; the secret value is the primary's."""
@@ -251,6 +285,10 @@ class Supervisor:
                     f"{name} did not listen on {host}:{port} within {timeout_s:.0f} s"
                 )
             await asyncio.sleep(0.05)
+
+    def _phase_done(self, what: str) -> None:
+        elapsed = time.time() - self.started_at
+        self.events.emit("sandbox", f"{what} ({elapsed:.1f} s)", phase=what, elapsed_s=elapsed)
 
     async def _wait_ready(self, region: str, timeout_s: float = 30.0) -> None:
         r = self.plan.region(region)
@@ -330,95 +368,15 @@ class Supervisor:
     async def apply_fault(self, fault: Fault) -> list[Event]:
         if self.phase != "running":
             raise SandboxError(f"the sandbox is {self.phase}; faults need it running")
-        before = self.events.last_seq
-        if fault.action == "kill":
-            await self._kill(fault.region or "")
-        elif fault.action == "revive":
-            await self._revive(fault.region or "")
-        elif fault.action == "dependency":
-            await self._dependency(fault.region or "", fault.dependency or "", fault.mode or "up")
-        elif fault.action == "partition":
-            if self.replication is None:
-                raise FaultError(
-                    "partition needs the replicator, which is not running in this sandbox"
-                )
-            await self.replication.partition(*fault.regions)
-            self.events.emit("fault", f"partition {' <-> '.join(fault.regions)}", **fault.to_json())
-        elif fault.action == "heal":
-            await self._heal()
-        return self.events.since(before)
+        return await self.injector.apply(fault)
 
-    async def _kill(self, region: str) -> None:
-        child = self.children[f"app:{region}"]
-        self.killed.add(region)
-        await asyncio.to_thread(child.kill)
-        self.events.emit(
-            "fault",
-            f"{region}: origin killed",
-            region=region,
-            action="kill",
-            command=f"polyregion fault kill {region}",
-        )
-
-    async def _revive(self, region: str) -> None:
+    async def restart_app(self, region: str) -> None:
+        """Start a region's app again (after `fault kill`) and wait until it listens."""
         name = f"app:{region}"
-        if self.children[name].alive:
-            self.killed.discard(region)
-            self.events.emit(
-                "fault",
-                f"{region}: origin already running",
-                region=region,
-                action="revive",
-                command=f"polyregion fault revive {region}",
-            )
-            return
         r = self.plan.region(region)
         self.monitor.forget(name)
         self._spawn(components.app(r, self.plan, self.topology, self.run_dir.logs))
         await self._wait_listening(name, r.ip, r.origin_port)
-        self.killed.discard(region)
-        self.events.emit(
-            "fault",
-            f"{region}: origin revived",
-            region=region,
-            action="revive",
-            command=f"polyregion fault revive {region}",
-        )
-
-    async def _dependency(self, region: str, dependency: str, mode: str) -> None:
-        r = self.plan.region(region)
-        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
-            response = await http.post(
-                f"{r.aws_endpoint}/_sandbox/faults", json={"dependency": dependency, "mode": mode}
-            )
-        if response.status_code != 200:
-            raise SandboxError(f"{region} AWS endpoint refused the fault: {response.text}")
-        self.dependencies[region][dependency] = mode
-        self.events.emit(
-            "fault",
-            f"{region}: {dependency} {mode}",
-            region=region,
-            action="dependency",
-            dependency=dependency,
-            mode=mode,
-            command=f"polyregion fault dependency {region} {dependency} {mode}",
-        )
-
-    async def _heal(self) -> None:
-        for region in sorted(self.killed):
-            await self._revive(region)
-        for region, deps in self.dependencies.items():
-            for dep, mode in deps.items():
-                if mode != "up":
-                    await self._dependency(region, dep, "up")
-        if self.replication is not None:
-            await self.replication.heal()
-        self.events.emit(
-            "fault",
-            "healed: every region and dependency is back",
-            action="heal",
-            command="polyregion fault heal",
-        )
 
     # -- views --------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from polyregion.sandbox.route53.profiles import TimingProfile
 from polyregion.topology.model import Topology
 
 if TYPE_CHECKING:
     from mypy_boto3_route53 import Route53Client
+
+
+LOCAL_KEY: Final = "sandbox"  # placeholder credentials for local endpoints (moto checks none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +157,18 @@ def apply_plan(client: Route53Client, plan: Route53Plan) -> Provisioned:
 
 
 def route53_client(endpoint_url: str | None) -> Route53Client:
-    """A Route 53 client (global service: us-east-1) for moto, the API front, or AWS (None)."""
+    """A Route 53 client (global service: us-east-1) for moto, the API front, or AWS (None).
+
+    A local endpoint gets placeholder credentials: moto checks none, and the sandbox must not
+    depend on (or pick up) whatever real AWS credentials the user has configured."""
     import boto3
 
-    return boto3.session.Session().client(
-        "route53", endpoint_url=endpoint_url, region_name="us-east-1"
+    session = (
+        boto3.session.Session()
+        if endpoint_url is None
+        else boto3.session.Session(
+            aws_access_key_id=LOCAL_KEY,
+            aws_secret_access_key=LOCAL_KEY,
+        )
     )
+    return session.client("route53", endpoint_url=endpoint_url, region_name="us-east-1")

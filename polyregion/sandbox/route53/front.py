@@ -196,10 +196,17 @@ class Route53Front:
     def start(self) -> None:
         if self._server is not None:
             return
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietHandler(WSGIRequestHandler):
+            # werkzeug prints every request to stderr; the sandbox's terminal is for people.
+            def log(self, type: str, message: str, *args: Any) -> None:
+                log.debug("route53 api: " + message, *args)
 
         try:
-            self._server = make_server(self.host, self.requested_port, self, threaded=True)
+            self._server = make_server(
+                self.host, self.requested_port, self, threaded=True, request_handler=QuietHandler
+            )
         except OSError as exc:
             raise SandboxError(
                 f"Route 53 API port {self.host}:{self.requested_port} is unavailable ({exc})"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_route53 import Route53Client
 
 log = logging.getLogger(__name__)
-PROBED_TYPES = frozenset({"HTTP", "HTTP_STR_MATCH"})
+PROBED_TYPES = frozenset({"HTTP"})  # HTTPS, TCP, string matching, calculated: not probed
 
 
 def _value(raw: str) -> str:

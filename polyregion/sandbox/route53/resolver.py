@@ -11,6 +11,7 @@ Separated from the sockets (dns.py) so every rule is tested with plain function 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,12 @@ from polyregion.sandbox.route53.routing import (
 ECS_OPTION: Final = 8  # EDNS Client Subnet [RFC 7871]
 EDNS_UDP_SIZE: Final = 4096
 DEFAULT_SOA_TTL: Final = 900
+
+
+@functools.lru_cache(maxsize=4096)
+def _rrs(zone_line: str) -> tuple[RR, ...]:
+    """Parsing zone text is most of the cost of an answer: memoize (RRs are only packed)."""
+    return tuple(RR.fromZone(zone_line))
 
 
 class MalformedQuery(ValueError):
@@ -149,6 +156,7 @@ class Route53Resolver:
     def answer(self, request: DNSRecord, source_ip: str | None) -> DNSRecord:
         reply = request.reply()  # copies id and question; sets QR, AA, RD
         reply.header.ra = 0  # authoritative only, like Route 53
+        reply.header.ad = 0  # no DNSSEC validation happens here
         if request.header.opcode != OPCODE.QUERY:
             reply.header.rcode = RCODE.NOTIMP
             return reply
@@ -191,7 +199,7 @@ class Route53Resolver:
             qtype = "CNAME" if resolution is not None else qtype
         if resolution is not None:
             for value in resolution.values:
-                reply.add_answer(*RR.fromZone(f"{qname}. {resolution.ttl} IN {qtype} {value}"))
+                reply.add_answer(*_rrs(f"{qname}. {resolution.ttl} IN {qtype} {value}"))
             return
         exists = in_sources or (zone is not None and zone.has_name(qname))
         if not exists:
@@ -200,4 +208,4 @@ class Route53Resolver:
             for soa in zone.lookup(zone.name, "SOA")[:1]:
                 minimum = int(soa.values[0].split()[-1]) if soa.values else DEFAULT_SOA_TTL
                 ttl = min(soa.ttl, minimum)
-                reply.add_auth(*RR.fromZone(f"{zone.name}. {ttl} IN SOA {soa.values[0]}"))
+                reply.add_auth(*_rrs(f"{zone.name}. {ttl} IN SOA {soa.values[0]}"))

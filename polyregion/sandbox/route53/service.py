@@ -85,6 +85,7 @@ class Route53Emulation:
             probe=probe,
             clock=clock,
             on_flip=on_flip,
+            thread_prefix=f"r53-{topology.name}",
         )
         self.mirror = Route53Mirror(
             self.moto_client,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -142,6 +147,7 @@ def test_dead_region_fails_over_within_the_bound_and_comes_back(env: Env) -> Non
     took = wait_for(lambda: env.region_of("paris") == "us-east-1", FAST.failover_bound_s + SLACK_S)
     assert took <= FAST.failover_bound_s + SLACK_S
     assert env.region_of("new-york") == "us-east-1"
+    assert any(f.health_check_id == env.hc("eu-west-1") and not f.healthy for f in env.flips)
     assert any(f.region == "eu-west-1" and not f.healthy for f in env.flips)
     env.origins["eu-west-1"].status = 200
     wait_for(lambda: env.region_of("paris") == "eu-west-1", FAST.failover_bound_s + SLACK_S)
@@ -186,3 +192,50 @@ def test_changes_made_straight_to_moto_are_picked_up_by_polling(env: Env) -> Non
         HealthCheckId=hc, Inverted=True, Regions=list(TOPO.health.checker_regions)
     )
     wait_for(lambda: env.region_of("paris") == "us-east-1", 3.0)
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+def test_aws_cli_inverts_a_health_check_through_the_front(env: Env) -> None:
+    hc = env.hc("eu-west-1")
+    cli_env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    base = ["aws", "route53", "--endpoint-url", env.emu.route53_endpoint]
+    done = subprocess.run(
+        [*base, "update-health-check", "--health-check-id", hc, "--inverted"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: env.region_of("paris") == "us-east-1", 1.0)
+    status = subprocess.run(
+        [*base, "get-health-check-status", "--health-check-id", hc],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    observations = json.loads(status.stdout)["HealthCheckObservations"]
+    assert {o["Region"] for o in observations} <= set(TOPO.health.checker_regions)
+
+
+def test_a_second_emulation_runs_alongside_and_stops_cleanly(env: Env, moto_url: str) -> None:
+    other_topo = from_dict({"app": {"name": "r53other", "domain": "other.example.org"}})
+    before = set(threading.enumerate())
+    emu = Route53Emulation(
+        other_topo,
+        moto_url=moto_url,
+        origins={r: Origin(o.ip, o.port) for r, o in env.origins.items()},
+        profile=FAST,
+    )
+    with emu:
+        host, port = emu.dns_address
+        assert port != env.emu.dns_address[1]
+        q = dns.message.make_query("origin.other.example.org", "A")
+        reply = dns.query.udp(q, host, port=port, timeout=3)
+        assert reply.answer and env.region_of("paris") == "eu-west-1"
+    # The module's emulation may grow its own probe pool meanwhile: only ours must be gone.
+    leftover = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert not [n for n in leftover if not n.startswith(f"r53-{TOPO.name}-probe")]
