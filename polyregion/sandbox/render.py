@@ -76,7 +76,12 @@ def summary(status: dict[str, Any]) -> Group:
         + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
         + f"\nLogs: {status['logs']}"
     )
-    return Group(head, regions, locations, tail)
+    parts: list[Any] = [head, regions, locations]
+    if (status.get("replication") or {}).get("pairs"):
+        from polyregion.replication.render import lag_table
+
+        parts.append(lag_table(status["replication"]))
+    return Group(*parts, tail)
 
 
 def event_line(event: dict[str, Any]) -> Text:
