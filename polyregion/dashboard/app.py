@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import ipaddress
+import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
