@@ -22,6 +22,7 @@ from polyregion.app.web import (
     remember_write,
     render,
     require_csrf,
+    set_session_cookies,
     start_session,
 )
 from polyregion.data.assets import Image, InvalidUpload, sniff
@@ -122,7 +123,7 @@ async def _account(request: Request, mode: str) -> Response:
             request, "account.html", status_code=status, mode=mode, error=error, username=username
         )
     response = _redirect("/")
-    await start_session(request, response, username)
+    set_session_cookies(request, response, await start_session(request, username))
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -81,22 +82,24 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
     )
 
 
-async def start_session(
-    request: Request,
-    response: Response,
-    username: str,
-    consistency: ConsistencyToken | None = None,
-) -> str:
-    """Mint a session cookie (and a fresh CSRF token); returns the CSRF token."""
-    c = ctx(request)
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A freshly minted session and CSRF token, to set as cookies on the response."""
+
+    jwt: str
+    csrf: str
+
+
+async def start_session(request: Request, username: str) -> NewSession:
     keys = await keyset(request)
-    session_cfg = c.settings.topology.session
-    token = c.sessions.mint(keys, username, consistency=consistency)
-    _cookie(response, request, session_cfg.cookie_name, token, session_cfg.max_age_s)
-    fresh_csrf = csrf.new_token(keys)
-    _cookie(response, request, csrf.COOKIE, fresh_csrf, session_cfg.max_age_s)
-    request.state.csrf_new = None  # already set here
-    return fresh_csrf
+    jwt = ctx(request).sessions.mint(keys, username)
+    return NewSession(jwt=jwt, csrf=csrf.new_token(keys))
+
+
+def set_session_cookies(request: Request, response: Response, new: NewSession) -> None:
+    cfg = ctx(request).settings.topology.session
+    _cookie(response, request, cfg.cookie_name, new.jwt, cfg.max_age_s)
+    _cookie(response, request, csrf.COOKIE, new.csrf, cfg.max_age_s)
 
 
 async def remember_write(request: Request, response: Response, token: ConsistencyToken) -> None:

@@ -143,11 +143,6 @@ class Supervisor:
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
             await self._start_core()
-            for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
-                component = factory(self)
-                if component is not None:
-                    await component.start(self)
-                    self.components.append(component)
             self.monitor.start()
             await self._wait_healthy()
         except BaseException:
@@ -171,6 +166,26 @@ class Supervisor:
         self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
         self._phase_done("regions provisioned (tables, buckets, secret)")
+        # Optional components need provisioned regions, not routing: start them meanwhile.
+        extras = asyncio.create_task(self._start_components())
+        try:
+            await self._start_origins_and_routing()
+            await extras
+        except BaseException:
+            extras.cancel()
+            with contextlib.suppress(BaseException):
+                await extras
+            raise
+
+    async def _start_components(self) -> None:
+        for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
+            component = factory(self)
+            if component is not None:
+                await component.start(self)
+                self.components.append(component)
+                self._phase_done(f"{component.name} started")
+
+    async def _start_origins_and_routing(self) -> None:
         await asyncio.gather(
             self._wait_listening(
                 "route53:moto", self.plan.route53_host, self.plan.route53_moto_port

@@ -26,7 +26,8 @@ def event(name: str) -> dict[str, Any]:
 @pytest.fixture
 def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> None:
     config = tmp_path / "polyregion.toml"
-    config.write_text('[app]\nname = "t-lambda"\n')
+    # a generous check timeout: this test is about the Lambda path, not about timing
+    config.write_text('[app]\nname = "t-lambda"\n[health]\ncheck_timeout_ms = 1500\n')
     provision_region(load(config), "us-east-1", clients_for("us-east-1", {"us-east-1": moto_url}))
     # What the Lambda runtime and the function's configuration provide.
     monkeypatch.setenv("AWS_REGION", "us-east-1")
@@ -39,7 +40,7 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -
 @pytest.mark.usefixtures("lambda_env")
 def test_function_url_get_reaches_the_deep_health_check() -> None:
     out = lambda_handler.handler(event("function_url_get.json"), None)
-    assert out["statusCode"] == 200, out
+    assert out["statusCode"] == 200, out["body"]
     assert out["headers"]["x-polyregion-region"] == "us-east-1"
     body = json.loads(out["body"])
     assert body["status"] == "healthy" and body["region"] == "us-east-1"
