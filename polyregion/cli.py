@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "polyregion.topology.commands",
     "polyregion.app.commands",
     "polyregion.sandbox.commands",
+    "polyregion.dashboard.commands",
     "polyregion.ops.commands",
     "polyregion.cost.commands",
 )

@@ -23,6 +23,7 @@ from polyregion.data.posts import Post, SlugTaken, VersionConflict
 log = logging.getLogger("polyregion.app")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG, MAX_TITLE, MAX_BODY = 80, 200, 20_000
+RESERVED_SLUGS = frozenset({"new"})  # /posts/new is the editor
 LIST_SIZE = 50
 
 
@@ -43,7 +44,8 @@ class PostFields:
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "post"
+    slug = slug[:60].rstrip("-") or "post"
+    return f"{slug}-post" if slug in RESERVED_SLUGS else slug
 
 
 def validate(title: str, body: str, slug: str) -> PostFields:
@@ -54,6 +56,8 @@ def validate(title: str, body: str, slug: str) -> PostFields:
         raise Invalid(f"body: 1 to {MAX_BODY} characters")
     if slug and (len(slug) > MAX_SLUG or not SLUG.match(slug)):
         raise Invalid(f"slug: up to {MAX_SLUG} of a-z and 0-9 in words joined by '-'")
+    if slug in RESERVED_SLUGS:
+        raise Invalid(f"slug: {slug!r} is reserved; choose another")
     return PostFields(title=title, body=body, slug=slug)
 
 
@@ -141,11 +145,10 @@ async def load(request: Request, slug: str) -> tuple[Post, str]:
         resolved = await c.ryw.resolve(token, seen if seen and seen.pk == token.pk else None)
         post, source = resolved.post, resolved.source
     else:
-        hit, post = c.post_cache.get(slug)
-        source = "cache"
-        if not hit:
-            post, source = await c.run(c.posts.find_by_slug, slug), "local"
-            c.post_cache.put(slug, post)
+        post, cached = await c.post_cache.get_or_fetch(
+            slug, lambda: c.run(c.posts.find_by_slug, slug)
+        )
+        source = "cache" if cached else "local"
     if post is None:
         raise HTTPException(404, f"no post at /posts/{slug}")
     return post, source
@@ -154,11 +157,7 @@ async def load(request: Request, slug: str) -> tuple[Post, str]:
 async def recent(request: Request, token: ConsistencyToken | None) -> list[Post]:
     """Newest posts (cached), with the user's own latest write guaranteed to be current."""
     c = ctx(request)
-    hit, cached = c.list_cache.get("recent")
-    posts = cached if hit and cached is not None else None
-    if posts is None:
-        posts = await c.run(c.posts.recent, LIST_SIZE)
-        c.list_cache.put("recent", posts)
+    posts, _ = await c.list_cache.get_or_fetch("recent", lambda: c.run(c.posts.recent, LIST_SIZE))
     if token is None:
         return posts
     seen = next((p for p in posts if p.pk == token.pk), None)

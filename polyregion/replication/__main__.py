@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     from polyregion.topology import load
 
     args = parse(argv)
+    # Only loopback endpoints are ever used (settings.py checks): dummy credentials suffice,
+    # and real ones are never needed nor looked up.
+    for key, value in {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     try:
         topology = load(args.config)
         if args.endpoints:

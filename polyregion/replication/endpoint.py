@@ -32,6 +32,7 @@ from typing import Any, Final
 PREFIX: Final = "/_polyregion/"
 REPLICATOR_HEADER: Final = "X-Polyregion-Replicator"
 STATUS_ATTR: Final = "_polyregion_replication_status"
+MAX_SHARD_ITERATORS: Final = 20_000
 SECRET_WRITES: Final = frozenset(
     {
         "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "RotateSecret",
@@ -50,11 +51,40 @@ _lock = threading.Lock()
 
 
 def _patch_moto() -> None:
-    """Make moto's object headers carry the replication status (once per process)."""
+    """Make moto's object headers carry the replication status, and give stream records
+    unique sequence numbers under concurrent writes (once per process)."""
+    from moto.dynamodb.models.table import StreamShard
     from moto.s3.models import FakeKey
 
     if getattr(FakeKey, "_polyregion_patched", False):
         return
+    # moto numbers a stream record len(records) + start without a lock: two writes served by
+    # two threads at once get the same sequence number, and readers then see one twice.
+    add: Any = StreamShard.add
+    stream_lock = threading.Lock()
+
+    def locked_add(self: Any, old: Any, new: Any) -> None:
+        with stream_lock:
+            add(self, old, new)
+
+    StreamShard.add = locked_add  # type: ignore[method-assign]
+
+    # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
+    # a replicator polling every few ms would grow the endpoint without bound. Keep the most
+    # recent ones, as AWS expires iterators (after 15 minutes) instead of keeping them forever.
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    get_records: Any = DynamoDBStreamsBackend.get_records
+
+    def bounded_get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+        result = get_records(self, iterator_arn, limit)
+        iterators = self.shard_iterators
+        if len(iterators) > MAX_SHARD_ITERATORS:
+            for arn in list(iterators)[: len(iterators) - MAX_SHARD_ITERATORS // 2]:
+                iterators.pop(arn, None)
+        return result
+
+    DynamoDBStreamsBackend.get_records = bounded_get_records  # type: ignore[method-assign]
     original: Any = FakeKey.response_dict
 
     def response_dict(self: Any) -> dict[str, Any]:

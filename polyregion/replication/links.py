@@ -27,7 +27,7 @@ from polyregion.replication.table import Change
 class Queued:
     change: Change
     due: float  # monotonic time at which the destination may see it
-    ticket: tuple[str, str, str]  # (stream ARN, shard, sequence number) for the checkpoint
+    ticket: tuple[str, str, int]  # (stream ARN, shard, progress ticket) for the checkpoint
 
 
 class Partitions:
@@ -66,7 +66,7 @@ class Link:
     destination: str
     lag: PairLag
     apply: Callable[[str, Change], bool]  # (destination, change) -> applied?
-    done: Callable[[tuple[str, str, str]], None]
+    done: Callable[[tuple[str, str, int]], None]
     partitions: Partitions
     delay_ms: Callable[[], float]
     on_error: Callable[[str], None]
@@ -77,7 +77,7 @@ class Link:
     _stop: bool = False
     _last_due: float = 0.0
 
-    def put(self, change: Change, ticket: tuple[str, str, str]) -> None:
+    def put(self, change: Change, ticket: tuple[str, str, int]) -> None:
         with self._cond:
             due = max(self.clock() + self.delay_ms() / 1000.0, self._last_due)
             self._last_due = due
@@ -129,7 +129,7 @@ class LinkGroup:
         self.lanes = lanes
         self.lag = lanes[0].lag  # shared by every lane (thread-safe)
 
-    def put(self, change: Change, ticket: tuple[str, str, str]) -> None:
+    def put(self, change: Change, ticket: tuple[str, str, int]) -> None:
         lane = zlib.crc32(change.key_id.encode()) % len(self.lanes)
         self.lanes[lane].put(change, ticket)
 

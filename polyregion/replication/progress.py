@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class _Pending:
-    seq: int
+    ticket: int  # unique per record read (sequence numbers are not unique under moto, see below)
     raw: str
     remaining: int
 
@@ -26,25 +26,33 @@ class ShardProgress:
 
 
 class Progress:
-    """Low-water marks per (stream ARN, shard)."""
+    """Low-water marks per (stream ARN, shard).
+
+    Records are identified by a ticket handed out when they are read, not by sequence number:
+    a record may be read twice (moto can give two records the same number under concurrent
+    writes, and then re-reads one), and each read must be accounted for on its own.
+    """
 
     def __init__(self) -> None:
         self._shards: dict[tuple[str, str], ShardProgress] = {}
         self._lock = threading.Lock()
+        self._tickets = 0
         self.version = 0  # bumped on every change, so the checkpointer knows when to write
 
-    def track(self, stream: str, shard: str, seq: str, destinations: int) -> None:
+    def track(self, stream: str, shard: str, seq: str, destinations: int) -> int:
+        """Register a record read; returns its ticket for `done`."""
         with self._lock:
+            self._tickets += 1
             sp = self._shards.setdefault((stream, shard), ShardProgress())
-            sp.pending.append(_Pending(int(seq), seq, destinations))
+            sp.pending.append(_Pending(self._tickets, seq, destinations))
             self._advance(sp)
+            return self._tickets
 
-    def done(self, stream: str, shard: str, seq: str) -> None:
+    def done(self, stream: str, shard: str, ticket: int) -> None:
         with self._lock:
             sp = self._shards[(stream, shard)]
-            n = int(seq)
             for p in sp.pending:
-                if p.seq == n:
+                if p.ticket == ticket:
                     p.remaining -= 1
                     break
             self._advance(sp)

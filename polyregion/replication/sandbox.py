@@ -39,6 +39,9 @@ FORWARDED: Final = frozenset(
 )
 
 
+_OWN_FIELDS: Final = frozenset({"seq", "time", "kind", "detail", "region", "event"})
+
+
 class ReplicatorComponent:
     name = CHILD_NAME
 
@@ -142,14 +145,18 @@ class ReplicatorComponent:
         """Keep the status fresh and re-emit the replicator's notable events."""
         while True:
             await self._refresh()
-            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError, TypeError):
                 resp = await self._http.get(f"{self.url}/events", params={"since": self._seen})
                 for e in resp.json()["events"]:
                     self._seen = max(self._seen, int(e["seq"]))
                     if e["kind"] in FORWARDED:
-                        detail = {k: v for k, v in e.items() if k not in ("seq", "time", "detail")}
+                        extra = {k: v for k, v in e.items() if k not in _OWN_FIELDS}
                         self.sv.events.emit(
-                            "replication", str(e["detail"]), region=e.get("region"), **detail
+                            "replication",
+                            str(e["detail"]),
+                            region=e.get("region"),
+                            event=e["kind"],  # the replicator's own kind: partition, heal...
+                            **extra,
                         )
             await asyncio.sleep(POLL_S)
 

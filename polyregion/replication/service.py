@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyregion.data.clients import ClientConfig, RegionClients
+from polyregion.errors import DependencyError, PolyregionError
 from polyregion.replication.checkpoint import Checkpoint, CheckpointStore, Tombstones
 from polyregion.replication.control import ControlServer
 from polyregion.replication.events import EventLog
@@ -140,7 +141,17 @@ class Replicator:
         readers = {}
         for region, c in self.clients.items():
             reader = StreamReader(region, self.table.table, c.dynamodb, c.dynamodbstreams)
-            reader.open(self.saved.positions)
+            try:
+                reader.open(self.saved.positions)
+            except PolyregionError:
+                raise
+            except Exception as exc:  # endpoint down, table missing: say which and why
+                raise DependencyError(
+                    "dynamodb",
+                    f"cannot read the global table's stream in {region} at "
+                    f"{self.settings.endpoints[region]} ({type(exc).__name__}: {exc}); "
+                    "is the sandbox up and provisioned?",
+                ) from None
             readers[region] = reader
         self.control.start()
         workers: list[tuple[str, Callable[[], None]]] = [
@@ -236,10 +247,10 @@ class Replicator:
             self.progress.track(stream, shard, seq, 0)
             return
         targets = [link for (a, _), link in self.links.items() if a == region]
-        self.progress.track(stream, shard, seq, len(targets))
+        ticket = self.progress.track(stream, shard, seq, len(targets))
         stats.replicated += 1
         for link in targets:
-            link.put(change, (stream, shard, seq))
+            link.put(change, (stream, shard, ticket))
 
     def _checkpoint_loop(self) -> None:
         seen = -1

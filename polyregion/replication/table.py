@@ -132,8 +132,17 @@ class TableReplication:
         return Classified(Change("delete", home, key, stamp), "local-delete")
 
     def _restore(self, home: str, winner: Image, loser: Stamp) -> None:
-        """Put back the newer version a local write overwrote, unless something replaced it."""
+        """Put back the newer version a local write overwrote, unless something replaced it,
+        it is being deleted (marked), or a delete newer than it is known."""
+        key = key_of(winner)
+        tomb = self.tombstones.get(key_id(key))
+        won = stamp_of(winner)
+        if tomb is not None and won is not None and tomb >= won:
+            self.delete_if_older(home, key, tomb)
+            return
         expr, names, values = same_stamp(loser)
+        expr += " AND attribute_not_exists(#m)"
+        names["#m"] = DELETING
         try:
             self.clients[home].put_item(
                 TableName=self.table,

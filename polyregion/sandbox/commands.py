@@ -166,6 +166,10 @@ def down(config: ConfigOpt = None) -> None:
     deadline = time.monotonic() + 20.0
     while run_dir.running_pid() is not None and time.monotonic() < deadline:
         time.sleep(0.1)
+    # The lock goes first; give the process a moment to finish exiting before insisting.
+    deadline = time.monotonic() + 5.0
+    while pid > 0 and pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if pid > 0 and pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
     remaining = [g for g in run_dir.recorded_children().values() if group_alive(g)]

@@ -26,6 +26,13 @@ def check_free(bindings: Iterable[Binding], *, source: str) -> None:
                 proto = "udp" if b.udp else "tcp"
                 if exc.errno == errno.EADDRINUSE:
                     reason = "is already in use"
+                elif exc.errno == errno.EADDRNOTAVAIL:
+                    # Linux routes all of 127.0.0.0/8 to loopback; macOS only 127.0.0.1.
+                    raise SandboxError(
+                        f"{b.host} (the {b.what}) is not a local address on this machine; "
+                        f"add it to the loopback interface (macOS: sudo ifconfig lo0 alias "
+                        f"{b.host}) or change sandbox.loopback_prefix in {source}"
+                    ) from None
                 elif exc.errno in (errno.EACCES, errno.EPERM):
                     reason = "is not allowed for this user"
                 else:

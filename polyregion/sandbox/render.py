@@ -29,38 +29,31 @@ def summary(status: dict[str, Any]) -> Group:
         f"  profile {p['label']}: interval {p['interval_s']:g} s x threshold "
         f"{p['failure_threshold']} + TTL {p['ttl_s']} s",
     )
-    regions = Table(
-        "region", "origin", "AWS endpoint", "alive", "health", "faults", title="Regions"
-    )
-    for column in regions.columns[1:3]:
+    regions = Table("region", "origin", "health (checkers)", "faults", title="Regions")
+    for column in regions.columns[:2]:
         column.no_wrap = True
     for r in status["regions"]:
         h = r.get("health") or {}
         checkers = h.get("checkers") or {}
         ok = sum(1 for c in checkers.values() if c.get("healthy"))
-        health = (
-            f"{h.get('status', '?')} ({ok}/{len(checkers)} checkers)"
-            + (" inverted" if h.get("inverted") else "")
-            + (" disabled" if h.get("disabled") else "")
-            if h
-            else "-"
-        )
+        flags = [f for f in ("inverted", "disabled") if h.get(f)]
+        health = f"{h.get('status', '?')} {ok}/{len(checkers)}" if h else "-"
+        health += "".join(f" {f}" for f in flags)
         faults = r["faults"]
         bad = [f"{d} {m}" for d, m in faults["dependencies"].items() if m != "up"]
-        if faults["killed"]:
-            bad.insert(0, "killed")
+        if faults["killed"] or not r["alive"]:
+            bad.insert(0, "killed" if faults["killed"] else "[red]process down[/]")
         regions.add_row(
             r["name"],
             r["origin_url"],
-            r["aws_endpoint"],
-            "yes" if r["alive"] else "[red]no[/]",
             f"[green]{health}[/]" if h.get("healthy") else f"[red]{health}[/]",
             ", ".join(bad) or "-",
         )
     locations = Table(
         "location", "browse (entry URL)", "subnet", "DNS answer", "edge uses", title="Locations"
     )
-    locations.columns[1].no_wrap = True
+    for column in locations.columns[:3]:
+        column.no_wrap = True
     for loc in status["locations"]:
         dns = loc.get("dns") or {}
         edge = loc.get("edge") or {}
@@ -68,7 +61,7 @@ def summary(status: dict[str, Any]) -> Group:
             loc["name"],
             loc["entry_url"],
             loc["subnet"],
-            f"{dns.get('region') or '-'} ({dns.get('ip', '-')}, TTL {dns.get('ttl', '-')})",
+            f"{dns.get('region') or '-'} TTL {dns.get('ttl', '-')}",
             edge.get("region") or "-",
         )
     dns = status["dns"]
@@ -77,11 +70,18 @@ def summary(status: dict[str, Any]) -> Group:
         f"+subnet={status['locations'][0]['subnet'] if status['locations'] else '203.0.113.0/24'}\n"
         "Route 53 API: aws route53 list-health-checks --endpoint-url "
         f"{status['route53_endpoint']}\n"
-        f"Control API: {status['control_url']}/status"
+        "AWS endpoints: "
+        + ", ".join(f"{r['name']} {r['aws_endpoint']}" for r in status["regions"])
+        + f"\nControl API: {status['control_url']}/status"
         + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
         + f"\nLogs: {status['logs']}"
     )
-    return Group(head, regions, locations, tail)
+    parts: list[Any] = [head, regions, locations]
+    if (status.get("replication") or {}).get("pairs"):
+        from polyregion.replication.render import lag_table
+
+        parts.append(lag_table(status["replication"]))
+    return Group(*parts, tail)
 
 
 def event_line(event: dict[str, Any]) -> Text:

@@ -37,7 +37,7 @@ from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
-from polyregion.sandbox.process import Child
+from polyregion.sandbox.process import Child, group_alive
 from polyregion.sandbox.profile import profile_for
 from polyregion.sandbox.rundir import RunDir
 from polyregion.sandbox.servers import BackgroundServer
@@ -74,9 +74,10 @@ OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
 
 def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
     """The components `up` always starts (imported late: they pull in boto3 and friends)."""
+    from polyregion.dashboard.component import dashboard_component
     from polyregion.replication.sandbox import replicator
 
-    return [replicator]
+    return [replicator, dashboard_component]
 
 
 class Supervisor:
@@ -110,6 +111,7 @@ class Supervisor:
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
         self._stop: asyncio.Event | None = None
+        self._spawned = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -119,12 +121,22 @@ class Supervisor:
         self._stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._loop.add_signal_handler(sig, self.request_stop)
+        starting = asyncio.create_task(self.start())
+        stopping = asyncio.create_task(self._stop.wait())
         try:
-            await self.start()
+            # Ctrl-C while starting stops at once instead of after the sandbox is healthy.
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                return
+            starting.result()  # a failed start raises here
             if on_healthy is not None:
                 on_healthy(self)
-            await self._stop.wait()
+            await stopping
         finally:
+            stopping.cancel()
             await self.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._loop.remove_signal_handler(sig)
@@ -138,15 +150,16 @@ class Supervisor:
             os.environ.setdefault(key, value)  # boto3 here talks to loopback endpoints only
         self.run_dir.acquire(self.plan.control_url)
         try:
+            orphans = [g for g in self.run_dir.recorded_children().values() if group_alive(g)]
+            if orphans:
+                raise SandboxError(
+                    f"{len(orphans)} processes of a previous sandbox are still running; "
+                    "stop them with `polyregion down`"
+                )
             check_free(self.plan.bindings(), source=self._source)
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
             await self._start_core()
-            for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
-                component = factory(self)
-                if component is not None:
-                    await component.start(self)
-                    self.components.append(component)
             self.monitor.start()
             await self._wait_healthy()
         except BaseException:
@@ -170,6 +183,26 @@ class Supervisor:
         self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
         self._phase_done("regions provisioned (tables, buckets, secret)")
+        # Optional components need provisioned regions, not routing: start them meanwhile.
+        extras = asyncio.create_task(self._start_components())
+        try:
+            await self._start_origins_and_routing()
+            await extras
+        except BaseException:
+            extras.cancel()
+            with contextlib.suppress(BaseException):
+                await extras
+            raise
+
+    async def _start_components(self) -> None:
+        for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
+            component = factory(self)
+            if component is not None:
+                await component.start(self)
+                self.components.append(component)
+                self._phase_done(f"{component.name} started")
+
+    async def _start_origins_and_routing(self) -> None:
         await asyncio.gather(
             self._wait_listening(
                 "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
@@ -230,12 +263,14 @@ class Supervisor:
         await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children.values()))
         self.children.clear()
         await self._control.stop()
-        self.run_dir.release()
+        # Children recorded by an earlier run (orphans) stay on record for `polyregion down`.
+        self.run_dir.release(forget_children=self._spawned)
         self.phase = "stopped"
 
     # -- children -----------------------------------------------------------------------
     def _spawn(self, child: Child) -> None:
         child.start()  # from the loop's (main) thread: see Child.start
+        self._spawned = True
         self.children[child.name] = child
         self.run_dir.record_children(
             {name: c.pid for name, c in self.children.items() if c.pid is not None}

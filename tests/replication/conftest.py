@@ -133,12 +133,18 @@ class World:
         return records
 
 
-def wait_until(check: Callable[[], bool], timeout_s: float, interval_s: float = 0.05) -> float:
+def wait_until(
+    check: Callable[[], bool],
+    timeout_s: float,
+    interval_s: float = 0.05,
+    explain: Callable[[], object] | None = None,
+) -> float:
     """Poll until `check()` is true; return the seconds it took; fail with a clear message."""
     start = time.monotonic()
     while not check():
         if time.monotonic() - start > timeout_s:
-            raise AssertionError(f"condition not met within {timeout_s} s")
+            why = f": {explain()}" if explain is not None else ""
+            raise AssertionError(f"condition not met within {timeout_s} s{why}")
         time.sleep(interval_s)
     return time.monotonic() - start
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-import jwt
 import pytest
 
+from polyregion.app.sessions import SessionCodec
+from polyregion.data.secret import SecretKeyProvider
 from polyregion.topology import naming
 from tests.replication.conftest import World, wait_until
 
@@ -30,21 +31,31 @@ def test_rotation_reaches_every_region_and_sessions_verify_everywhere(shared_wor
         ),
         timeout_s=10,
     )
+    # The app's own key provider and session codec, one per region (the kid is the VersionId).
+    providers = {
+        r: SecretKeyProvider(lambda r=r: w.clients[r].secretsmanager, name, max_age_s=0)
+        for r in w.regions
+    }
+    codec = SessionCodec(issuer="polyregion", max_age_s=3600)
     old = staged(w, primary, "AWSCURRENT")
-    old_session = jwt.encode({"sub": "ana"}, old["value"], algorithm="HS256")
+    old_session = codec.mint(providers[primary].refresh(), "ana")
     new_id = str(uuid.uuid4())
     w.clients[primary].secretsmanager.put_secret_value(
         SecretId=name, SecretString="rotated-" + new_id, ClientRequestToken=new_id
     )  # a rotation: the new version becomes AWSCURRENT, the old one AWSPREVIOUS
     wait_until(lambda: all(staged(w, r, "AWSCURRENT")["id"] == new_id for r in w.regions), 5)
-    new_session = jwt.encode({"sub": "ana"}, "rotated-" + new_id, algorithm="HS256")
+    new_session = codec.mint(providers[primary].refresh(), "ana")
+    assert SessionCodec.key_id(new_session) == new_id
     for region in w.regions:
-        current, previous = staged(w, region, "AWSCURRENT"), staged(w, region, "AWSPREVIOUS")
-        assert previous == old  # same version ids and stages as the primary
-        claims = jwt.decode(new_session, current["value"], algorithms=["HS256"])
-        assert claims["sub"] == "ana"
-        # Sessions minted before the rotation still verify against AWSPREVIOUS during rollover.
-        assert jwt.decode(old_session, previous["value"], algorithms=["HS256"])["sub"] == "ana"
+        assert staged(w, region, "AWSPREVIOUS") == old  # same version ids and stages
+        keys = providers[region].refresh()
+        assert keys.current.version_id == new_id and keys.find(new_id) is not None
+        # Minted in the primary with the new key: verifies in every region.
+        session = codec.decode(new_session, keys)
+        assert session is not None and session.username == "ana"
+        # Minted before the rotation: still verifies everywhere (AWSPREVIOUS).
+        before = codec.decode(old_session, keys)
+        assert before is not None and before.username == "ana"
     events = [e for e in w.replicator.events() if e["kind"] == "secret-replicated"]
     assert any(new_id in e["detail"] for e in events)
     assert w.replicator.status()["secret"]["in_sync"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ def w(shared_world: World) -> World:
 
 def converged(w: World, pk: str, expected: str | None) -> bool:
     return all(w.value(r, pk) == expected for r in w.regions)
+
+
+def explain(w: World, pk: str) -> Callable[[], object]:
+    return lambda: ({r: w.get(r, pk) for r in w.regions}, w.replicator.status())
 
 
 def test_write_is_visible_elsewhere_after_the_injected_delay(
@@ -78,7 +83,7 @@ def test_delete_beats_an_older_concurrent_write_and_loses_to_a_newer_one(w: Worl
     w.delete("us-east-1", "x1")
     # A write stamped before the delete arrives afterwards in another region: it lost.
     w.put("eu-west-1", "x1", "stale", at=before, version=2)
-    wait_until(lambda: converged(w, "x1", None), timeout_s=10)
+    wait_until(lambda: converged(w, "x1", None), timeout_s=10, explain=explain(w, "x1"))
     time.sleep(0.3)
     assert converged(w, "x1", None)  # the tombstone keeps it from coming back
     w.put("eu-west-1", "x1", "reborn", version=3)  # a genuinely newer write wins

@@ -126,17 +126,21 @@ class HealthCheckers:
         *,
         connect_timeout_s: float = 4.0,
         response_timeout_s: float = 2.0,
+        tcp_connect_timeout_s: float = 10.0,
         probe: Probe = http_probe,
         clock: Callable[[], float] = time.time,
         on_flip: FlipHook | None = None,
         max_workers: int = 32,
+        thread_prefix: str = "r53",
     ) -> None:
         self.connect_timeout_s = connect_timeout_s
         self.response_timeout_s = response_timeout_s
+        self.tcp_connect_timeout_s = tcp_connect_timeout_s
         self._probe = probe
         self._clock = clock
         self._hooks: list[FlipHook] = [on_flip] if on_flip else []
         self._max_workers = max_workers
+        self._thread_prefix = thread_prefix
         self._lock = threading.RLock()
         self._checks: dict[str, _Check] = {}
         self._wake = threading.Event()
@@ -309,7 +313,9 @@ class HealthCheckers:
 
     def _probe_one(self, check_id: str, region: str, spec: HealthCheckSpec) -> None:
         try:
-            result = self._probe(spec.target, self.connect_timeout_s, self.response_timeout_s)
+            tcp = spec.target.kind == "TCP"
+            connect = self.tcp_connect_timeout_s if tcp else self.connect_timeout_s
+            result = self._probe(spec.target, connect, self.response_timeout_s)
         except Exception as exc:  # a probe bug counts as a failed probe, never kills a checker
             result = ProbeResult(False, None, 0.0, f"probe error ({type(exc).__name__})")
         finally:
@@ -318,6 +324,7 @@ class HealthCheckers:
                 if check and region in check.checkers:
                     check.checkers[region].in_flight = False
         self.record(check_id, region, result)
+        self._wake.set()
 
     def run_due(self, now: float | None = None) -> int:
         """Probe, synchronously, every checker whose turn has come; returns how many ran."""
@@ -330,8 +337,12 @@ class HealthCheckers:
         if self._thread is not None:
             return
         self._stopping.clear()
-        self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="r53-checker")
-        self._thread = threading.Thread(target=self._loop, name="r53-scheduler", daemon=True)
+        self._pool = ThreadPoolExecutor(
+            self._max_workers, thread_name_prefix=f"{self._thread_prefix}-probe"
+        )
+        self._thread = threading.Thread(
+            target=self._loop, name=f"{self._thread_prefix}-scheduler", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -346,6 +357,7 @@ class HealthCheckers:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()  # before looking: a set() from here on is not lost
             now = self._clock()
             pool = self._pool
             if pool is None:
@@ -353,7 +365,11 @@ class HealthCheckers:
             for item in self._take_due(now):
                 pool.submit(self._probe_one, *item)
             with self._lock:
-                dues = [c.next_due for k in self._checks.values() for c in k.checkers.values()]
+                dues = [
+                    c.next_due
+                    for k in self._checks.values()
+                    for c in k.checkers.values()
+                    if not c.in_flight  # a probe finishing sets the wake event anyway
+                ]
             wait = min(dues, default=now + 0.5) - now
             self._wake.wait(min(max(wait, 0.01), 0.5))
-            self._wake.clear()

@@ -82,9 +82,11 @@ class Route53Emulation:
         self.checkers = HealthCheckers(
             connect_timeout_s=profile.connect_timeout_s,
             response_timeout_s=profile.response_timeout_s,
+            tcp_connect_timeout_s=profile.tcp_connect_timeout_s,
             probe=probe,
             clock=clock,
             on_flip=on_flip,
+            thread_prefix=f"r53-{topology.name}",
         )
         self.mirror = Route53Mirror(
             self.moto_client,

@@ -111,3 +111,28 @@ def test_alias_records_are_skipped_and_trailing_dots_dropped() -> None:
         }
     )
     assert rs is not None and (rs.name, rs.ttl, rs.values) == ("a.example.com", 5, ("127.0.0.9",))
+
+
+def test_mirror_spec_defaults_and_fast_override() -> None:
+    from polyregion.sandbox.route53.mirror import health_check_spec
+    from polyregion.topology.regions import HEALTH_CHECKER_REGIONS
+
+    raw = {
+        "Id": "hc-9",
+        "HealthCheckConfig": {
+            "IPAddress": "127.0.2.1", "Port": 8002, "Type": "HTTP", "ResourcePath": "/api/health",
+            "RequestInterval": 30, "FailureThreshold": 3, "Inverted": True,
+        },
+    }  # fmt: skip
+    aws = health_check_spec(raw, aws_profile(TOPO), {"hc-9": "eu-west-1"})
+    assert aws is not None
+    assert (aws.interval_s, aws.failure_threshold, aws.inverted) == (30, 3, True)
+    assert aws.checker_regions == HEALTH_CHECKER_REGIONS  # no Regions: every checker region
+    assert aws.region == "eu-west-1"
+    fast = health_check_spec(raw, FAST, {})
+    assert fast is not None and (fast.interval_s, fast.failure_threshold) == (1.0, 2)
+    tcp = {"Id": "t", "HealthCheckConfig": {"IPAddress": "127.0.0.1", "Port": 1, "Type": "TCP"}}
+    spec = health_check_spec(tcp, FAST, {})
+    assert spec is not None and spec.target.kind == "TCP"
+    https = {"Id": "s", "HealthCheckConfig": {"IPAddress": "127.0.0.1", "Type": "HTTPS"}}
+    assert health_check_spec(https, FAST, {}) is None  # not probed: counts as healthy
