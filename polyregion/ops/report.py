@@ -86,6 +86,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         # -- Chaos Toolkit journal shape --------------------------------------------------
         "chaoslib-version": None,
         "platform": platform.platform(),
+        "node": platform.node(),
         "experiment": {
             "version": "1.0.0",
             "title": f"polyregion {plan.scenario.name} drill on {plan.target}",
