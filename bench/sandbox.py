@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import statistics
@@ -37,6 +38,12 @@ def cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPr
         timeout=180,
         check=False,
     )
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used: a cost that machine load does not inflate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def served_by(url: str) -> str | None:
@@ -131,16 +138,27 @@ def main() -> None:
             page = httpx.get(paris).text
             css = re.search(r'href="(/static/[^"]+\.css)"', page)
             assert css
+            run_dir = tmp / "run" / f"sandbox-{s['control_url'].rsplit(':', 1)[1]}"
+            children = json.loads((run_dir / "children.json").read_text())
+            edge, app = children["edge:paris"], children["app:eu-west-1"]
+            before = cpu_s(edge), cpu_s(app)
             cached = asyncio.run(load_test(paris.rstrip("/") + css.group(1), 3000, 16))
+            middle = cpu_s(edge), cpu_s(app)
             dynamic = asyncio.run(load_test(paris, 600, 16))
+            after = cpu_s(edge), cpu_s(app)
+            cached["edge_cpu_ms"] = (middle[0] - before[0]) / 3000 * 1000
+            cached["origin_cpu_ms"] = (middle[1] - before[1]) / 3000 * 1000
+            dynamic["edge_cpu_ms"] = (after[0] - middle[0]) / 600 * 1000
+            dynamic["origin_cpu_ms"] = (after[1] - middle[1]) / 600 * 1000
     finally:
         cli(config, env, "down")
 
     print()
-    print(
-        f"up to healthy (fast profile, {args.runs} runs): "
-        f"median {statistics.median(ups):.2f} s, max {max(ups):.2f} s"
-    )
+    if ups:
+        print(
+            f"up to healthy (fast profile, {args.runs} runs): "
+            f"median {statistics.median(ups):.2f} s, max {max(ups):.2f} s"
+        )
     print(
         f"failover after kill ({args.kills} runs): median {statistics.median(failovers):.2f} s, "
         f"max {max(failovers):.2f} s; bound {bound:.1f} s -> max/bound {max(failovers) / bound:.2f}"
@@ -148,7 +166,8 @@ def main() -> None:
     for name, r in (("cached asset", cached), ("dynamic page", dynamic)):
         print(
             f"{name} through the paris edge: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, "
-            f"p99 {r['p99_ms']:.1f} ms, errors {r['errors']:.0f} (16 concurrent clients)"
+            f"p99 {r['p99_ms']:.1f} ms, errors {r['errors']:.0f} (16 concurrent clients); CPU per "
+            f"request: edge {r['edge_cpu_ms']:.2f} ms, origin {r['origin_cpu_ms']:.2f} ms"
         )
 
 

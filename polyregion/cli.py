@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "polyregion.app.commands",
     "polyregion.sandbox.commands",
     "polyregion.dashboard.commands",
+    "polyregion.ops.commands",
     "polyregion.cost.commands",
 )
 

@@ -57,7 +57,7 @@ async def _cached_for_anonymous(request: Request) -> Response | None:
 
 def _keep_for_anonymous(request: Request, response: Response) -> None:
     if response.status_code == 200 and getattr(request.state, "session", None) is None:
-        ctx(request).page_cache.put(request.url.path, bytes(response.body).decode())
+        ctx(request).page_cache.put(request.url.path, bytes(response.body))
 
 
 async def index(request: Request) -> Response:
@@ -239,15 +239,16 @@ async def media(request: Request) -> Response:
 def routes(settings: AppSettings) -> list[Route]:
     upload = settings.upload_body_bytes
     return [
+        # The hot read paths first: the router tries routes in order.
         Route("/", index, methods=["GET", "HEAD"]),
+        Route("/posts/new", new_form, methods=["GET"]),  # before /posts/{slug}
+        Route("/posts/new", create_post, methods=["POST"], max_body_size=upload),
+        Route("/posts/{slug}", show_post, methods=["GET", "HEAD"]),
         Route("/signup", signup_form, methods=["GET"]),
         Route("/signup", signup, methods=["POST"]),
         Route("/signin", signin_form, methods=["GET"]),
         Route("/signin", signin, methods=["POST"]),
         Route("/signout", signout, methods=["POST"]),
-        Route("/posts/new", new_form, methods=["GET"]),
-        Route("/posts/new", create_post, methods=["POST"], max_body_size=upload),
-        Route("/posts/{slug}", show_post, methods=["GET", "HEAD"]),
         Route("/posts/{slug}/edit", edit_form, methods=["GET"]),
         Route("/posts/{slug}/edit", edit_post, methods=["POST"], max_body_size=upload),
         Route("/media/{key:path}", media, methods=["GET", "HEAD"]),

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hmac
 import ipaddress
+import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -33,6 +34,7 @@ from polyregion.sandbox.faults import parse as parse_fault
 
 STATIC: Final = Path(__file__).parent / "static"
 CSRF_HEADER: Final = "x-polyregion-csrf"
+MAX_BODY: Final = 16 * 1024
 PING_S: Final = 1.0  # how often an idle stream tells the page the poller is alive
 SECURITY_HEADERS: Final = {
     "content-security-policy": (
@@ -92,8 +94,11 @@ def create_app(
             return _error(403, "missing or wrong dashboard token: reload the page")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(415, "send the fault as application/json")
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _error(413, f"a fault is a small JSON object (at most {MAX_BODY} bytes)")
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return _error(400, "the body is not valid JSON")
         if not hub.region_names:

@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from polyregion.dashboard import geo
 from polyregion.dashboard.history import LagHistory, parse_replication
@@ -199,6 +199,9 @@ def _location(
     # Traffic follows the edge's cached answer, which trails the DNS answer by up to a TTL:
     # the route drawn is where requests go now, and the gap between the two is shown.
     edge_region = _text(edge.get("region")) or None
+    expires_in = edge.get("expires_in")
+    if _finite(expires_in) and expires_in <= 0:
+        edge_region = None  # expired: the edge's next request resolves again, i.e. follows DNS
     traffic = edge_region or dns_region
     ip = dns.get("ip", dns.get("answer", raw.get("answer", raw.get("answer_ip"))))
     if isinstance(ip, list):
@@ -234,12 +237,7 @@ def _coordinates(
     """The status's own coordinates first (a topology may move a region), then the fallback."""
     source = _mapping(raw.get("coordinates")) or raw
     lat, lon = source.get("lat"), source.get("lon")
-    if (
-        isinstance(lat, int | float)
-        and isinstance(lon, int | float)
-        and _finite(lat)
-        and _finite(lon)
-    ):
+    if _finite(lat) and _finite(lon):
         return float(lat), float(lon)
     return fallback if fallback is not None else (None, None)
 
@@ -301,7 +299,7 @@ def _detail(raw: object) -> str:
 def event_time(value: object) -> float | None:
     """Epoch seconds from a number (s or ms) or an ISO 8601 string; None if unreadable."""
     if _finite(value):
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
         return number / 1000 if number > 1e11 else number
     if isinstance(value, str):
         try:
@@ -359,5 +357,5 @@ def _short(value: object, *, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _finite(value: object) -> bool:
+def _finite(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

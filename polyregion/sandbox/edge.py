@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.cookiejar
 import ipaddress
 import json
 import secrets
@@ -102,6 +103,9 @@ class Edge:
             follow_redirects=False,
             trust_env=False,
         )
+        # One client (one keep-alive pool) serves every viewer: it must never keep cookies,
+        # or one viewer's session would be sent with another viewer's requests.
+        self.client.cookies = http.cookiejar.CookieJar(policy=_NoCookies())
         self.cache = cache if cache is not None else EdgeCache()
         self.pop = f"{config.location.upper()[:3]}-SBX"
         self.via = f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)"
@@ -214,7 +218,8 @@ class Edge:
             if query:
                 url += f"?{query}"
         headers += [("host", host), ("via", self.via), ("x-amz-cf-id", secrets.token_urlsafe(24))]
-        return self.client.build_request(request.method, url, headers=headers, content=body)
+        # httpx.Request, not client.build_request: nothing client-wide is merged in.
+        return httpx.Request(request.method, url, headers=headers, content=body)
 
     async def _send(self, upstream: httpx.Request) -> tuple[int, list[tuple[str, str]], bytes]:
         last: httpx.HTTPError | None = None
@@ -301,6 +306,16 @@ class Edge:
 
 class _TooLarge(Exception):
     pass
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """A cookie policy that stores nothing and sends nothing."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,11 +82,13 @@ class RunDir:
         self._lock = handle
         self.pid_file.write_text(f"{os.getpid()}\n")
 
-    def release(self) -> None:
+    def release(self, *, forget_children: bool = True) -> None:
+        """Drop the lock; `forget_children=False` keeps another run's record for `down`."""
         with contextlib.suppress(OSError):
             self.pid_file.unlink()
-        with contextlib.suppress(OSError):
-            self.children_file.unlink()
+        if forget_children:
+            with contextlib.suppress(OSError):
+                self.children_file.unlink()
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()

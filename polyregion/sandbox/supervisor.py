@@ -37,7 +37,7 @@ from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
-from polyregion.sandbox.process import Child
+from polyregion.sandbox.process import Child, group_alive
 from polyregion.sandbox.profile import profile_for
 from polyregion.sandbox.rundir import RunDir
 from polyregion.sandbox.servers import BackgroundServer
@@ -111,6 +111,7 @@ class Supervisor:
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
         self._stop: asyncio.Event | None = None
+        self._spawned = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -149,6 +150,12 @@ class Supervisor:
             os.environ.setdefault(key, value)  # boto3 here talks to loopback endpoints only
         self.run_dir.acquire(self.plan.control_url)
         try:
+            orphans = [g for g in self.run_dir.recorded_children().values() if group_alive(g)]
+            if orphans:
+                raise SandboxError(
+                    f"{len(orphans)} processes of a previous sandbox are still running; "
+                    "stop them with `polyregion down`"
+                )
             check_free(self.plan.bindings(), source=self._source)
             await self._control.start()
             self.events.emit("sandbox", f"starting ({self.profile.label} profile)")
@@ -256,12 +263,14 @@ class Supervisor:
         await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children.values()))
         self.children.clear()
         await self._control.stop()
-        self.run_dir.release()
+        # Children recorded by an earlier run (orphans) stay on record for `polyregion down`.
+        self.run_dir.release(forget_children=self._spawned)
         self.phase = "stopped"
 
     # -- children -----------------------------------------------------------------------
     def _spawn(self, child: Child) -> None:
         child.start()  # from the loop's (main) thread: see Child.start
+        self._spawned = True
         self.children[child.name] = child
         self.run_dir.record_children(
             {name: c.pid for name, c in self.children.items() if c.pid is not None}

@@ -137,6 +137,80 @@ def hanging_endpoint() -> Iterator[str]:
         server.close()
 
 
+class FaultyProxy:
+    """A loopback TCP proxy in front of moto whose `mode` the test flips: "pass" forwards,
+    "hang" accepts and never answers, "drop" closes each connection at once."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.mode = "pass"
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(128)
+        self.server.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._open: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            self._open.append(conn)
+            if self.mode == "drop":
+                conn.close()
+            elif self.mode == "pass":
+                up = socket.create_connection(self.upstream)
+                self._open.append(up)
+                for a, b in ((conn, up), (up, conn)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def set(self, mode: str) -> None:
+        """Switch mode; established connections are cut so pooled ones cannot bypass it."""
+        self.mode = mode
+        opened, self._open = self._open, []
+        for conn in opened:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.set("drop")
+        self.server.close()
+
+
+@pytest.fixture
+def faulty_moto(moto_url: str) -> Iterator[FaultyProxy]:
+    proxy = FaultyProxy(moto_url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
 @pytest.fixture
 def refusing_endpoint() -> str:
     """A loopback port nobody listens on (connection refused)."""

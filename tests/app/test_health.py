@@ -11,7 +11,7 @@ import pytest
 from polyregion.app.health import HealthChecker
 from polyregion.data.clients import RegionClients
 from polyregion.topology import Topology, from_dict, naming
-from tests.app.conftest import A, AppFactory
+from tests.app.conftest import A, AppFactory, FaultyProxy
 
 
 def test_all_ok_is_healthy_with_the_documented_shape() -> None:
@@ -151,3 +151,21 @@ def test_only_the_failing_dependency_is_reported(
     assert body["checks"]["secrets"]["status"] == "ok"
     assert body["checks"]["dynamodb"]["status"] == "fail"
     assert "ResourceNotFoundException" in body["checks"]["dynamodb"]["error"]
+
+
+@pytest.mark.functional
+def test_one_region_goes_healthy_down_and_back(
+    make_app: AppFactory, faulty_moto: FaultyProxy, topo: Topology
+) -> None:
+    """The same running app: ok -> DynamoDB/S3/Secrets hang -> 503 in time -> ok again."""
+    url = warmed(make_app(A, topology=no_cache(topo), endpoints={A: faulty_moto.url}))
+    assert httpx.get(f"{url}/api/health").status_code == 200
+    faulty_moto.set("hang")
+    start = time.perf_counter()
+    r = httpx.get(f"{url}/api/health", timeout=5)
+    assert r.status_code == 503
+    assert time.perf_counter() - start < 1.7
+    faulty_moto.set("drop")
+    assert httpx.get(f"{url}/api/health", timeout=5).status_code == 503
+    faulty_moto.set("pass")
+    assert httpx.get(f"{url}/api/health", timeout=5).status_code == 200

@@ -183,3 +183,22 @@ def test_signed_out_users_are_sent_to_sign_in(make_app: AppFactory) -> None:
             data={"csrf_token": csrf_of(form), "username": "x", "password": "short"},
         )
         assert r.status_code == 400 and "Username: 3-32" in r.text
+
+
+def test_a_failed_write_leaves_no_orphan_cover(
+    make_app: AppFactory, system: dict[str, RegionClients], topo: Topology
+) -> None:
+    url = make_app(A)
+    with httpx.Client() as c:
+        sign_up(c, url, "orphans")
+        form = c.get(f"{url}/posts/new")
+        fields = {"csrf_token": csrf_of(form), "title": "First", "body": "b", "slug": "taken-slug"}
+        assert c.post(f"{url}/posts/new", data=fields).status_code == 303
+        before = set(bucket_keys(system, topo, A))
+        r = c.post(
+            f"{url}/posts/new",
+            data={**fields, "title": "Second"},
+            files={"cover": ("c.png", PNG, "image/png")},
+        )
+        assert r.status_code == 409 and "is taken" in r.text
+    assert set(bucket_keys(system, topo, A)) == before  # uploaded, then removed again

@@ -169,6 +169,16 @@ async def test_invalid_json_is_a_400(client: Client) -> None:
     assert response.json()["error"] == "the body is not valid JSON"
 
 
+async def test_an_oversized_body_is_a_413(client: Client, sandbox: FakeSandbox) -> None:
+    response = await client.post(
+        "/api/fault",
+        content='{"action": "heal", "pad": "' + "x" * 20_000 + '"}',
+        headers={"x-polyregion-csrf": await token(client), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert sandbox.faults_received == []
+
+
 async def test_sandbox_refusal_is_passed_on(client: Client, sandbox: FakeSandbox) -> None:
     # The dashboard only knows the regions the sandbox reports; the sandbox still has the
     # final word (here: the fake refuses a partition it does not know how to apply).

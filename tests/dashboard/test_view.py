@@ -59,7 +59,7 @@ def test_users_still_sent_to_a_dead_region_are_a_bad_route() -> None:
     sandbox.fault({"action": "kill", "region": "eu-west-1"})
     status = sandbox.status()
     # DNS has moved paris to us-east-1, but its edge still uses the cached answer (TTL).
-    status["locations"][1]["edge"] = {"ip": "127.0.2.1", "region": "eu-west-1"}
+    status["locations"][1]["edge"] = {"ip": "127.0.2.1", "region": "eu-west-1", "expires_in": 0.4}
     view = build_view(status, events=[], history=LagHistory(), control_url="http://c")
     paris = view["locations"][1]
     assert (paris["region"], paris["edge_region"], paris["traffic_region"]) == (
@@ -182,4 +182,20 @@ def test_profile_in_one_line() -> None:
     )
     assert view["profile"] == (
         "fast (not AWS values) · checks every 1 s · threshold 2 · TTL 1 s · failover bound 5.5 s"
+    )
+
+
+def test_an_expired_edge_answer_follows_dns() -> None:
+    sandbox = FakeSandbox()
+    sandbox.fault({"action": "kill", "region": "eu-west-1"})
+    status = sandbox.status()
+    # The edge last resolved before the kill, but its answer has expired: the next request
+    # through it resolves again and gets the survivor.
+    status["locations"][1]["edge"] = {"ip": "127.0.2.1", "region": "eu-west-1", "expires_in": -3}
+    view = build_view(status, events=[], history=LagHistory(), control_url="http://c")
+    paris = view["locations"][1]
+    assert (paris["edge_region"], paris["traffic_region"], paris["route"]) == (
+        None,
+        "us-east-1",
+        "ok",
     )

@@ -197,3 +197,14 @@ async def test_dns_failure_is_a_502_and_state_shows_the_answer() -> None:
         state = (await v.get("/_sandbox/edge")).json()
     assert state["answer"]["ip"] == "127.0.2.1"
     assert state["location"] == "paris"
+
+
+async def test_one_viewers_cookies_never_reach_another_viewer() -> None:
+    """The edge's shared connection pool must not keep a cookie jar (sessions would leak)."""
+    edge = make_edge()
+    async with viewer(edge) as alice:
+        r = await alice.get("/api/me")
+        assert r.headers["set-cookie"].startswith("pr_session=abc")
+    async with viewer(edge) as bob:
+        await bob.get("/api/me")
+    assert "cookie" not in SEEN[-1]["headers"]

@@ -255,13 +255,17 @@
       return;
     }
     const now = v.updated_at || Date.now() / 1000;
-    const minutes = Math.round(v.lag_window_s / 60);
+    // The time axis grows with the history (at least a minute) up to the kept window, so a
+    // fresh sandbox's first samples are not squeezed into the right edge.
+    const firsts = v.replication.filter((p) => p.history.length).map((p) => p.history[0][0]);
+    const span = Math.min(v.lag_window_s, Math.max(60, now - Math.min(now, ...firsts)));
+    const spanText = span < 120 ? `${Math.round(span)} s` : `${Math.round(span / 60)} min`;
     box.replaceChildren(...v.replication.map((p) => {
       const backlog = p.backlog || 0;
-      const lag = sparkline(p.history, 1, now, v.lag_window_s,
-        `p99 lag ${p.source} to ${p.target}, last ${minutes} min`, "lag");
-      const queue = sparkline(p.history, 2, now, v.lag_window_s,
-        `backlog ${p.source} to ${p.target}, last ${minutes} min`, "backlog-chart");
+      const lag = sparkline(p.history, 1, now, span,
+        `p99 lag ${p.source} to ${p.target}, last ${spanText}`, "lag");
+      const queue = sparkline(p.history, 2, now, span,
+        `backlog ${p.source} to ${p.target}, last ${spanText}`, "backlog-chart");
       return h("div", { class: "pair", "data-pair": `${p.source}->${p.target}` },
         h("h3", {}, `${p.source} → ${p.target}`, p.partitioned
           ? h("span", { class: "badge state-unhealthy" }, "✗ partitioned") : null),
@@ -274,7 +278,7 @@
         h("div", { class: "spark-row" }, h("span", { class: "spark-label" }, "backlog"),
           queue.chart, h("span", { class: "spark-top" },
             queue.empty ? "collecting…" : `top ${Math.round(queue.top)}`)),
-        h("p", { class: "sub" }, `last ${minutes} min, newest on the right`));
+        h("p", { class: "sub" }, `last ${spanText}, newest on the right`));
     }));
   }
 

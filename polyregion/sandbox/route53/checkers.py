@@ -126,6 +126,7 @@ class HealthCheckers:
         *,
         connect_timeout_s: float = 4.0,
         response_timeout_s: float = 2.0,
+        tcp_connect_timeout_s: float = 10.0,
         probe: Probe = http_probe,
         clock: Callable[[], float] = time.time,
         on_flip: FlipHook | None = None,
@@ -134,6 +135,7 @@ class HealthCheckers:
     ) -> None:
         self.connect_timeout_s = connect_timeout_s
         self.response_timeout_s = response_timeout_s
+        self.tcp_connect_timeout_s = tcp_connect_timeout_s
         self._probe = probe
         self._clock = clock
         self._hooks: list[FlipHook] = [on_flip] if on_flip else []
@@ -311,7 +313,9 @@ class HealthCheckers:
 
     def _probe_one(self, check_id: str, region: str, spec: HealthCheckSpec) -> None:
         try:
-            result = self._probe(spec.target, self.connect_timeout_s, self.response_timeout_s)
+            tcp = spec.target.kind == "TCP"
+            connect = self.tcp_connect_timeout_s if tcp else self.connect_timeout_s
+            result = self._probe(spec.target, connect, self.response_timeout_s)
         except Exception as exc:  # a probe bug counts as a failed probe, never kills a checker
             result = ProbeResult(False, None, 0.0, f"probe error ({type(exc).__name__})")
         finally:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_route53 import Route53Client
 
 log = logging.getLogger(__name__)
-PROBED_TYPES = frozenset({"HTTP"})  # HTTPS, TCP, string matching, calculated: not probed
+PROBED_TYPES = frozenset({"HTTP", "TCP"})  # HTTPS, string matching, calculated: not probed
 
 
 def _value(raw: str) -> str:
@@ -71,6 +71,7 @@ def health_check_spec(
             int(cfg.get("Port", 80)),
             cfg.get("ResourcePath") or "/",
             cfg.get("FullyQualifiedDomainName"),
+            cfg["Type"],
         ),
         # Without Regions, Route 53 uses every checker region.
         checker_regions=tuple(cfg.get("Regions") or HEALTH_CHECKER_REGIONS),

@@ -23,6 +23,7 @@ class ProbeTarget:
     port: int
     path: str
     host: str | None = None  # FullyQualifiedDomainName: sent as Host; else the IP is
+    kind: str = "HTTP"  # "HTTP" or "TCP" (connect only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class Probe(Protocol):
 def http_probe(
     target: ProbeTarget, connect_timeout_s: float, response_timeout_s: float
 ) -> ProbeResult:
-    """Probe `http://ip:port/path` the way a Route 53 checker does."""
+    """Probe `http://ip:port/path` the way a Route 53 checker does (TCP kind: connect only)."""
     started = time.perf_counter()
 
     def failed(detail: str, code: int | None = None) -> ProbeResult:
@@ -61,6 +62,9 @@ def http_probe(
         return failed("Connection timed out")
     except OSError as exc:
         return failed(exc.strerror or type(exc).__name__)
+    if target.kind == "TCP":
+        sock.close()
+        return ProbeResult(True, None, time.perf_counter() - started, "TCP connection established")
     conn = http.client.HTTPConnection(target.ip, target.port)
     try:
         sock.settimeout(response_timeout_s)

@@ -13,9 +13,11 @@ from typing import Final
 
 from polyregion.topology.model import Topology
 
-# Route 53's HTTP check: TCP connect within 4 s, then a 2xx/3xx status within 2 s.
+# Route 53's HTTP check: TCP connect within 4 s, then a 2xx/3xx status within 2 s; a TCP check
+# only has to connect, within 10 s.
 AWS_CONNECT_TIMEOUT_S: Final = 4.0
 AWS_RESPONSE_TIMEOUT_S: Final = 2.0
+AWS_TCP_CONNECT_TIMEOUT_S: Final = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class TimingProfile:
     alias_ttl_s: int  # TTL of app.<domain> (alias to CloudFront: 60 s on AWS)
     connect_timeout_s: float = AWS_CONNECT_TIMEOUT_S
     response_timeout_s: float = AWS_RESPONSE_TIMEOUT_S
+    tcp_connect_timeout_s: float = AWS_TCP_CONNECT_TIMEOUT_S
 
     @property
     def detection_bound_s(self) -> float:
@@ -74,6 +77,7 @@ FAST: Final = TimingProfile(
     alias_ttl_s=1,
     connect_timeout_s=1.0,
     response_timeout_s=1.5,
+    tcp_connect_timeout_s=2.5,
 )
 
 

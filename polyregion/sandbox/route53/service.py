@@ -82,6 +82,7 @@ class Route53Emulation:
         self.checkers = HealthCheckers(
             connect_timeout_s=profile.connect_timeout_s,
             response_timeout_s=profile.response_timeout_s,
+            tcp_connect_timeout_s=profile.tcp_connect_timeout_s,
             probe=probe,
             clock=clock,
             on_flip=on_flip,

@@ -197,6 +197,10 @@ def test_http_probe_statuses_and_refusals(
     srv_closed = http_probe(ProbeTarget("127.0.0.1", 1, "/"), 1, 1)
     assert not srv_closed.ok and "refused" in srv_closed.detail.lower()
     assert not http_probe(ProbeTarget("192.0.2.1", 80, "/"), 1, 1).ok  # never leaves loopback
+    handler.status = 500  # a TCP check only needs the connection
+    tcp = http_probe(ProbeTarget("127.0.0.1", port, "/", kind="TCP"), 1, 1)
+    assert (tcp.ok, tcp.report) == (True, "Success: TCP connection established")
+    assert not http_probe(ProbeTarget("127.0.0.1", 1, "/", kind="TCP"), 1, 1).ok
 
 
 def test_http_probe_times_out_a_silent_endpoint() -> None:

@@ -132,4 +132,7 @@ def test_mirror_spec_defaults_and_fast_override() -> None:
     fast = health_check_spec(raw, FAST, {})
     assert fast is not None and (fast.interval_s, fast.failure_threshold) == (1.0, 2)
     tcp = {"Id": "t", "HealthCheckConfig": {"IPAddress": "127.0.0.1", "Port": 1, "Type": "TCP"}}
-    assert health_check_spec(tcp, FAST, {}) is None  # not probed: counts as healthy
+    spec = health_check_spec(tcp, FAST, {})
+    assert spec is not None and spec.target.kind == "TCP"
+    https = {"Id": "s", "HealthCheckConfig": {"IPAddress": "127.0.0.1", "Type": "HTTPS"}}
+    assert health_check_spec(https, FAST, {}) is None  # not probed: counts as healthy

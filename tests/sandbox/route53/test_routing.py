@@ -3,6 +3,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from polyregion.sandbox.route53.routing import Locator, Reason, RecordSet, choose
 from tests.sandbox.route53.helpers import three_region_topology, zone
@@ -87,3 +89,33 @@ def test_locator_prefers_ecs_then_source_address_then_default() -> None:
 def test_locator_rejects_sources_mapping_to_unknown_locations() -> None:
     with pytest.raises(ValueError, match="unknown location"):
         Locator(TOPO, sources={"127.1.9.1": "atlantis"})
+
+
+REGION_POOL = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1", "sa-east-1")
+
+
+@given(
+    latencies=st.lists(st.floats(0, 500), min_size=1, max_size=5),
+    health=st.lists(st.booleans(), min_size=5, max_size=5),
+    checked=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_choice_is_the_nearest_healthy_else_the_nearest(
+    latencies: list[float], health: list[bool], checked: list[bool]
+) -> None:
+    records = tuple(
+        RecordSet("o.example.com", "A", 60, (f"127.0.{i}.1",), r, region=r,
+                  health_check_id=r if checked[i] else None)
+        for i, r in enumerate(REGION_POOL[: len(latencies)])
+    )  # fmt: skip
+    ms = dict(zip(REGION_POOL, latencies, strict=False))
+    up = dict(zip(REGION_POOL, health, strict=True))
+    sel = choose(records, latency_to=lambda r: ms[r], is_healthy=lambda hc: up[hc])
+    assert sel is not None
+    healthy = [r for r in records if r.health_check_id is None or up[r.health_check_id]]
+    nearest = min(records, key=lambda r: (ms[r.region or ""], r.region))
+    if healthy:
+        best = min(healthy, key=lambda r: (ms[r.region or ""], r.region))
+        assert sel.record == best
+        assert sel.reason is (Reason.NEAREST if best == nearest else Reason.NEXT_BEST)
+    else:
+        assert (sel.record, sel.reason) == (nearest, Reason.FAIL_OPEN)
