@@ -18,6 +18,9 @@ from polyregion.errors import PolyregionError
 COMMAND_MODULES = (
     "polyregion.topology.commands",
     "polyregion.app.commands",
+    "polyregion.sandbox.commands",
+    "polyregion.dashboard.commands",
+    "polyregion.ops.commands",
     "polyregion.cost.commands",
 )
 

@@ -1,0 +1,214 @@
+"""Replication benchmarks: overhead above the injected delay, and catch-up after a partition.
+
+Runs two of the sandbox's region endpoints (`polyregion.sandbox.aws_endpoint`: moto + the
+replication extension under uvicorn) and a real replicator process with zero injected delay,
+on loopback. Every run is bounded.
+
+    .venv/bin/python bench/replication.py [--seconds 10] [--rates 50,200] [--backlog 2000]
+
+Overhead is measured independently of the replicator: the time at which the destination
+endpoint recorded the replicated write (its stream's ApproximateCreationDateTime) minus the
+writer's clock in the item (`updated_at`); both clocks are this machine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from polyregion.data.clients import RegionClients
+from polyregion.data.provision import provision_region
+from polyregion.replication.lag import percentile
+from polyregion.replication.process import ReplicatorProcess
+from polyregion.replication.s3 import configure_buckets
+from polyregion.topology import load, naming
+
+CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+REGIONS = ("us-east-1", "eu-west-1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def endpoint() -> Any:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "polyregion.sandbox.aws_endpoint",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, **CREDS},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_polyregion/replication", timeout=1).close()  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def put(client: Any, table: str, pk: str, region: str) -> None:
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": pk},
+            "sk": {"S": "item"},
+            "body": {"S": "x" * 200},
+            "updated_at": {"N": str(int(time.time() * 1000))},
+            "updated_region": {"S": region},
+            "version": {"N": "1"},
+        },
+    )
+
+
+def paced_writes(client: Any, table: str, prefix: str, rate: float, seconds: float) -> int:
+    """Write at `rate`/s for `seconds` from 4 threads sharing one schedule; returns the count."""
+    total = int(rate * seconds)
+    start = time.monotonic() + 0.2
+    counter = iter(range(total))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            wait = start + i / rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            put(client, table, f"{prefix}-{i:06d}", REGIONS[0])
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return total
+
+
+def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[float]:
+    ddb, streams = c.dynamodb, c.dynamodbstreams
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    out: list[float] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while it:
+            resp = streams.get_records(ShardIterator=it, Limit=1000)
+            for r in resp["Records"]:
+                d = r["dynamodb"]
+                if d["Keys"]["pk"]["S"].startswith(prefix) and "NewImage" in d:
+                    seen = d["ApproximateCreationDateTime"].timestamp() * 1000
+                    out.append(seen - int(d["NewImage"]["updated_at"]["N"]))
+            if not resp["Records"]:
+                break
+            it = resp.get("NextShardIterator")
+    return out
+
+
+def wait_backlog_zero(rp: ReplicatorProcess, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        st = rp.status()
+        if st["in_flight"] == 0 and all(p["backlog"] == 0 for p in st["pairs"]):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"replication did not drain in time: {rp.status()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--rates", default="50,200")
+    ap.add_argument("--backlog", type=int, default=2000)
+    ap.add_argument("--verbose", action="store_true", help="show the replicator's events")
+    args = ap.parse_args()
+    os.environ.update(CREDS)
+    import boto3
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-repl-"))
+    config = tmp / "polyregion.toml"
+    config.write_text('[app]\nname = "bench-repl"\n', encoding="utf-8")
+    topo = load(config)
+    table = naming.global_table(topo)
+    session = boto3.session.Session()
+    with ExitStack() as stack:
+        eps = {r: stack.enter_context(endpoint()) for r in REGIONS}
+        clients = {r: RegionClients(r, eps[r], session=session) for r in REGIONS}
+        for r, c in clients.items():
+            provision_region(topo, r, c)
+        configure_buckets(topo, clients)
+        rp = ReplicatorProcess(
+            config=config,
+            endpoints=eps,
+            state_dir=tmp / "state",
+            delay_ms=0,
+            jitter_ms=0,
+            log=None if args.verbose else subprocess.DEVNULL,
+        )
+        rp.start()
+        stack.callback(rp.stop)
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        print("| workload | writes | p50 overhead | p99 overhead | max | replicator p99 |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for rate in (float(r) for r in args.rates.split(",")):
+            prefix = f"r{int(rate)}"
+            n = paced_writes(clients[REGIONS[0]].dynamodb, table, prefix, rate, args.seconds)
+            wait_backlog_zero(rp)
+            over = sorted(replicated_overheads(clients[REGIONS[1]], table, prefix))
+            pair = next(p for p in rp.status()["pairs"] if p["source"] == REGIONS[0])
+            assert len(over) == n, (len(over), n)
+            print(
+                f"| {rate:.0f} writes/s for {args.seconds:.0f} s, 0 ms injected | {n} | "
+                f"{percentile(over, 50):.1f} ms | {percentile(over, 99):.1f} ms | "
+                f"{over[-1]:.1f} ms | {pair['p99_ms']:.1f} ms |"
+            )
+        # Catch-up: a backlog built during a partition, drained after heal.
+        rp.partition(*REGIONS)
+        n = paced_writes(clients[REGIONS[0]].dynamodb, table, "part", 5000, args.backlog / 5000)
+        before = rp.status()
+        healed = time.monotonic()
+        rp.heal()
+        wait_backlog_zero(rp)
+        took = time.monotonic() - healed
+        backlog = next(p["backlog"] for p in before["pairs"] if p["source"] == REGIONS[0])
+        print(
+            f"\ncatch-up after partition: {backlog} queued items ({n} written) drained in "
+            f"{took:.2f} s = {backlog / took:.0f} items/s"
+        )
+
+
+if __name__ == "__main__":
+    main()

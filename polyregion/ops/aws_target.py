@@ -1,0 +1,166 @@
+"""Real AWS as a drill target: boto3 with the user's credentials, same engine as the sandbox.
+
+The fault is the AWS-documented evacuation: UpdateHealthCheck `Inverted=true` on the region's
+real Route 53 health check (never `Disabled`, which Route 53 treats as healthy). Traffic is
+reads from this machine to the real hostname; health comes from the Route 53 API; replicas
+are read from each region's DynamoDB with the same ReplicaReader as the sandbox.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from polyregion.data.clients import RegionClients
+from polyregion.errors import DrillError
+from polyregion.ops import healthcheck
+from polyregion.ops.appclient import AppClient
+from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
+from polyregion.ops.replicas import ReplicaReader
+from polyregion.ops.scenarios import Fault, FaultKind, Timing
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+if TYPE_CHECKING:
+    from mypy_boto3_route53 import Route53Client
+
+LOCATION = "this-machine"
+
+
+class AwsTarget:
+    name = "aws"
+
+    def __init__(
+        self,
+        topology: Topology,
+        *,
+        health_check_ids: Mapping[str, str] | None = None,
+        session: Any = None,
+        offline: bool = False,
+        request_timeout_s: float = 5.0,
+    ) -> None:
+        """`offline` (dry run without credentials): unknown health check ids become
+        placeholders instead of API lookups."""
+        self.topology = topology
+        self.ids = dict(health_check_ids or {})
+        self.session = session
+        self.offline = offline
+        self.timeout_s = request_timeout_s
+        self._route53: Route53Client | None = None
+        self.app: AppClient | None = None
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.topology.region_names
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        return (LOCATION,)
+
+    def timing(self) -> Timing:
+        return Timing.of(self.topology)
+
+    @property
+    def route53(self) -> Route53Client:
+        if self._route53 is None:
+            import boto3
+
+            session = self.session or boto3.session.Session()
+            self._route53 = session.client("route53", region_name="us-east-1")
+        return self._route53
+
+    def health_check_id(self, region: str) -> str:
+        if region not in self.ids:
+            self.ids[region] = (
+                f"<health-check-id of {region}>"
+                if self.offline
+                else healthcheck.find_health_check(self.route53, region)
+            )
+        return self.ids[region]
+
+    # -- plan / execute ------------------------------------------------------------------------
+    def plan_fault(self, fault: Fault) -> FaultPlan:
+        if fault.kind is FaultKind.DEPENDENCY:
+            raise DrillError(
+                "dependency-failure needs fault injection inside the region (AWS FIS); "
+                "on AWS run health-inversion, or run dependency-failure on the sandbox"
+            )
+        if fault.kind is FaultKind.PARTITION:
+            raise DrillError(
+                "partition cannot be caused through the public APIs polyregion uses (AWS FIS "
+                "has aws:dynamodb:global-table-pause-replication); run it on the sandbox"
+            )
+        region = fault.region
+        hc = self.health_check_id(region)
+        why = (
+            "AWS has no switch to turn a region off: a region outage is drilled as Route 53 "
+            "sees one, by inverting the region's health check. "
+            if fault.kind is FaultKind.KILL
+            else ""
+        )
+        return FaultPlan(
+            (
+                Action(
+                    "route53.update_health_check",
+                    {"HealthCheckId": hc, "Inverted": True},
+                    healthcheck.cli_command(hc, True),
+                    why + f"invert {region}'s health check",
+                ),
+            ),
+            (
+                Action(
+                    "route53.update_health_check",
+                    {"HealthCheckId": hc, "Inverted": False},
+                    healthcheck.cli_command(hc, False),
+                    f"restore {region}'s health check",
+                ),
+            ),
+        )
+
+    def execute(self, action: Action) -> Any:
+        if action.name != "route53.update_health_check":
+            raise DrillError(f"the aws target cannot execute {action.name}")
+        return healthcheck.set_inverted(
+            self.route53, action.args["HealthCheckId"], bool(action.args["Inverted"])
+        )
+
+    # -- traffic: reads of the health page from this machine through CloudFront ---------------
+    def prepare(self, run_id: str) -> None:
+        self.app = AppClient(
+            LOCATION, f"https://{self.topology.app_hostname}", timeout_s=self.timeout_s
+        )
+        if not self.app.read_path(self.topology.health.path).ok:
+            raise DrillError(f"https://{self.topology.app_hostname} does not answer; deploy first")
+
+    def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
+        # Writes need an account on the real site: the AWS drill sends reads only.
+        assert self.app is not None
+        return self.app.read_path(self.topology.health.path)
+
+    def observe(self) -> Observation:
+        health = {
+            r: healthcheck.is_healthy(self.route53, self.health_check_id(r)) for r in self.regions
+        }
+        try:
+            answer: str | None = socket.gethostbyname(self.topology.origin_hostname)
+        except OSError:
+            answer = None
+        return Observation(time.time(), health, {LOCATION: answer})
+
+    def replicas_holding(
+        self, keys: Iterable[str], regions: Iterable[str]
+    ) -> Mapping[str, set[str]]:
+        reader = ReplicaReader(
+            naming.global_table(self.topology),
+            {r: RegionClients(region=r, session=self.session) for r in self.regions},
+        )
+        return reader.holding(keys, regions)
+
+    def post_event(self, kind: str, detail: str, region: str | None = None) -> None:
+        return None  # no dashboard on AWS; the report holds the events
+
+    def close(self) -> None:
+        if self.app is not None:
+            self.app.close()

@@ -1,0 +1,382 @@
+"""The drill engine: steady state -> fault -> observe -> rollback -> failback -> convergence.
+
+One implementation for every scenario and target. The world is changed only through the
+target's planned actions; rollback runs in a `finally` whenever a fault was injected (success,
+failed gate, exception, Ctrl-C or SIGTERM), with further signals deferred until it is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Literal
+
+from polyregion.ops import measure
+from polyregion.ops.model import Action, ActionRun, Event, FaultPlan, Recording, Sample
+from polyregion.ops.result import DrillResult, summarize
+from polyregion.ops.scenarios import Fault, Scenario
+from polyregion.ops.settings import DrillSettings
+from polyregion.ops.slo import Gates
+from polyregion.ops.target import Target
+from polyregion.ops.traffic import Traffic
+
+Status = Literal["completed", "failed", "aborted", "interrupted"]
+
+
+@dataclass(frozen=True, slots=True)
+class DrillPlan:
+    """Everything the drill will do, before it does it (printed by --dry-run)."""
+
+    scenario: Scenario
+    fault: Fault
+    target: str
+    actions: FaultPlan
+    settings: DrillSettings
+    gates: Gates
+    bound_s: float
+
+
+def plan_drill(
+    target: Target,
+    scenario: Scenario,
+    fault: Fault,
+    gates: Gates,
+    settings: DrillSettings | None = None,
+) -> DrillPlan:
+    """Decide everything up front; nothing in the world changes here."""
+    timing = target.timing()
+    return DrillPlan(
+        scenario=scenario,
+        fault=fault,
+        target=target.name,
+        actions=target.plan_fault(fault),
+        settings=settings or DrillSettings.for_timing(timing),
+        gates=gates,
+        bound_s=timing.bound_s,
+    )
+
+
+@dataclass
+class Marks:
+    """Moments of the drill (epoch seconds) the measurements are relative to."""
+
+    started: float = 0.0
+    fault: float | None = None
+    rollback: float | None = None
+    failback: float | None = None
+    converged: float | None = None
+    missing_at_rollback: dict[str, int] = field(default_factory=dict)
+    ended: float = 0.0
+    baseline: dict[str, str | None] = field(default_factory=dict)  # location -> region
+
+
+class Drill:
+    def __init__(
+        self,
+        target: Target,
+        plan: DrillPlan,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        on_event: Callable[[Event], None] | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.target = target
+        self.plan = plan
+        self.s = plan.settings
+        self.clock = clock
+        self.sleep = sleep
+        self.on_event = on_event
+        self.run_id = run_id or secrets.token_hex(3)
+        self.rec = Recording()
+        self.interrupt_pending = False
+        self.marks = Marks()
+        self.traffic = Traffic(
+            target, self.run_id, write_every=self.s.write_every, max_requests=self.s.max_requests
+        )
+
+    # -- recording ------------------------------------------------------------------------
+    def emit(
+        self, kind: str, detail: str = "", *, at: float | None = None, **where: str | None
+    ) -> None:
+        when = self.clock() if at is None else at
+        event = Event(when, kind, detail, where.get("region"), where.get("location"))
+        self.rec.events.append(event)
+        if self.on_event:
+            self.on_event(event)
+        if kind in {"drill-start", "fault", "rollback", "recovered", "drill-end", "aborted"}:
+            with contextlib.suppress(Exception):  # the dashboard is a nicety, never a failure
+                self.target.post_event(kind, detail, where.get("region"))
+
+    def step(self) -> list[Sample]:
+        """One traffic round plus one look at the control plane, then the pause."""
+        samples = self.traffic.round()
+        self.rec.samples.extend(samples)
+        obs = self.target.observe()
+        last = self.rec.observations[-1] if self.rec.observations else None
+        self.rec.observations.append(obs)
+        if last is not None:
+            for region, healthy in obs.health.items():
+                if last.health.get(region) != healthy:
+                    state = "healthy" if healthy else "unhealthy"
+                    self.emit("health-flip", f"{region} is {state}", region=region)
+            for loc, answer in obs.resolved.items():
+                if last.resolved.get(loc) != answer:
+                    self.emit("dns-change", f"{loc} now resolves to {answer}", location=loc)
+        self.sleep(self.s.tick_s)
+        return samples
+
+    def run_actions(self, actions: tuple[Action, ...], runs: list[ActionRun]) -> None:
+        for action in actions:
+            start = self.clock()
+            try:
+                output = self.target.execute(action)
+            except Exception as exc:
+                runs.append(ActionRun(action, start, self.clock(), "failed", error=str(exc)))
+                raise
+            runs.append(ActionRun(action, start, self.clock(), "succeeded", output=output))
+
+    # -- phases -----------------------------------------------------------------------------
+    def steady_state(self) -> str | None:
+        """Observe before breaking anything; a reason to abort, or None when healthy."""
+        self.emit("steady-state", f"observing for {self.s.steady_s:g}s")
+        start = self.clock()
+        while self.clock() - start < self.s.steady_s:
+            self.step()
+        obs = self.rec.observations[-1]
+        sick = [r for r, ok in obs.health.items() if not ok]
+        if sick:
+            return f"not healthy before the fault: {', '.join(sick)} unhealthy"
+        for loc in self.target.locations:
+            mine = [s for s in self.rec.samples if s.location == loc]
+            rate = sum(s.ok for s in mine) / len(mine) if mine else 0.0
+            if rate < measure.RECOVERY_RATE:
+                bad = next((s.error or str(s.status) for s in mine if not s.ok), "no samples")
+                return f"{loc}: only {rate:.0%} of requests succeed before the fault ({bad})"
+            self.marks.baseline[loc] = obs.resolved.get(loc)
+        return None
+
+    def observe_fault(self) -> None:
+        assert self.marks.fault is not None
+        fault_t = self.marks.fault
+        deadline = fault_t + self.s.observe_timeout_s
+        victim = self.plan.fault.region
+        while self.clock() < deadline:
+            if not self.step():
+                break  # traffic bound reached
+            now = self.clock()
+            if not self.plan.scenario.evacuates:
+                if now >= fault_t + self.s.hold_s:
+                    return
+                continue
+            if self.traffic.rounds % 5:
+                continue  # checking recovery is O(samples): every few rounds is plenty
+            done = True
+            for loc in self.target.locations:
+                mine = [s for s in self.rec.samples if s.location == loc]
+                rec = measure.recovered_at(mine, fault_t, self.s.window_s)
+                away = victim not in measure.served_by(mine) and (
+                    self.rec.observations[-1].resolved.get(loc) != victim
+                )
+                done = done and rec is not None and away
+            if done and now >= fault_t + self.s.window_s:
+                return
+        self.emit("observe-timeout", f"not recovered within {self.s.observe_timeout_s:g}s")
+
+    def wait_failback(self) -> None:
+        assert self.marks.rollback is not None
+        deadline = self.marks.rollback + self.s.failback_timeout_s
+        while self.clock() < deadline:
+            if not self.step():
+                break
+            back = True
+            for loc in self.target.locations:
+                base = self.marks.baseline.get(loc)
+                mine = [s for s in self.rec.samples if s.location == loc][-5:]
+                served = measure.served_by(mine)
+                back = back and all(s.ok for s in mine) and (not served or served == {base})
+                back = back and self.rec.observations[-1].resolved.get(loc) == base
+            if back:
+                self.marks.failback = self.clock()
+                self.emit(
+                    "failback", f"{self.marks.failback - self.marks.rollback:.1f}s after rollback"
+                )
+                return
+        self.emit("failback-timeout", f"not back within {self.s.failback_timeout_s:g}s")
+
+    def missing_now(self) -> dict[str, int]:
+        """Acknowledged writes each region's replica lacks right now (before the rollback):
+        shows that a partition really stopped replication, and how far replicas diverged."""
+        keys = {s.key for s in self.rec.samples if s.op == "write" and s.ok and s.key}
+        try:
+            holding = self.target.replicas_holding(keys, self.target.regions)
+        except Exception:  # a dead region's endpoint may not answer: not a drill failure
+            return {}
+        return {r: len(keys - set(v)) for r, v in holding.items()}
+
+    def surviving(self) -> tuple[str, ...]:
+        if self.plan.scenario.victim_replica_survives:
+            return self.target.regions
+        return tuple(r for r in self.target.regions if r != self.plan.fault.region)
+
+    def converge(self) -> dict[str, set[str]]:
+        """Poll every surviving replica until each holds every acknowledged write (or time out)."""
+        keys = [s.key for s in self.rec.samples if s.op == "write" and s.ok and s.key]
+        regions = self.surviving()
+        start = self.clock()
+        while True:
+            holding = {r: set(v) for r, v in self.target.replicas_holding(keys, regions).items()}
+            if all(set(keys) <= holding.get(r, set()) for r in regions):
+                self.marks.converged = self.clock()
+                self.emit("converged", f"{len(keys)} acknowledged writes in {', '.join(regions)}")
+                return holding
+            if self.clock() - start >= self.s.convergence_timeout_s:
+                self.emit(
+                    "convergence-timeout",
+                    f"replicas still differ after {self.s.convergence_timeout_s:g}s",
+                )
+                return holding
+            self.sleep(min(0.5, self.s.convergence_timeout_s / 20))
+
+    # -- the whole drill --------------------------------------------------------------------
+    def run(self) -> DrillResult:
+        status: Status = "completed"
+        error: str | None = None
+        fault_started = False
+        rolled_back = False
+        holding: dict[str, set[str]] = {}
+        self.marks.started = self.clock()
+        self.emit("drill-start", f"{self.plan.scenario.name} on {self.plan.target}")
+        with _signals_raise_interrupt():
+            try:
+                self.target.prepare(self.run_id)
+                reason = self.steady_state()
+                if reason is not None:
+                    status, error = "aborted", reason
+                    self.emit("aborted", reason)
+                else:
+                    fault_started = True
+                    self.run_actions(self.plan.actions.inject, self.rec.fault_runs)
+                    self.marks.fault = self.clock()
+                    self.emit("fault", _describe(self.plan.fault), region=self.plan.fault.region)
+                    self.observe_fault()
+                    self.marks.missing_at_rollback = self.missing_now()
+            except KeyboardInterrupt:
+                status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
+                self.emit("interrupted", error)
+            except Exception as exc:
+                # Before any fault, nothing was broken: the drill could not start (aborted).
+                status = "failed" if fault_started else "aborted"
+                error = f"{type(exc).__name__}: {exc}" if fault_started else str(exc)
+                self.emit("error" if fault_started else "aborted", error)
+            finally:
+                if fault_started:
+                    rolled_back = self.rollback()
+            if self.interrupt_pending and status == "completed":
+                status, error = "interrupted", "interrupted during rollback"
+            try:
+                if status == "completed" and rolled_back:
+                    self.wait_failback()
+                    holding = self.converge()
+                elif fault_started and status != "interrupted":
+                    holding = self.converge()
+            except KeyboardInterrupt:
+                status, error = "interrupted", "interrupted after rollback"
+            finally:
+                self.traffic.close()
+        self.marks.ended = self.clock()
+        if fault_started and not rolled_back and status == "completed":
+            status = "failed"
+        result = summarize(
+            self.plan,
+            self.rec,
+            self.marks,
+            holding,
+            self.surviving(),
+            status=status,
+            error=error,
+            rolled_back=rolled_back,
+            run_id=self.run_id,
+        )
+        for loc in result.locations:
+            if loc.recovered_at is not None and loc.rto_s:
+                self.emit(
+                    "recovered",
+                    f"{loc.name}: RTO {loc.rto_s:.2f}s",
+                    at=loc.recovered_at,
+                    location=loc.name,
+                )
+        self.emit("drill-end", f"{status}; SLO {'passed' if result.slo['passed'] else 'FAILED'}")
+        events = list(self.rec.events)
+        system_events = getattr(self.target, "system_events", None)
+        if system_events is not None:
+            with contextlib.suppress(Exception):  # the system's own log is extra context
+                events += system_events()
+        result.events = [e.as_dict() for e in sorted(events, key=lambda e: e.time)]
+        return result
+
+    def rollback(self) -> bool:
+        """Undo the fault; never interrupted by a second Ctrl-C. Returns whether it succeeded."""
+        self.marks.rollback = self.clock()
+        with _signals_deferred() as pending:
+            try:
+                self.run_actions(self.plan.actions.rollback, self.rec.rollback_runs)
+            except Exception as exc:
+                self.emit("rollback-failed", f"{type(exc).__name__}: {exc}")
+                return False
+            finally:
+                self.interrupt_pending = bool(pending)
+        self.emit("rollback", "fault undone", region=self.plan.fault.region)
+        return True
+
+
+def _describe(fault: Fault) -> str:
+    extra = fault.peer or fault.dependency
+    return f"{fault.kind} {fault.region}" + (f" {extra}" if extra else "")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_raise_interrupt() -> Iterator[None]:
+    """Ctrl-C and SIGTERM both interrupt a drill (then the rollback runs). SIGINT is set
+    explicitly: a process started in the background by a non-interactive shell inherits it
+    ignored, and a drill that cannot be stopped is worse than one that stops cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT/SIGTERM while the rollback runs; the caller sees which arrived."""
+    pending: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    old = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield pending
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,385 @@
+"""`polyregion lag`: how long a write in one region takes to appear in each other region.
+
+Markers (global-table items, bucket objects, session-secret versions) are written in a region
+and polled for in every other region through that region's own endpoint, so what is measured is
+what a user there would see. The same code runs against the sandbox (per-region moto endpoints)
+and real AWS (the user's credentials); on AWS, CloudWatch's ReplicationLatency is read too.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from polyregion.data.clients import RegionClients
+from polyregion.errors import ConfigError
+from polyregion.ops.measure import percentile
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+KINDS = ("items", "objects", "secrets")
+MARKER_PK = "polyregion#lag"
+OBJECT_PREFIX = "_polyregion/lag/"
+SECRET_SAMPLES = 1  # a new session-secret version: the app keeps accepting the previous one
+
+
+def parse_kinds(raw: str) -> tuple[str, ...]:
+    kinds = tuple(k.strip() for k in raw.split(",") if k.strip())
+    bad = [k for k in kinds if k not in KINDS]
+    if bad or not kinds:
+        raise ConfigError("--kinds", raw, f"a comma list of {', '.join(KINDS)}")
+    return kinds
+
+
+@dataclass
+class LagProbe:
+    """Per-region clients and names: everything the lag measurement touches."""
+
+    topology: Topology
+    clients: Mapping[str, RegionClients]
+    buckets: Mapping[str, str]
+    target: str
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    poll_s: float = 0.02
+    timeout_s: float = 30.0
+    injected_ms: float | None = None  # the sandbox's configured delay, for comparison
+
+    @property
+    def table(self) -> str:
+        return naming.global_table(self.topology)
+
+
+def sandbox_probe(topology: Topology, control: Any) -> LagProbe:
+    from polyregion.ops.sandbox_target import _session
+
+    status = control.status()
+    session = _session()
+    regions = status["regions"]
+    return LagProbe(
+        topology,
+        {r["name"]: RegionClients(r["name"], r["aws_endpoint"], session=session) for r in regions},
+        {r["name"]: r["bucket"] for r in regions},
+        "sandbox",
+        injected_ms=topology.sandbox.replication_delay_ms,
+    )
+
+
+def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
+    names = topology.region_names
+    return LagProbe(
+        topology,
+        {r: RegionClients(r) for r in names},
+        {r: naming.bucket(topology, r, account) for r in names},
+        "aws",
+        poll_s=0.1,
+        timeout_s=120.0,
+    )
+
+
+@dataclass
+class _Pending:
+    src: str
+    key: str
+    written_at: float
+    waiting: set[str]
+    seen: dict[str, float] = field(default_factory=dict)
+
+
+def _poll_until_seen(
+    probe: LagProbe,
+    pending: list[_Pending],
+    present: Callable[[str, list[_Pending]], set[str]],
+) -> None:
+    deadline = probe.clock() + probe.timeout_s
+    while any(p.waiting for p in pending) and probe.clock() < deadline:
+        for dst in probe.clients:
+            want = [p for p in pending if dst in p.waiting]
+            if not want:
+                continue
+            found = present(dst, want)
+            now = probe.clock()
+            for p in want:
+                if p.key in found:
+                    p.waiting.discard(dst)
+                    p.seen[dst] = now - p.written_at
+        probe.sleep(probe.poll_s)
+
+
+def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
+    regions = list(probe.clients)
+    pending: list[_Pending] = []
+    for i in range(samples):
+        for src in regions:
+            key = f"{run}#{src}#{i:04d}"
+            now_ms = int(probe.clock() * 1000)
+            probe.clients[src].dynamodb.put_item(
+                TableName=probe.table,
+                Item={
+                    "pk": {"S": MARKER_PK},
+                    "sk": {"S": key},
+                    naming.UPDATED_AT: {"N": str(now_ms)},
+                    naming.UPDATED_REGION: {"S": src},
+                    naming.VERSION: {"N": "1"},
+                },
+            )
+            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+
+    def present(dst: str, want: list[_Pending]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(want), 100):  # BatchGetItem takes 100 keys
+            keys = [{"pk": {"S": MARKER_PK}, "sk": {"S": p.key}} for p in want[start : start + 100]]
+            out = probe.clients[dst].dynamodb.batch_get_item(
+                RequestItems={probe.table: {"Keys": keys, "ProjectionExpression": "sk"}}
+            )
+            found.update(i["sk"]["S"] for i in out["Responses"].get(probe.table, []))
+        return found
+
+    _poll_until_seen(probe, pending, present)
+    for p in pending:  # tidy up: the deletes replicate like the writes did
+        probe.clients[p.src].dynamodb.delete_item(
+            TableName=probe.table, Key={"pk": {"S": MARKER_PK}, "sk": {"S": p.key}}
+        )
+    return pending
+
+
+def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
+    regions = list(probe.clients)
+    pending: list[_Pending] = []
+    for i in range(samples):
+        for src in regions:
+            key = f"{OBJECT_PREFIX}{run}/{src}/{i:04d}"
+            probe.clients[src].s3.put_object(Bucket=probe.buckets[src], Key=key, Body=b"lag")
+            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+
+    def present(dst: str, want: list[_Pending]) -> set[str]:
+        out = probe.clients[dst].s3.list_objects_v2(
+            Bucket=probe.buckets[dst], Prefix=f"{OBJECT_PREFIX}{run}/"
+        )
+        return {o["Key"] for o in out.get("Contents", [])}
+
+    _poll_until_seen(probe, pending, present)
+    for p in pending:
+        probe.clients[p.src].s3.delete_object(Bucket=probe.buckets[p.src], Key=p.key)
+    return pending
+
+
+def _secrets(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
+    """New versions of the session secret (same value) in the primary, polled in replicas."""
+    name = naming.session_secret(probe.topology)
+    primary = probe.topology.primary.name
+    others = [r for r in probe.clients if r != primary]
+    pending: list[_Pending] = []
+    sm = probe.clients[primary].secretsmanager
+    for _ in range(min(samples, SECRET_SAMPLES)):
+        # Same value, new version: sessions keep verifying (the app accepts the previous one).
+        value = sm.get_secret_value(SecretId=name)["SecretString"]
+        version = sm.put_secret_value(SecretId=name, SecretString=value)["VersionId"]
+        p = _Pending(primary, version, probe.clock(), set(others))
+        pending.append(p)
+        # Replicas keep the primary's version ids: the version is there once it is current.
+        _poll_until_seen(probe, [p], _current_secret_version(probe, name))
+    return pending
+
+
+def _current_secret_version(
+    probe: LagProbe, name: str
+) -> Callable[[str, list[_Pending]], set[str]]:
+    def present(dst: str, want: list[_Pending]) -> set[str]:
+        current = probe.clients[dst].secretsmanager.get_secret_value(SecretId=name)["VersionId"]
+        return {w.key for w in want if w.key == current}
+
+    return present
+
+
+def stats(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"n": 0, "p50_ms": None, "p90_ms": None, "p99_ms": None, "max_ms": None}
+    ms = [v * 1000 for v in values]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p90_ms": round(percentile(ms, 90), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
+        "max_ms": round(max(ms), 1),
+    }
+
+
+def summarize(kind: str, pending: Iterable[_Pending]) -> list[dict[str, Any]]:
+    pairs: dict[tuple[str, str], list[float]] = {}
+    missing: dict[tuple[str, str], int] = {}
+    for p in pending:
+        for dst, lag in p.seen.items():
+            pairs.setdefault((p.src, dst), []).append(lag)
+        for dst in p.waiting:
+            missing[(p.src, dst)] = missing.get((p.src, dst), 0) + 1
+    rows = []
+    for src, dst in sorted(set(pairs) | set(missing)):
+        rows.append(
+            {
+                "kind": kind,
+                "from": src,
+                "to": dst,
+                "not_seen": missing.get((src, dst), 0),
+                **stats(pairs.get((src, dst), [])),
+            }
+        )
+    return rows
+
+
+def measure_lag(
+    probe: LagProbe, *, samples: int = 20, kinds: Iterable[str] = KINDS
+) -> dict[str, Any]:
+    if samples < 1:
+        raise ConfigError("--samples", samples, "must be at least 1")
+    run = secrets.token_hex(4)
+    runners = {"items": _items, "objects": _objects, "secrets": _secrets}
+    rows: list[dict[str, Any]] = []
+    for kind in kinds:
+        rows.extend(summarize(kind, runners[kind](probe, run, samples)))
+    return {
+        "target": probe.target,
+        "samples": samples,
+        "poll_ms": probe.poll_s * 1000,
+        "injected_delay_ms": probe.injected_ms,
+        "pairs": rows,
+    }
+
+
+# -- AWS: CloudWatch's own view, and the plan of calls for --dry-run ---------------------------
+def cloudwatch_latency(
+    topology: Topology,
+    *,
+    minutes: int = 15,
+    client_for: Callable[[str], Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Average and maximum `ReplicationLatency` (ms) per ordered pair over the last minutes.
+
+    The metric lives in the source region, one series per `ReceivingRegion`."""
+    import datetime as dt
+
+    if client_for is None:
+        import boto3
+
+        session = boto3.session.Session()
+
+        def client_for(region: str) -> Any:
+            return session.client("cloudwatch", region_name=region)
+
+    end = dt.datetime.now(dt.UTC)
+    rows = []
+    for call in _cloudwatch_calls(topology, minutes, end):
+        cw = client_for(call["region"])
+        out = cw.get_metric_statistics(**call["args"])
+        points = out.get("Datapoints", [])
+        rows.append(
+            {
+                "from": call["region"],
+                "to": call["receiving"],
+                "avg_ms": round(sum(p["Average"] for p in points) / len(points), 1)
+                if points
+                else None,
+                "max_ms": max((p["Maximum"] for p in points), default=None),
+            }
+        )
+    return rows
+
+
+def _cloudwatch_calls(topology: Topology, minutes: int, end: Any) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    table = naming.global_table(topology)
+    calls = []
+    for src in topology.region_names:
+        for dst in topology.region_names:
+            if src == dst:
+                continue
+            calls.append(
+                {
+                    "region": src,
+                    "receiving": dst,
+                    "args": {
+                        "Namespace": "AWS/DynamoDB",
+                        "MetricName": "ReplicationLatency",
+                        "Dimensions": [
+                            {"Name": "TableName", "Value": table},
+                            {"Name": "ReceivingRegion", "Value": dst},
+                        ],
+                        "StartTime": end - dt.timedelta(minutes=minutes),
+                        "EndTime": end,
+                        "Period": 60,
+                        "Statistics": ["Average", "Maximum"],
+                    },
+                }
+            )
+    return calls
+
+
+def aws_plan(topology: Topology, samples: int) -> list[dict[str, str]]:
+    """What `polyregion lag --target aws` would call, as AWS CLI lines (no call is made)."""
+    import datetime as dt
+
+    table = naming.global_table(topology)
+    plan = []
+    for src in topology.region_names:
+        plan.append(
+            {
+                "command": f"aws dynamodb put-item --region {src} --table-name {table} "
+                f'--item \'{{"pk":{{"S":"{MARKER_PK}"}},...}}\'  # x{samples}'
+            }
+        )
+        for dst in topology.region_names:
+            if dst != src:
+                plan.append(
+                    {
+                        "command": f"aws dynamodb batch-get-item --region {dst} "
+                        f"--request-items '{{\"{table}\":...}}'  # poll until seen"
+                    }
+                )
+    for call in _cloudwatch_calls(topology, 15, dt.datetime.now(dt.UTC)):
+        a = call["args"]
+        plan.append(
+            {
+                "command": (
+                    f"aws cloudwatch get-metric-statistics --region {call['region']} --namespace "
+                    f"{a['Namespace']} --metric-name {a['MetricName']} --dimensions "
+                    f"Name=TableName,Value={table} Name=ReceivingRegion,Value={call['receiving']} "
+                    "--statistics Average Maximum --period 60 "
+                    "--start-time <now-15m> --end-time <now>"
+                )
+            }
+        )
+    return plan
+
+
+def print_table(result: Mapping[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"replication lag on {result['target']} (poll {result['poll_ms']:g} ms)")
+    for col in ("kind", "from", "to", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "not seen"):
+        table.add_column(col)
+    for r in result["pairs"]:
+        table.add_row(
+            r["kind"],
+            r["from"],
+            r["to"],
+            str(r["n"]),
+            str(r["p50_ms"]),
+            str(r["p90_ms"]),
+            str(r["p99_ms"]),
+            str(r["max_ms"]),
+            str(r["not_seen"]),
+        )
+    console = Console()
+    console.print(table)
+    if result.get("injected_delay_ms") is not None:
+        console.print(f"injected delay: {result['injected_delay_ms']:g} ms")
+    for r in result.get("cloudwatch", []):
+        console.print(
+            f"CloudWatch ReplicationLatency {r['from']} -> {r['to']}: "
+            f"avg {r['avg_ms']} ms, max {r['max_ms']} ms"
+        )

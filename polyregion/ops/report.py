@@ -1,0 +1,224 @@
+"""The drill report: the JSON contract (also a Chaos Toolkit journal), Markdown, and files.
+
+Contract fields (documented in docs/drills.md; other tools may parse them): `scenario`,
+`target`, `rto_s`, `rpo_s`, `requests_total`, `requests_failed`, `writes_acked`,
+`writes_lost`, `locations`, `events`, `slo`, `rolled_back`. The Chaos Toolkit keys
+(`experiment` with `steady-state-hypothesis`, `method`, `rollbacks`; `status`, `deviated`,
+`run`, `rollbacks`) sit next to them in the same object.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from polyregion.ops.result import DrillResult
+
+SCHEMA_VERSION = 1
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def to_json(result: DrillResult) -> dict[str, Any]:
+    plan, marks = result.plan, result.marks
+    t0 = marks.fault if marks.fault is not None else marks.started
+    fault = plan.fault
+    hypothesis_probes = [
+        {
+            "type": "probe",
+            "name": "all-regions-healthy",
+            "tolerance": True,
+            "provider": {"type": "python", "module": "polyregion.ops", "func": "observe"},
+        },
+        {
+            "type": "probe",
+            "name": "every-location-succeeds",
+            "tolerance": {"type": "range", "target": "success_rate", "range": [0.99, 1.0]},
+            "provider": {"type": "python", "module": "polyregion.ops", "func": "traffic"},
+        },
+    ]
+    steady_met = result.status != "aborted"
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        # -- the polyregion contract ----------------------------------------------------
+        "scenario": plan.scenario.name,
+        "target": plan.target,
+        "region": fault.region,
+        "peer": fault.peer,
+        "dependency": fault.dependency,
+        "run_id": result.run_id,
+        "status": result.status,
+        "error": result.error,
+        "rto_s": _r(result.rto_s),
+        "rpo_s": _r(result.rpo_s),
+        "requests_total": result.requests_total,
+        "requests_failed": result.requests_failed,
+        "writes_acked": result.writes_acked,
+        "writes_lost": result.writes_lost,
+        "lost_write_keys": list(result.lost_keys),
+        "writes_missing_by_region": dict(result.missing_by_region),
+        "writes_missing_at_rollback": dict(marks.missing_at_rollback),
+        "bound_s": plan.bound_s,
+        "fault_at": marks.fault,
+        "health_flip_at": result.health_flip_at,
+        "t_health_flip_s": None
+        if result.health_flip_at is None
+        else _r(result.health_flip_at - t0),
+        "rollback_at": marks.rollback,
+        "failback_s": _r(result.failback_s),
+        "convergence_s": _r(result.convergence_s),
+        "started_at": marks.started,
+        "ended_at": marks.ended,
+        "locations": [
+            _with_edge(loc.as_dict(t0), result.events, marks.fault, t0) for loc in result.locations
+        ],
+        "events": result.events,
+        "slo": result.slo,
+        "rolled_back": result.rolled_back,
+        "plan": {
+            "inject": [a.as_dict() for a in plan.actions.inject],
+            "rollback": [a.as_dict() for a in plan.actions.rollback],
+        },
+        # -- Chaos Toolkit journal shape --------------------------------------------------
+        "chaoslib-version": None,
+        "platform": platform.platform(),
+        "experiment": {
+            "version": "1.0.0",
+            "title": f"polyregion {plan.scenario.name} drill on {plan.target}",
+            "description": plan.scenario.summary,
+            "tags": ["polyregion", plan.scenario.name, plan.target],
+            "steady-state-hypothesis": {
+                "title": "every region healthy and every location served",
+                "probes": hypothesis_probes,
+            },
+            "method": [_activity(a) for a in plan.actions.inject],
+            "rollbacks": [_activity(a) for a in plan.actions.rollback],
+        },
+        "start": marks.started,
+        "end": marks.ended,
+        "duration": _r(marks.ended - marks.started),
+        "deviated": not result.slo["passed"],
+        "steady_states": {
+            "before": {"steady_state_met": steady_met, "probes": []},
+            "after": {"steady_state_met": marks.failback is not None, "probes": []},
+            "during": [],
+        },
+        "run": [r.as_dict() for r in result.recording.fault_runs],
+        "rollbacks": [r.as_dict() for r in result.recording.rollback_runs],
+    }
+    return doc
+
+
+def _with_edge(
+    loc: dict[str, Any], events: list[dict[str, Any]], fault: float | None, t0: float
+) -> dict[str, Any]:
+    """When the location's edge actually started using another origin (its cached DNS answer
+    expired): the sandbox reports it as an `edge` event; None elsewhere."""
+    at = None
+    if fault is not None:
+        at = next(
+            (
+                e["time"]
+                for e in events
+                if e["source"] == "sandbox"
+                and e["kind"] == "edge"
+                and e["location"] == loc["name"]
+                and e["time"] >= fault
+            ),
+            None,
+        )
+    loc["edge_change_at"] = at
+    loc["t_edge_change_s"] = None if at is None else round(at - t0, 3)
+    return loc
+
+
+def _activity(action: Any) -> dict[str, Any]:
+    return {
+        "type": "action",
+        "name": action.name,
+        "provider": {"type": "python", "arguments": dict(action.args)},
+        "command": action.command,
+    }
+
+
+def _fmt(x: float | None, unit: str = "s") -> str:
+    return "n/a" if x is None else f"{x:.2f}{unit}"
+
+
+def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
+    verdict = "PASSED" if doc["slo"]["passed"] else "FAILED"
+    lines = [
+        f"# Drill `{doc['scenario']}` on {doc['target']}: {doc['status']}, SLO {verdict}",
+        "",
+        f"Victim region: `{doc['region']}`"
+        + (f", peer `{doc['peer']}`" if doc["peer"] else "")
+        + (f", dependency `{doc['dependency']}`" if doc["dependency"] else "")
+        + f". Theoretical bound (interval x threshold + TTL): {doc['bound_s']:g}s.",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| RTO (overall) | {_fmt(doc['rto_s'])} |",
+        f"| RPO | {_fmt(doc['rpo_s'])} |",
+        f"| health check flipped | {_fmt(doc['t_health_flip_s'])} after the fault |",
+        f"| requests sent / failed | {doc['requests_total']} / {doc['requests_failed']} |",
+        f"| writes acknowledged / lost | {doc['writes_acked']} / {doc['writes_lost']} |",
+        f"| failback after rollback | {_fmt(doc['failback_s'])} |",
+        f"| replicas converged after rollback | {_fmt(doc['convergence_s'])} |",
+        f"| rolled back | {'yes' if doc['rolled_back'] else 'NO'} |",
+        "",
+        "## Locations (times relative to the fault)",
+        "",
+        "| location | steady region | final region | first failure | DNS change | edge switch "
+        "| recovered | RTO | failed / sent |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for loc in doc["locations"]:
+        final = ", ".join(loc["final_regions"]) or "-"
+        lines.append(
+            f"| {loc['name']} | {loc['baseline_region']} | {final} "
+            f"| {_fmt(loc['t_first_failure_s'])} | {_fmt(loc['t_dns_change_s'])} "
+            f"| {_fmt(loc['t_edge_change_s'])} "
+            f"| {_fmt(loc['t_recovered_s'])} | {_fmt(loc['rto_s'])} "
+            f"| {loc['requests_failed']} / {loc['requests_total']} |"
+        )
+    lines += [
+        "",
+        "## SLO gates",
+        "",
+        "| gate | limit | measured | result |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, gate in doc["slo"].items():
+        if name == "passed":
+            continue
+        verdict = "pass" if gate["passed"] else "FAIL"
+        lines.append(f"| {name} | {gate['limit']} | {gate['actual']} | {verdict} |")
+    lines += ["", "## Plan", ""]
+    lines += [f"- fault: `{a['command']}`" for a in doc["plan"]["inject"]]
+    lines += [f"- rollback: `{a['command']}`" for a in doc["plan"]["rollback"]]
+    if doc["error"]:
+        lines += ["", f"**Error:** {doc['error']}"]
+    if chart:
+        lines += ["", f"![timeline]({chart})"]
+    lines += ["", "## Events", "", "| t (s) | kind | detail |", "| --- | --- | --- |"]
+    t0 = doc["fault_at"] or doc["started_at"]
+    for ev in doc["events"]:
+        lines.append(f"| {ev['time'] - t0:+.2f} | {ev['kind']} | {ev['detail']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(result: DrillResult, directory: Path) -> dict[str, Path]:
+    """report.json, report.md and the timeline chart into `directory` (created if needed)."""
+    from polyregion.ops.chart import timeline
+
+    directory.mkdir(parents=True, exist_ok=True)
+    doc = to_json(result)
+    chart = timeline(result, directory / "timeline.png")
+    paths = {"json": directory / "report.json", "markdown": directory / "report.md", "chart": chart}
+    paths["json"].write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(to_markdown(doc, chart.name), encoding="utf-8")
+    return paths

@@ -1,0 +1,271 @@
+"""The replicator process: stream readers, links, checkpointer, S3 and secret workers, control.
+
+Threads, not asyncio: boto3 is blocking, and a handful of threads (one reader per region, one
+link per ordered pair) keeps every piece simple and ordered.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from polyregion.data.clients import ClientConfig, RegionClients
+from polyregion.errors import DependencyError, PolyregionError
+from polyregion.replication.checkpoint import Checkpoint, CheckpointStore, Tombstones
+from polyregion.replication.control import ControlServer
+from polyregion.replication.events import EventLog
+from polyregion.replication.lag import PairLag
+from polyregion.replication.links import Link, LinkGroup, Partitions, jittered
+from polyregion.replication.progress import Progress
+from polyregion.replication.s3 import BucketReplication
+from polyregion.replication.secret import SecretReplication
+from polyregion.replication.settings import ReplicatorSettings
+from polyregion.replication.stamps import Stamp
+from polyregion.replication.stream import StreamReader
+from polyregion.replication.table import TableReplication
+from polyregion.topology import naming
+
+READY_FILE = "replicator.json"
+# The replicator's own calls fail fast and are retried by the link, in order.
+CLIENT_CONFIG = ClientConfig(connect_timeout_s=1.0, read_timeout_s=5.0, max_attempts=1)
+
+
+@dataclass
+class StreamStats:
+    read: int = 0
+    replicated: int = 0
+    echo: int = 0
+    other: int = 0
+
+
+class Replicator:
+    def __init__(self, settings: ReplicatorSettings, events: EventLog | None = None) -> None:
+        self.settings = settings
+        self.topology = settings.topology
+        self.events = events or EventLog()
+        self.rng = random.Random(settings.seed)  # noqa: S311 - jitter, not crypto
+        self.stop_event = threading.Event()
+        self.partitions = Partitions()
+        self.progress = Progress()
+        self.store = CheckpointStore(settings.state_dir)
+        self.saved: Checkpoint = self.store.load()
+        self.tombstones = Tombstones()
+        for k, raw in self.saved.tombstones.items():
+            self.tombstones.record(k, Stamp.decode(raw))
+        import boto3
+
+        session = boto3.session.Session()  # one session: service models load once, not per client
+        self.clients: dict[str, RegionClients] = {
+            r: RegionClients(r, settings.endpoints[r], CLIENT_CONFIG, session)
+            for r in settings.regions
+        }
+        self.table = TableReplication(
+            naming.global_table(self.topology),
+            {r: c.dynamodb for r, c in self.clients.items()},
+            self.tombstones,
+        )
+        for token, raw in self.saved.own_deletes.items():
+            self.table.own_deletes.record(token, Stamp.decode(raw))
+        self.stats = {r: StreamStats() for r in settings.regions}
+        self.links: dict[tuple[str, str], LinkGroup] = {}
+        for (a, b), base in settings.lag.delays_ms.items():
+            lag = PairLag(a, b, base)
+            self.links[(a, b)] = LinkGroup(
+                [
+                    Link(
+                        source=a,
+                        destination=b,
+                        lag=lag,
+                        apply=self.table.apply,
+                        done=lambda ticket: self.progress.done(*ticket),
+                        partitions=self.partitions,
+                        delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
+                        on_error=self._link_error,
+                    )
+                    for _ in range(settings.lanes)
+                ]
+            )
+        self.buckets = BucketReplication(
+            self.topology, self.clients, self.partitions, self.events, settings.endpoints
+        )
+        self.secret = SecretReplication(
+            self.topology, self.clients, self.partitions, self.events, settings.endpoints
+        )
+        self.control = ControlServer(self, settings.control_host, settings.control_port)
+        self._threads: list[threading.Thread] = []
+        self._last_error = 0.0
+        self.checkpointed_at: float | None = None
+
+    # -- Controlled --------------------------------------------------------------------------
+    def region_names(self) -> tuple[str, ...]:
+        return self.settings.regions
+
+    def partition(self, a: str, b: str) -> None:
+        self.partitions.cut(a, b)
+        self.events.emit("partition", f"replication between {a} and {b} stopped", regions=[a, b])
+
+    def heal(self, a: str | None, b: str | None) -> None:
+        self.partitions.heal(a, b)
+        what = f"between {a} and {b}" if a and b else "everywhere"
+        backlog = sum(link.backlog for link in self.links.values())
+        self.events.emit("heal", f"replication {what} resumed; backlog {backlog}")
+        for link in self.links.values():
+            link.wake()
+
+    def events_since(self, seq: int) -> list[dict[str, Any]]:
+        return self.events.since(seq)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "pairs": [link.to_json() for link in self.links.values()],
+            "partitions": self.partitions.pairs(),
+            "streams": {r: vars(s).copy() for r, s in self.stats.items()},
+            "in_flight": self.progress.in_flight(),
+            "repairs": self.table.repairs,
+            "tombstones": len(self.tombstones.stamps),
+            "checkpointed_at": self.checkpointed_at,
+            "s3": self.buckets.status(),
+            "secret": self.secret.status(),
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        readers = {}
+        for region, c in self.clients.items():
+            reader = StreamReader(region, self.table.table, c.dynamodb, c.dynamodbstreams)
+            try:
+                reader.open(self.saved.positions)
+            except PolyregionError:
+                raise
+            except Exception as exc:  # endpoint down, table missing: say which and why
+                raise DependencyError(
+                    "dynamodb",
+                    f"cannot read the global table's stream in {region} at "
+                    f"{self.settings.endpoints[region]} ({type(exc).__name__}: {exc}); "
+                    "is the sandbox up and provisioned?",
+                ) from None
+            readers[region] = reader
+        self.control.start()
+        workers: list[tuple[str, Callable[[], None]]] = [
+            (f"link {a}->{b} lane {i}", lane.run)
+            for (a, b), link in self.links.items()
+            for i, lane in enumerate(link.lanes)
+        ]
+        workers += [
+            (f"reader {r}", functools.partial(self._read_loop, rd)) for r, rd in readers.items()
+        ]
+        workers += [
+            ("checkpoint", self._checkpoint_loop),
+            ("s3", lambda: self.buckets.run(self.stop_event, self.settings.s3_poll_ms / 1000)),
+            (
+                "secret",
+                lambda: self.secret.run(self.stop_event, self.settings.secret_poll_ms / 1000),
+            ),
+        ]
+        for name, fn in workers:
+            t = threading.Thread(target=fn, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+        ready = {"pid": os.getpid(), "control_port": self.control.port}
+        tmp = self.settings.state_dir / (READY_FILE + ".tmp")
+        tmp.write_text(json.dumps(ready), encoding="utf-8")
+        tmp.replace(self.settings.state_dir / READY_FILE)
+        self.events.emit(
+            "replicator-started",
+            f"replicating {', '.join(self.settings.regions)}; control on port {self.control.port}",
+            control_port=self.control.port,
+        )
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for link in self.links.values():
+            link.stop()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._save()
+        self.control.stop()
+
+    # -- workers -------------------------------------------------------------------------------
+    def _link_error(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last_error > 5:  # a dead region must not flood the log
+            self._last_error = now
+            self.events.emit("replication-error", message)
+
+    def _read_loop(self, reader: StreamReader) -> None:
+        region = reader.region
+        stats = self.stats[region]
+        pending: list[tuple[str, dict[str, Any]]] = []
+        idle = self.settings.poll_ms / 1000
+        while not self.stop_event.is_set():
+            try:
+                if not pending:
+                    pending = reader.poll()
+                    # Poll fast while records flow, back off while the stream is quiet.
+                    idle = (
+                        self.settings.poll_ms / 1000
+                        if pending
+                        else min(max(idle, 0.001) * 1.5, self.settings.idle_poll_ms / 1000)
+                    )
+                while pending:
+                    shard, record = pending[0]
+                    self._dispatch(reader.stream_arn, region, shard, record, stats)
+                    pending.pop(0)
+            except Exception as exc:  # the region's endpoint is down: keep the records, retry
+                self._link_error(f"reading {region}: {type(exc).__name__}: {exc}")
+                self.stop_event.wait(0.5)
+                continue
+            # Poll fast while records flow, back off while the stream is quiet.
+            idle = (
+                self.settings.poll_ms / 1000
+                if pending
+                else min(idle * 1.5, self.settings.idle_poll_ms / 1000)
+            )
+            self.stop_event.wait(idle)
+
+    def _dispatch(
+        self, stream: str, region: str, shard: str, record: dict[str, Any], stats: StreamStats
+    ) -> None:
+        decision = self.table.classify(region, record)
+        seq = record["dynamodb"]["SequenceNumber"]
+        stats.read += 1
+        change = decision.change
+        if change is None:
+            if decision.reason == "echo":
+                stats.echo += 1
+            else:
+                stats.other += 1
+                self.events.emit("conflict", f"{decision.reason} in {region}", region=region)
+            self.progress.track(stream, shard, seq, 0)
+            return
+        targets = [link for (a, _), link in self.links.items() if a == region]
+        ticket = self.progress.track(stream, shard, seq, len(targets))
+        stats.replicated += 1
+        for link in targets:
+            link.put(change, (stream, shard, ticket))
+
+    def _checkpoint_loop(self) -> None:
+        seen = -1
+        while not self.stop_event.wait(self.settings.checkpoint_ms / 1000):
+            if self.progress.version != seen:
+                seen = self.progress.version
+                now_ms = int(time.time() * 1000)
+                self.tombstones.expire(now_ms)
+                self.table.own_deletes.expire(now_ms)
+                self._save()
+
+    def _save(self) -> None:
+        positions = {k: dict(v) for k, v in self.saved.positions.items()}
+        for stream, shards in self.progress.positions().items():
+            positions.setdefault(stream, {}).update(shards)
+        own = self.table.own_deletes.snapshot()
+        self.store.save(Checkpoint(positions, self.tombstones.snapshot(), own))
+        self.checkpointed_at = time.time()

@@ -1,0 +1,106 @@
+"""How the sandbox looks on a terminal: the `up` summary, `status` tables, event lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+
+def _clock(epoch: float | None) -> str:
+    if epoch is None:
+        return "-"
+    return dt.datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
+
+
+def summary(status: dict[str, Any]) -> Group:
+    p = status["profile"]
+    head = Text.assemble(
+        ("polyregion sandbox ", "bold"),
+        (status["name"], "bold cyan"),
+        f"  {status['phase']}",
+        (
+            "  healthy" if status["healthy"] else "  NOT healthy",
+            "green" if status["healthy"] else "red",
+        ),
+        f"  profile {p['label']}: interval {p['interval_s']:g} s x threshold "
+        f"{p['failure_threshold']} + TTL {p['ttl_s']} s",
+    )
+    regions = Table("region", "origin", "health (checkers)", "faults", title="Regions")
+    for column in regions.columns[:2]:
+        column.no_wrap = True
+    for r in status["regions"]:
+        h = r.get("health") or {}
+        checkers = h.get("checkers") or {}
+        ok = sum(1 for c in checkers.values() if c.get("healthy"))
+        flags = [f for f in ("inverted", "disabled") if h.get(f)]
+        health = f"{h.get('status', '?')} {ok}/{len(checkers)}" if h else "-"
+        health += "".join(f" {f}" for f in flags)
+        faults = r["faults"]
+        bad = [f"{d} {m}" for d, m in faults["dependencies"].items() if m != "up"]
+        if faults["killed"] or not r["alive"]:
+            bad.insert(0, "killed" if faults["killed"] else "[red]process down[/]")
+        regions.add_row(
+            r["name"],
+            r["origin_url"],
+            f"[green]{health}[/]" if h.get("healthy") else f"[red]{health}[/]",
+            ", ".join(bad) or "-",
+        )
+    locations = Table(
+        "location", "browse (entry URL)", "subnet", "DNS answer", "edge uses", title="Locations"
+    )
+    for column in locations.columns[:3]:
+        column.no_wrap = True
+    for loc in status["locations"]:
+        dns = loc.get("dns") or {}
+        edge = loc.get("edge") or {}
+        locations.add_row(
+            loc["name"],
+            loc["entry_url"],
+            loc["subnet"],
+            f"{dns.get('region') or '-'} TTL {dns.get('ttl', '-')}",
+            edge.get("region") or "-",
+        )
+    dns = status["dns"]
+    tail = Text(
+        f"DNS: dig @{dns['host']} -p {dns['port']} {status['origin_hostname']} "
+        f"+subnet={status['locations'][0]['subnet'] if status['locations'] else '203.0.113.0/24'}\n"
+        "Route 53 API: aws route53 list-health-checks --endpoint-url "
+        f"{status['route53_endpoint']}\n"
+        "AWS endpoints: "
+        + ", ".join(f"{r['name']} {r['aws_endpoint']}" for r in status["regions"])
+        + f"\nControl API: {status['control_url']}/status"
+        + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
+        + f"\nLogs: {status['logs']}"
+    )
+    parts: list[Any] = [head, regions, locations]
+    if (status.get("replication") or {}).get("pairs"):
+        from polyregion.replication.render import lag_table
+
+        parts.append(lag_table(status["replication"]))
+    return Group(*parts, tail)
+
+
+def event_line(event: dict[str, Any]) -> Text:
+    colour = {
+        "fault": "yellow",
+        "health": "magenta",
+        "dns": "cyan",
+        "edge": "blue",
+        "process": "red",
+    }
+    return Text.assemble(
+        (_clock(event["time"]), "dim"),
+        " ",
+        (f"{event['kind']:<8}", colour.get(event["kind"], "bold")),
+        " ",
+        event.get("message") or "",
+    )
+
+
+def print_events(console: Console, events: list[dict[str, Any]]) -> None:
+    for e in events:
+        console.print(event_line(e), highlight=False)

@@ -1,0 +1,110 @@
+"""Planning on both targets: what each scenario would do, as data, without touching anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from polyregion.errors import DrillError
+from polyregion.ops.aws_target import AwsTarget
+from polyregion.ops.sandbox_target import SandboxTarget
+from polyregion.ops.scenarios import SCENARIOS, Timing, bind
+from polyregion.topology.load import from_dict
+
+TOPO = from_dict({})
+
+
+class FakeControl:
+    def __init__(self) -> None:
+        self.faults: list[tuple[str, dict[str, Any]]] = []
+        self.posted: list[tuple[str, str, Any]] = []
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "regions": [
+                {
+                    "name": "us-east-1",
+                    "origin_ip": "127.0.1.1",
+                    "aws_endpoint": "http://127.0.1.1:1",
+                    "health": {"healthy": True, "health_check_id": "hc-use1"},
+                },
+                {
+                    "name": "eu-west-1",
+                    "origin_ip": "127.0.2.1",
+                    "aws_endpoint": "http://127.0.2.1:1",
+                    "health": {"healthy": True, "health_check_id": "hc-euw1"},
+                },
+            ],
+            "locations": [
+                {"name": "new-york", "subnet": "198.51.100.0/24", "entry_url": "http://x/"}
+            ],
+            "route53_endpoint": "http://127.0.0.1:9",
+            "profile": {"interval_s": 1.0, "failure_threshold": 2, "ttl_s": 1},
+        }
+
+    def fault(self, action: str, **args: Any) -> dict[str, Any]:
+        self.faults.append((action, args))
+        return {}
+
+    def post_event(
+        self,
+        kind: str,
+        message: str = "",
+        *,
+        region: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.posted.append((kind, message, detail))
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]:
+        return []
+
+
+def commands(target: Any, scenario: str, **kw: str) -> tuple[list[str], list[str]]:
+    plan = target.plan_fault(bind(SCENARIOS[scenario], TOPO, **kw))
+    return [a.command for a in plan.inject], [a.command for a in plan.rollback]
+
+
+def test_sandbox_plans_use_the_control_api_and_the_route53_api() -> None:
+    control = FakeControl()
+    target = SandboxTarget(TOPO, control)
+    assert target.timing() == Timing(1.0, 2, 1.0) and target.timing().bound_s == 3.0
+    assert commands(target, "region-outage") == (
+        ["polyregion fault kill us-east-1"],
+        ["polyregion fault revive us-east-1"],
+    )
+    assert commands(target, "dependency-failure", dependency="s3", region="eu-west-1") == (
+        ["polyregion fault dependency eu-west-1 s3 down"],
+        ["polyregion fault dependency eu-west-1 s3 up"],
+    )
+    assert commands(target, "partition") == (
+        ["polyregion fault partition us-east-1 eu-west-1"],
+        ["polyregion fault heal"],
+    )
+    inject, rollback = commands(target, "health-inversion")
+    assert inject == [
+        "aws route53 update-health-check --health-check-id hc-use1 --inverted "
+        "--endpoint-url http://127.0.0.1:9"
+    ]
+    assert "--no-inverted" in rollback[0] and "--disabled" not in inject[0] + rollback[0]
+    plan = target.plan_fault(bind(SCENARIOS["partition"], TOPO))
+    target.execute(plan.inject[0])
+    assert control.faults == [("partition", {"regions": ["us-east-1", "eu-west-1"]})]
+    target.post_event("fault", "kill us-east-1")
+    assert control.posted == [("drill", "fault: kill us-east-1", {"phase": "fault"})]
+
+
+def test_aws_plans_invert_the_health_check_and_refuse_what_aws_cannot_do() -> None:
+    target = AwsTarget(TOPO, health_check_ids={"us-east-1": "abc"}, offline=True)
+    assert target.timing().bound_s == 30 * 3 + 60
+    inject, rollback = commands(target, "health-inversion")
+    assert inject == ["aws route53 update-health-check --health-check-id abc --inverted"]
+    assert rollback == ["aws route53 update-health-check --health-check-id abc --no-inverted"]
+    assert commands(target, "region-outage", region="eu-west-1")[0] == [
+        "aws route53 update-health-check --health-check-id <health-check-id of eu-west-1> "
+        "--inverted"
+    ]
+    for scenario in ("partition", "dependency-failure"):
+        with pytest.raises(DrillError, match="sandbox"):
+            commands(target, scenario)

@@ -1,0 +1,72 @@
+"""The fault layer in front of moto: per-service down/slow/up, routed by SigV4 scope."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from starlette.responses import PlainTextResponse
+
+from polyregion.sandbox.aws_endpoint import FaultLayer, signing_service
+
+pytestmark = pytest.mark.anyio
+
+
+def auth(service: str) -> dict[str, str]:
+    return {
+        "authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/{service}/"
+        "aws4_request, SignedHeaders=host, Signature=abc"
+    }
+
+
+async def inner(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+    await PlainTextResponse("moto")(scope, receive, send)  # type: ignore[arg-type]
+
+
+def test_signing_service_from_header_and_query() -> None:
+    assert (
+        signing_service(
+            {"headers": [(b"authorization", auth("dynamodb")["authorization"].encode())]}
+        )
+        == "dynamodb"
+    )
+    assert (
+        signing_service(
+            {
+                "headers": [],
+                "query_string": b"X-Amz-Credential=AKID%2F20260101%2Feu-west-1"
+                b"%2Fsecretsmanager%2Faws4_request",
+            }
+        )
+        == "secretsmanager"
+    )
+    assert signing_service({"headers": [], "query_string": b""}) == "s3"
+
+
+async def test_down_slow_and_up_per_service() -> None:
+    layer = FaultLayer(inner, hang_s=0.3)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=layer), base_url="http://aws"
+    ) as c:
+        r = await c.post("/_sandbox/faults", json={"dependency": "dynamodb", "mode": "down"})
+        assert r.json()["dynamodb"] == "down"
+        assert (await c.post("/", headers=auth("dynamodb"))).status_code == 503
+        assert (await c.get("/bucket", headers=auth("s3"))).text == "moto"  # other services fine
+
+        await c.post("/_sandbox/faults", json={"dependency": "secrets", "mode": "slow"})
+        started = time.monotonic()
+        assert (await c.post("/", headers=auth("secretsmanager"))).text == "moto"
+        assert time.monotonic() - started >= 0.29  # hung for hang_s
+
+        # Lifting the fault releases hanging calls at once.
+        pending = asyncio.create_task(c.post("/", headers=auth("secretsmanager")))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await c.post("/_sandbox/faults", json={"dependency": "secrets", "mode": "up"})
+        assert (await pending).text == "moto"
+        assert time.monotonic() - started < 0.2
+
+        bad = await c.post("/_sandbox/faults", json={"dependency": "sqs", "mode": "down"})
+        assert bad.status_code == 400
