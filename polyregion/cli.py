@@ -18,6 +18,7 @@ from polyregion.errors import PolyregionError
 COMMAND_MODULES = (
     "polyregion.topology.commands",
     "polyregion.app.commands",
+    "polyregion.infra.commands",
 )
 
 app = typer.Typer(

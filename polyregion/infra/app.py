@@ -8,31 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from polyregion.infra import nag
+from polyregion.infra.names import stack_names
 from polyregion.infra.stacks import AssetsStack, DataStack, EdgeStack, RegionalStack, SecretsStack
 from polyregion.topology.model import Topology
-
-# `cdk --context polyregion:asset=DIR` points at a built Lambda asset (polyregion build).
-CONTEXT_CONFIG: Final = "polyregion:config"
-CONTEXT_ASSET: Final = "polyregion:asset"
-CONTEXT_STATIC: Final = "polyregion:static"
-
-
-def stack_names(topology: Topology) -> dict[str, str]:
-    """Logical role -> stack name (also the CloudFormation stack name)."""
-    n = topology.name
-    names = {"data": f"{n}-data", "secrets": f"{n}-secrets"}
-    for r in topology.region_names:
-        names[f"assets:{r}"] = f"{n}-assets-{r}"
-    for r in topology.region_names:
-        names[f"regional:{r}"] = f"{n}-regional-{r}"
-    names["edge"] = f"{n}-edge"
-    return names
 
 
 @dataclass

@@ -30,6 +30,8 @@ from polyregion.topology.model import Topology
 STATIC_PREFIX = "static/"
 REPLICATION_ENABLED = "enabled"
 NO_DISTRIBUTION = "none"  # parameter default: a bucket policy that lets no distribution read
+PARAM_REPLICATION = "Replication"
+PARAM_DISTRIBUTION = "DistributionId"
 RTC_MINUTES = 15  # the only value S3 Replication Time Control accepts
 
 
@@ -72,6 +74,9 @@ class AssetsBucket(Construct):
             default=NO_DISTRIBUTION,
             description="The CloudFront distribution allowed to read static files (OAC)",
         )
+        # Stable names: `polyregion deploy` passes them as --parameters <stack>:<name>=...
+        self.replication_param.override_logical_id(PARAM_REPLICATION)
+        self.distribution_param.override_logical_id(PARAM_DISTRIBUTION)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -149,7 +154,8 @@ class AssetsBucket(Construct):
             self,
             "ReplicationRole",
             assumed_by=iam.ServicePrincipal(
-                "s3.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+                "s3.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             ),
             description="S3 cross-region replication of the assets bucket, to the other regions",
             inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
@@ -180,8 +186,11 @@ class AssetsBucket(Construct):
         enabled = CfnCondition(
             self,
             "ReplicationEnabled",
-            expression=Fn.condition_equals(self.replication_param.value_as_string, "enabled"),
+            expression=Fn.condition_equals(
+                self.replication_param.value_as_string, REPLICATION_ENABLED
+            ),
         )
+        enabled.override_logical_id("ReplicationEnabled")
         cfn = self.bucket.node.default_child
         assert isinstance(cfn, s3.CfnBucket)
         cfn.add_property_override(

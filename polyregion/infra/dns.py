@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from polyregion.topology import naming
@@ -131,9 +130,20 @@ class AppAlias(Construct):
         distribution: cloudfront.IDistribution,
     ) -> None:
         super().__init__(scope, id)
-        target = route53.RecordTarget.from_alias(targets.CloudFrontTarget(distribution))
-        name = topology.app_hostname
+        # L1 records with the literal zone id (CDK's CloudFrontTarget maps it per partition):
+        # what the template says is what Route 53 gets.
         self.records = [
-            route53.ARecord(self, "A", zone=zone, record_name=fqdn(name), target=target),
-            route53.AaaaRecord(self, "AAAA", zone=zone, record_name=fqdn(name), target=target),
+            route53.CfnRecordSet(
+                self,
+                kind,
+                hosted_zone_id=zone.hosted_zone_id,
+                name=fqdn(topology.app_hostname),
+                type=kind,
+                alias_target=route53.CfnRecordSet.AliasTargetProperty(
+                    dns_name=distribution.distribution_domain_name,
+                    hosted_zone_id=CLOUDFRONT_ZONE_ID,
+                    evaluate_target_health=False,
+                ),
+            )
+            for kind in ("A", "AAAA")
         ]

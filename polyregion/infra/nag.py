@@ -48,8 +48,9 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
         ack(
             assets.bucket,
             "S1",
-            "Public static files and cover images: viewer access is logged by CloudFront and the "
-            "regional API access logs; object writes come only from the app's role and replication.",
+            "Holds public static files and cover images only; reads come through CloudFront (OAC) "
+            "or the app, writes only from the app's role and replication. Server access logs "
+            "would need a log bucket per region: add one when an audit requires it.",
         )
         ack_wildcards(
             assets.replication_role,
@@ -81,7 +82,7 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
                     + [
                         f"Resource::<{logical}.Arn>/*",
                         "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
-                        f"<AWS::AccountId>-{stack.region}/*",
+                        f"{topology.aws.account or '<AWS::AccountId>'}-{stack.region}/*",
                     ],
                     reason,
                 )

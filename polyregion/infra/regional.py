@@ -49,7 +49,12 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
         # authorized per item as PutItem), optimistic updates; health: GetItem.
         iam.PolicyStatement(
             sid="GlobalTableLocalReplica",
-            actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ],
             resources=[local_table],
         ),
         iam.PolicyStatement(
@@ -74,7 +79,11 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
                 sid="RegionalAuditTable",
                 actions=["dynamodb:PutItem", "dynamodb:Query"],
                 resources=[
-                    arn("dynamodb", region, f"table/{naming.regional_table(topology, AUDIT_DATA_CLASS)}")
+                    arn(
+                        "dynamodb",
+                        region,
+                        f"table/{naming.regional_table(topology, AUDIT_DATA_CLASS)}",
+                    )
                 ],
             )
         )
@@ -89,7 +98,9 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
         ),
     ]
     if others:
-        buckets = [f"arn:{Aws.PARTITION}:s3:::{naming.bucket(topology, r, account)}" for r in others]
+        buckets = [
+            f"arn:{Aws.PARTITION}:s3:::{naming.bucket(topology, r, account)}" for r in others
+        ]
         # Cover fallback while CRR lags: GetObject; ListBucket so a missing key is NoSuchKey
         # (what the app handles) rather than AccessDenied.
         statements += [
@@ -107,7 +118,9 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
             sid="SessionSecretLocalReplica",
             actions=["secretsmanager:GetSecretValue"],
             # Secrets Manager appends 6 random characters to the name in the ARN.
-            resources=[arn("secretsmanager", region, f"secret:{naming.session_secret(topology)}-??????")],
+            resources=[
+                arn("secretsmanager", region, f"secret:{naming.session_secret(topology)}-??????")
+            ],
         )
     )
     return statements
