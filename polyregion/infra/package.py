@@ -27,6 +27,8 @@ from polyregion.topology.model import Topology
 PLATFORM: Final = "manylinux2014_aarch64"
 PYTHON_VERSION: Final = "3.14"  # must match regional.RUNTIME
 PROVIDED_BY_LAMBDA: Final = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# Core dependencies only the `polyregion` command uses; the Lambda handler never imports them.
+CLI_ONLY: Final = frozenset({"typer", "rich"})
 CONFIG_NAME: Final = "polyregion.toml"  # regional.ASSET_CONFIG
 BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete, full build
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
@@ -44,7 +46,8 @@ def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
 
 
 def runtime_requirements() -> list[str]:
-    """The package's core dependencies (not extras), minus what the Lambda runtime provides.
+    """The package's core dependencies (not extras), minus what the Lambda runtime provides
+    and what only the CLI needs.
     From pyproject.toml in a source checkout (the installed metadata may be stale)."""
     pyproject = Path(polyregion.__file__).resolve().parents[1] / "pyproject.toml"
     if pyproject.is_file():
@@ -54,7 +57,7 @@ def runtime_requirements() -> list[str]:
     out = []
     for dep in deps:
         name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
-        if name not in PROVIDED_BY_LAMBDA:
+        if name not in PROVIDED_BY_LAMBDA | CLI_ONLY:
             out.append(dep)
     return out
 

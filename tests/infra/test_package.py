@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -71,3 +72,60 @@ def test_source_asset_and_static_layout(tmp_path: Path) -> None:
     static = package.stage_static(tmp_path / "static")
     # S3 key static/<hash>/app.css == the URL path the app links and CloudFront forwards.
     assert (static / asset_version() / "app.css").is_file()
+
+
+def test_the_staged_asset_serves_an_http_api_event_through_the_lambda_handler(
+    tmp_path: Path,
+) -> None:
+    """The asset layout, config path and handler work with API Gateway's payload 2.0 event.
+    Third-party packages come from this venv here (a real build brings its own)."""
+    import os
+    import sysconfig
+
+    asset = package.stage_source_asset(from_dict({}), tmp_path / "asset")
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/api/health/live",
+        "rawQueryString": "",
+        "headers": {"host": "origin.example.com", "x-forwarded-proto": "https"},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/api/health/live",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "test",
+            },
+            "domainName": "origin.example.com",
+            "stage": "$default",
+            "requestId": "r",
+        },
+        "isBase64Encoded": False,
+    }
+    script = (
+        "import json, sys; from polyregion.app.lambda_handler import handler; "
+        "out = handler(json.loads(sys.argv[1]), None); "
+        "import polyregion; "
+        "print(json.dumps([out['statusCode'], out['body'], polyregion.__file__]))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_REGION": "eu-west-1",  # Lambda sets it; the app reads its region from it
+        "POLYREGION_CONFIG": str(asset / "polyregion.toml"),  # as the stack's env says
+        "PYTHONPATH": f"{asset}:{sysconfig.get_paths()['purelib']}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", script, json.dumps(event)],
+        cwd=tmp_path,  # not the working tree: "-c" puts the cwd first on sys.path
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    status, body, module = json.loads(done.stdout)
+    assert status == 200
+    assert json.loads(body) == {"status": "live", "region": "eu-west-1"}
+    assert module.startswith(str(asset))  # the staged package, not the working tree

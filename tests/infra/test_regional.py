@@ -125,5 +125,9 @@ def test_origin_is_an_http_api_on_two_tls_custom_domains_never_a_function_url(tw
             assert config["EndpointType"] == "REGIONAL"
             assert config["SecurityPolicy"] == "TLS_1_2"
         t.resource_count_is("AWS::ApiGatewayV2::ApiMapping", 2)
+        t.has_resource_properties(
+            "AWS::ApiGatewayV2::Integration",
+            {"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"},  # what Mangum reads
+        )
         stage = _only(two, name, "AWS::ApiGatewayV2::Stage")
         assert "AccessLogSettings" in stage["Properties"]
