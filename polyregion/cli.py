@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "polyregion.topology.commands",
     "polyregion.app.commands",
     "polyregion.infra.commands",
+    "polyregion.cost.commands",
 )
 
 app = typer.Typer(
@@ -50,9 +51,10 @@ def main() -> None:
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer >= 0.29 vendors click: its usage errors derive from typer.TyperException.
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         raise
 
 

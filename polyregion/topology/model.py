@@ -108,20 +108,27 @@ class SandboxSettings:
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """The traffic profile the cost model prices (defaults: the article's 1M visits/month)."""
+    """The traffic profile `polyregion cost` prices: the article's 1M visits/month, with
+    per-visit figures of a typical server-rendered site (docs/cost.md explains each default).
+
+    Reads, writes and SSR time happen per *origin* request (CloudFront cache misses).
+    """
 
     visits_per_month: int = 1_000_000
-    requests_per_visit: float = 5.0
-    reads_per_request: float = 3.0
-    writes_per_request: float = 0.1
-    item_size_kb: float = 1.0
-    ssr_duration_ms: float = 200.0
+    requests_per_visit: float = 20.0  # pages, assets and API calls seen by CloudFront
+    reads_per_request: float = 5.0  # DynamoDB item reads per origin request
+    writes_per_request: float = 0.05  # DynamoDB item writes per origin request
+    item_size_kb: float = 2.0
+    ssr_duration_ms: float = 300.0
     ssr_memory_mb: int = 1024
-    bytes_per_response: int = 60_000
-    cache_hit_ratio: float = 0.6
-    stored_gb: float = 25.0
-    new_objects_per_month: int = 50_000
-    object_size_kb: float = 200.0
+    bytes_per_response: int = 50_000
+    cache_hit_ratio: float = 0.85
+    stored_gb: float = 50.0  # S3 assets per bucket
+    new_objects_per_month: int = 20_000  # S3 uploads
+    object_size_kb: float = 250.0
+    table_gb: float = 5.0  # DynamoDB storage of the global table (per replica)
+    gsi_writes_per_write: float = 1.0  # GSI updates per item write (billed in every replica)
+    stream_reads_per_month: int = 0  # DynamoDB Streams reads by your own consumers, per region
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,3 +15,4 @@ def test_example_file_is_valid_and_equals_the_defaults() -> None:
     assert example.locations == defaults.locations
     assert example.health == defaults.health
     assert example.session == defaults.session
+    assert example.traffic == defaults.traffic
