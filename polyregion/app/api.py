@@ -23,6 +23,7 @@ from polyregion.app.web import (
     end_session,
     remember_write,
     require_csrf,
+    set_session_cookies,
     start_session,
 )
 from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
@@ -88,9 +89,7 @@ async def create_user(request: Request) -> Response:
         raise HTTPException(409, str(exc)) from None
     if c.audit is not None:
         await c.run(c.audit.record, username, "signup", _client(request))
-    response = JSONResponse({}, status_code=201)
-    token = await start_session(request, response, username)
-    return _with_body(response, {"username": username, "region": c.region, "csrf_token": token})
+    return await _signed_in_response(request, username, 201)
 
 
 async def sign_in(request: Request) -> Response:
@@ -101,9 +100,7 @@ async def sign_in(request: Request) -> Response:
         await c.run(c.audit.record, username, "ok" if user else "bad-password", _client(request))
     if user is None:
         raise HTTPException(401, "wrong username or password")
-    response = JSONResponse({})
-    token = await start_session(request, response, username)
-    return _with_body(response, {"username": username, "region": c.region, "csrf_token": token})
+    return await _signed_in_response(request, username, 200)
 
 
 async def sign_out(request: Request) -> Response:
@@ -113,10 +110,11 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-def _with_body(response: JSONResponse, body: dict[str, Any]) -> JSONResponse:
-    """Replace the body of a response whose cookies are already set."""
-    response.body = response.render(body)
-    response.headers["content-length"] = str(len(response.body))
+async def _signed_in_response(request: Request, username: str, status: int) -> Response:
+    new = await start_session(request, username)
+    body = {"username": username, "region": ctx(request).region, "csrf_token": new.csrf}
+    response = JSONResponse(body, status_code=status)
+    set_session_cookies(request, response, new)
     return response
 
 

@@ -11,16 +11,17 @@ import logging
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from polyregion.app import api, pages
 from polyregion.app.consistency import StillReplicating
-from polyregion.app.context import AppContext
+from polyregion.app.context import AppContext, ClientFactory, default_clients
 from polyregion.app.settings import AppSettings, settings_from_env
 from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
 
@@ -56,22 +57,60 @@ class RegionHeader:
         await self.app(scope, receive, send_with_region)
 
 
+class ContentLengthGate:
+    """Refuse a declared oversized body before reading it, with a message that says the limit.
+
+    Starlette's `max_body_size` (set on the app and the upload routes) still counts the bytes
+    of bodies sent without Content-Length (chunked) and stops them at the same limits."""
+
+    def __init__(self, app: ASGIApp, settings: AppSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def limit(self, method: str, path: str) -> int:
+        upload = method == "POST" and (path == "/posts/new" or path.endswith("/edit"))
+        return self.settings.upload_body_bytes if upload else self.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length", "")
+            limit = self.limit(scope["method"], scope["path"])
+            if declared.isdigit() and int(declared) > limit:
+                message = too_large(self.settings)
+                response: Response
+                if scope["path"].startswith("/api/"):
+                    response = JSONResponse({"error": message}, status_code=413)
+                else:
+                    response = PlainTextResponse(message, status_code=413)
+                response.headers["connection"] = "close"  # we did not read the body
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def too_large(settings: AppSettings) -> str:
+    return (
+        f"the request body is too large: the limit is {settings.max_body_bytes // 1024} KiB, "
+        f"or {settings.upload_body_bytes // 1024} KiB for a post with a cover image"
+    )
+
+
 class RegionalApp(Starlette):
     region: str = ""
+    settings: AppSettings | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RegionHeader(super().build_middleware_stack(), self.region)
+        stack = super().build_middleware_stack()
+        if self.settings is not None:
+            stack = ContentLengthGate(stack, self.settings)
+        return RegionHeader(stack, self.region)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail
     if exc.status_code == 413:
-        c = request.app.state.ctx.settings
-        detail = (
-            f"the request body is too large (limit {c.max_body_bytes // 1024} KiB, "
-            f"{c.max_upload_bytes // 1024} KiB for a cover image)"
-        )
+        detail = too_large(request.app.state.ctx.settings)
     if wants_json(request):
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
     return await render(request, "error.html", status_code=exc.status_code, message=detail)
@@ -107,10 +146,14 @@ def _dependency_errors() -> tuple[type[Exception], ...]:
     return (BotoCoreError, ClientError, DependencyError, StillReplicating)
 
 
-def create_app(settings: AppSettings | None = None) -> RegionalApp:
-    """The regional app for `settings` (default: resolved from the environment)."""
+def create_app(
+    settings: AppSettings | None = None, *, clients: ClientFactory = default_clients
+) -> RegionalApp:
+    """The regional app for `settings` (default: resolved from the environment).
+
+    `clients` builds the boto3 clients of a region (injectable: tests share them)."""
     settings = settings or settings_from_env()
-    context = AppContext(settings)
+    context = AppContext(settings, clients)
     handlers: dict[Any, Any] = {HTTPException: _http_error, Exception: _crash}
     for exc_type in _dependency_errors():
         handlers[exc_type] = _unavailable
@@ -125,5 +168,6 @@ def create_app(settings: AppSettings | None = None) -> RegionalApp:
         max_body_size=settings.max_body_bytes,
     )
     app.region = settings.region
+    app.settings = settings
     app.state.ctx = context
     return app

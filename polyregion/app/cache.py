@@ -7,9 +7,10 @@ user's own recent write bypasses the cache entirely (read-your-writes, consisten
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -23,6 +24,7 @@ class TTLCache(Generic[V]):
         self.max_entries = max_entries
         self._clock = clock
         self._data: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[V]] = {}
 
     def get(self, key: str) -> tuple[bool, V | None]:
         """(hit, value): a cached miss (None) is a hit too, so unknown slugs stay cheap."""
@@ -45,3 +47,22 @@ class TTLCache(Generic[V]):
 
     def clear(self) -> None:
         self._data.clear()
+
+    async def get_or_fetch(self, key: str, fetch: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
+        """(value, was cached). Concurrent misses of one key share a single fetch: when the
+        entry expires under load, the store sees one read, not one per waiting request."""
+        hit, value = self.get(key)
+        if hit:
+            return value, True  # type: ignore[return-value]
+        future = self._inflight.get(key)
+        if future is None or future.get_loop() is not asyncio.get_running_loop():
+            future = self._inflight[key] = asyncio.ensure_future(self._fill(key, fetch))
+        return await asyncio.shield(future), False
+
+    async def _fill(self, key: str, fetch: Callable[[], Awaitable[V]]) -> V:
+        try:
+            value = await fetch()
+            self.put(key, value)
+            return value
+        finally:
+            self._inflight.pop(key, None)

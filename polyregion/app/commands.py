@@ -7,6 +7,7 @@ without an AWS account. The moto child is always stopped on exit.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from contextlib import ExitStack
@@ -44,9 +45,10 @@ def serve(
 
     from polyregion.app.asgi import create_app
     from polyregion.app.settings import ENV_SECURE_COOKIES, settings_from_env
-    from polyregion.data.clients import clients_for
+    from polyregion.data.clients import ENV_ENDPOINTS, clients_for
     from polyregion.data.local import LOCAL_CREDENTIALS, free_port, local_moto
     from polyregion.data.provision import provision_region
+    from polyregion.errors import ConfigError
     from polyregion.topology.load import load
 
     topo = load(config)
@@ -71,11 +73,19 @@ def serve(
                 topology=topo, region=name, endpoints=endpoints, secure_cookies=False
             )
             backend = f"a local moto server at {url} (data is lost on exit)"
+        elif aws is AwsMode.AUTO and name not in settings.endpoints:
+            # Endpoints for other regions only: never fall through to real AWS by accident.
+            raise ConfigError(
+                ENV_ENDPOINTS,
+                json.dumps(dict(settings.endpoints)),
+                f"has no endpoint for {name}; add one, or pass --aws real to use real AWS",
+            )
         elif aws is AwsMode.REAL:
             settings = settings_from_env(
                 topology=topo, region=name, endpoints={}, secure_cookies=settings.secure_cookies
             )
         app = create_app(settings)
+        app.state.ctx.warm()  # the first health probe should not pay for building clients
         port = port or free_port(host)
         typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
         typer.echo("Ctrl-C stops it.")

@@ -27,14 +27,23 @@ from polyregion.data.users import UserStore
 from polyregion.topology import naming
 
 T = TypeVar("T")
+# (region, endpoint or None for real AWS, config) -> clients; injectable (tests share clients)
+ClientFactory = Callable[[str, str | None, ClientConfig], RegionClients]
+
+
+def default_clients(region: str, endpoint: str | None, config: ClientConfig) -> RegionClients:
+    return RegionClients(region=region, endpoint=endpoint, config=config)
 
 
 class ClientPool:
     """One RegionClients per region, for one ClientConfig (requests vs health checks)."""
 
-    def __init__(self, settings: AppSettings, config: ClientConfig) -> None:
+    def __init__(
+        self, settings: AppSettings, config: ClientConfig, factory: ClientFactory = default_clients
+    ) -> None:
         self.settings = settings
         self.config = config
+        self.factory = factory
         self._clients: dict[str, RegionClients] = {}
         self._lock = threading.Lock()
 
@@ -45,9 +54,7 @@ class ClientPool:
                 clients = self._clients.get(region)
                 if clients is None:
                     self.settings.topology.region(region)  # only regions of the topology
-                    clients = RegionClients(
-                        region=region, endpoint=self.settings.endpoint(region), config=self.config
-                    )
+                    clients = self.factory(region, self.settings.endpoint(region), self.config)
                     self._clients[region] = clients
         return clients
 
@@ -71,18 +78,19 @@ class _Lazy:
 
 
 class AppContext:
-    def __init__(self, settings: AppSettings) -> None:
+    def __init__(self, settings: AppSettings, clients: ClientFactory = default_clients) -> None:
         self.settings = settings
         topo = settings.topology
         self.region = settings.region
         self.table = naming.global_table(topo)
         self.secret_id = naming.session_secret(topo)
-        self.clients = ClientPool(settings, ClientConfig())
+        self.clients = ClientPool(settings, ClientConfig(), clients)
         timeout_s = topo.health.check_timeout_ms / 1000
         # Health clients fail fast: one attempt, socket timeouts no longer than the check's.
         self.health_clients = ClientPool(
             settings,
             ClientConfig(connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_attempts=1),
+            clients,
         )
         self._posts = _Lazy(lambda r: PostStore(self.clients(r).dynamodb, self.table, r))
         self._users = _Lazy(
@@ -112,6 +120,8 @@ class AppContext:
         )
         self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
         self.list_cache: TTLCache[list[Post]] = TTLCache(settings.read_cache_s)
+        # Rendered HTML of the pages every signed-out reader sees alike (path -> HTML).
+        self.page_cache: TTLCache[str] = TTLCache(settings.read_cache_s)
         hc = self.health_clients
         self.health = HealthChecker(
             self.region,
@@ -125,6 +135,11 @@ class AppContext:
             ),
             timeout_s=timeout_s,
             cache_s=topo.health.cache_s,
+            warmup=lambda: (
+                hc(self.region).dynamodb,
+                hc(self.region).s3,
+                hc(self.region).secretsmanager,
+            ),
         )
 
     # -- stores --------------------------------------------------------------------------
@@ -148,9 +163,16 @@ class AppContext:
         log: AuditLog = self._audit(self.region)
         return log
 
+    def warm(self) -> None:
+        """Build this region's clients now (blocking), so the first requests do not pay it."""
+        for pool in (self.clients, self.health_clients):
+            c = pool(self.region)
+            _ = (c.dynamodb, c.s3, c.secretsmanager)
+
     def invalidate(self) -> None:
         self.post_cache.clear()
         self.list_cache.clear()
+        self.page_cache.clear()
 
     # -- blocking calls off the event loop ---------------------------------------------
     @staticmethod

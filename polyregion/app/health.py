@@ -10,6 +10,7 @@ costs the dependencies at most one round of calls per cache period.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any, Literal
 import anyio
 import anyio.to_thread
 
+log = logging.getLogger("polyregion.app.health")
 Status = Literal["ok", "fail"]
 # Worker threads reserved for checks: a hung dependency can pin at most this many, and
 # requests keep their own pool. Abandoned threads end at the client's own socket timeout.
@@ -80,9 +82,14 @@ class HealthChecker:
         *,
         timeout_s: float,
         cache_s: float,
+        warmup: Callable[[], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.region = region
+        # Building boto3 clients loads service models (CPU and disk, no network): hundreds of
+        # ms on a cold process. Done once before the first round, outside the check timeouts,
+        # so a cold start is not mistaken for a slow dependency.
+        self._warmup = warmup
         self.checks = dict(checks)
         self.timeout_s = timeout_s
         self.cache_s = cache_s
@@ -103,6 +110,12 @@ class HealthChecker:
 
     async def _run(self) -> HealthReport:
         try:
+            if self._warmup is not None:
+                try:
+                    await anyio.to_thread.run_sync(self._warmup)
+                except Exception as exc:  # the checks themselves will report what is wrong
+                    log.warning("health client warm-up failed: %s", _describe(exc))
+                self._warmup = None
             names = list(self.checks)
             results = await asyncio.gather(*(self._check(self.checks[n]) for n in names))
             report = HealthReport(

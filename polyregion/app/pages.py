@@ -7,7 +7,7 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from polyregion.app import csrf
@@ -22,6 +22,7 @@ from polyregion.app.web import (
     remember_write,
     render,
     require_csrf,
+    set_session_cookies,
     start_session,
 )
 from polyregion.data.assets import Image, InvalidUpload, sniff
@@ -44,18 +45,42 @@ def _text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+async def _cached_for_anonymous(request: Request) -> Response | None:
+    """Signed-out readers all get the same HTML: serve it from the page cache if fresh."""
+    if await current_session(request) is not None:
+        return None
+    hit, html = ctx(request).page_cache.get(request.url.path)
+    if not hit or html is None:
+        return None
+    return HTMLResponse(html, headers={"x-polyregion-read": "cache"})
+
+
+def _keep_for_anonymous(request: Request, response: Response) -> None:
+    if response.status_code == 200 and getattr(request.state, "session", None) is None:
+        ctx(request).page_cache.put(request.url.path, bytes(response.body).decode())
+
+
 async def index(request: Request) -> Response:
+    cached = await _cached_for_anonymous(request)
+    if cached is not None:
+        return cached
     posts = await post_logic.recent(request, await consistency_token(request))
-    return await render(request, "index.html", posts=posts)
+    response = await render(request, "index.html", posts=posts)
+    _keep_for_anonymous(request, response)
+    return response
 
 
 async def show_post(request: Request) -> Response:
+    cached = await _cached_for_anonymous(request)
+    if cached is not None:
+        return cached
     post, source = await post_logic.load(request, request.path_params["slug"])
     session = await current_session(request)
     response = await render(
         request, "post.html", post=post, can_edit=bool(session and session.username == post.author)
     )
     response.headers["x-polyregion-read"] = source
+    _keep_for_anonymous(request, response)
     return response
 
 
@@ -98,7 +123,7 @@ async def _account(request: Request, mode: str) -> Response:
             request, "account.html", status_code=status, mode=mode, error=error, username=username
         )
     response = _redirect("/")
-    await start_session(request, response, username)
+    set_session_cookies(request, response, await start_session(request, username))
     return response
 
 

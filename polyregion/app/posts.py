@@ -141,11 +141,10 @@ async def load(request: Request, slug: str) -> tuple[Post, str]:
         resolved = await c.ryw.resolve(token, seen if seen and seen.pk == token.pk else None)
         post, source = resolved.post, resolved.source
     else:
-        hit, post = c.post_cache.get(slug)
-        source = "cache"
-        if not hit:
-            post, source = await c.run(c.posts.find_by_slug, slug), "local"
-            c.post_cache.put(slug, post)
+        post, cached = await c.post_cache.get_or_fetch(
+            slug, lambda: c.run(c.posts.find_by_slug, slug)
+        )
+        source = "cache" if cached else "local"
     if post is None:
         raise HTTPException(404, f"no post at /posts/{slug}")
     return post, source
@@ -154,11 +153,7 @@ async def load(request: Request, slug: str) -> tuple[Post, str]:
 async def recent(request: Request, token: ConsistencyToken | None) -> list[Post]:
     """Newest posts (cached), with the user's own latest write guaranteed to be current."""
     c = ctx(request)
-    hit, cached = c.list_cache.get("recent")
-    posts = cached if hit and cached is not None else None
-    if posts is None:
-        posts = await c.run(c.posts.recent, LIST_SIZE)
-        c.list_cache.put("recent", posts)
+    posts, _ = await c.list_cache.get_or_fetch("recent", lambda: c.run(c.posts.recent, LIST_SIZE))
     if token is None:
         return posts
     seen = next((p for p in posts if p.pk == token.pk), None)

@@ -98,7 +98,12 @@ class SessionCodec:
                 key.for_purpose(PURPOSE),
                 algorithms=[ALGORITHM],
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss"]},
+                # Presence is checked here; times against our (injectable) clock below.
+                options={
+                    "require": ["exp", "iat", "sub", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except (jwt.PyJWTError, ValueError, TypeError):
             return None
@@ -108,6 +113,9 @@ class SessionCodec:
         sub, iat, exp = claims.get("sub"), claims.get("iat"), claims.get("exp")
         if not isinstance(sub, str) or not isinstance(iat, int) or not isinstance(exp, int):
             return None
-        if iat > int(self._clock()) + 60:  # minted in the future: clock skew beyond reason
+        now = int(self._clock())
+        if exp <= now:  # expired
+            return None
+        if iat > now + 60:  # minted in the future: clock skew beyond reason
             return None
         return Session(sub, iat, exp, ConsistencyToken.from_claim(claims.get("cst")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from polyregion.data.secret import KeySet
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _UNSET: Any = object()
+FORM_TEMPLATES = frozenset({"account.html", "post_form.html"})
 
 
 def ctx(request: Request) -> AppContext:
@@ -80,22 +82,24 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
     )
 
 
-async def start_session(
-    request: Request,
-    response: Response,
-    username: str,
-    consistency: ConsistencyToken | None = None,
-) -> str:
-    """Mint a session cookie (and a fresh CSRF token); returns the CSRF token."""
-    c = ctx(request)
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A freshly minted session and CSRF token, to set as cookies on the response."""
+
+    jwt: str
+    csrf: str
+
+
+async def start_session(request: Request, username: str) -> NewSession:
     keys = await keyset(request)
-    session_cfg = c.settings.topology.session
-    token = c.sessions.mint(keys, username, consistency=consistency)
-    _cookie(response, request, session_cfg.cookie_name, token, session_cfg.max_age_s)
-    fresh_csrf = csrf.new_token(keys)
-    _cookie(response, request, csrf.COOKIE, fresh_csrf, session_cfg.max_age_s)
-    request.state.csrf_new = None  # already set here
-    return fresh_csrf
+    jwt = ctx(request).sessions.mint(keys, username)
+    return NewSession(jwt=jwt, csrf=csrf.new_token(keys))
+
+
+def set_session_cookies(request: Request, response: Response, new: NewSession) -> None:
+    cfg = ctx(request).settings.topology.session
+    _cookie(response, request, cfg.cookie_name, new.jwt, cfg.max_age_s)
+    _cookie(response, request, csrf.COOKIE, new.csrf, cfg.max_age_s)
 
 
 async def remember_write(request: Request, response: Response, token: ConsistencyToken) -> None:
@@ -174,8 +178,10 @@ async def render(
         session = await current_session(request)
     except Exception:  # error pages must render even when the secret is unreachable
         session = None
-    token = values.pop("csrf", None)
-    if token is None:
+    token = ""
+    # Only pages with a form need a token (signed-in pages carry the sign-out form): anonymous
+    # reads set no cookie at all, which keeps them cheap and cacheable.
+    if session is not None or template in FORM_TEMPLATES:
         try:
             token = await csrf_token(request)
         except Exception:  # the secret is unreachable: pages still render, forms will 403

@@ -1,0 +1,385 @@
+"""Benchmarks of the regional app, measured side by side in one run on this machine.
+
+    .venv/bin/python bench/app.py [--duration 5] [--concurrency 16] [--write-docs]
+
+Rows (the same uvicorn settings for every server: 1 process, uvloop, httptools, no access log):
+- an empty ASGI handler (the baseline) vs the post page, the post list and /api/health of the
+  real app against a local moto server, served from the app's read cache (the default 1 s);
+- /api/health with a hung DynamoDB/S3/Secrets endpoint (a loopback socket that never answers);
+- cold start: a fresh process from `import` of the Lambda handler to its first 200 (Function URL
+  event, in-process through Mangum), and the size of the Lambda package without boto3.
+
+The load generator is a minimal keep-alive HTTP/1.1 client on asyncio streams in this process;
+the servers run in child processes; everything listens on 127.0.0.1 and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_APP = "bench-app"  # topology name: tables bench-app-data, ...
+REGION = "us-east-1"
+SECRET = "bench-session-secret-" + "x" * 40
+
+
+# -- servers (child processes) ----------------------------------------------------------------
+async def baseline(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The empty ASGI handler every row is compared with."""
+    if scope["type"] != "http":
+        return
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def serve(target: str, port: int, endpoint: str) -> None:
+    import uvicorn
+
+    app: Any = baseline
+    if target == "app":
+        from polyregion.app.asgi import create_app
+        from polyregion.app.settings import AppSettings
+        from polyregion.topology import from_dict
+
+        topo = from_dict({"app": {"name": BENCH_APP}})
+        settings = AppSettings(
+            topology=topo, region=REGION, endpoints={REGION: endpoint}, secure_cookies=False
+        )
+        app = create_app(settings)
+        app.state.ctx.warm()
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(target: str, endpoint: str = "") -> Iterator[int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", target, "--port", str(port), "--endpoint", endpoint],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{target} server did not start") from None
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def hanging_endpoint() -> Iterator[str]:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(256)
+    srv.settimeout(0.1)
+    stop, held = threading.Event(), []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    finally:
+        stop.set()
+        t.join()
+        for c in held:
+            c.close()
+        srv.close()
+
+
+# -- load generator ---------------------------------------------------------------------------
+async def _worker(port: int, path: str, until: float, lat: list[float], bad: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = f"GET {path} HTTP/1.1\r\nhost: bench\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            lat.append(time.perf_counter() - t0)
+            if head[9:10] not in (b"2", b"5"):
+                bad.append(int(head[9:12]))
+    finally:
+        writer.close()
+
+
+def load(port: int, path: str, duration: float, concurrency: int) -> dict[str, float]:
+    async def run(seconds: float) -> tuple[list[float], list[int]]:
+        lat: list[float] = []
+        bad: list[int] = []
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(_worker(port, path, until, lat, bad) for _ in range(concurrency)))
+        return lat, bad
+
+    asyncio.run(run(1.0))  # warm-up: connections, caches, first boto3 calls
+    start = time.perf_counter()
+    lat, bad = asyncio.run(run(duration))
+    elapsed = time.perf_counter() - start
+    if bad:
+        raise RuntimeError(f"{path}: unexpected statuses {sorted(set(bad))}")
+    q = statistics.quantiles(lat, n=100)
+    return {
+        "rps": len(lat) / elapsed,
+        "p50": q[49] * 1000,
+        "p99": q[98] * 1000,
+        "max": max(lat) * 1000,
+    }
+
+
+# -- cold start and package size ------------------------------------------------------------
+COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+from polyregion.app import lambda_handler
+event = json.load(open(sys.argv[1]))
+out = lambda_handler.handler(event, None)
+t1 = time.perf_counter()
+assert out["statusCode"] == 200, out
+print(json.dumps({"import_to_200_ms": (t1 - t0) * 1000}))
+"""
+
+
+def cold_start(path: str, endpoint: str, runs: int = 5) -> dict[str, float]:
+    event = json.loads((ROOT / "tests/app/events/function_url_get.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(event, f)
+    config = Path(f.name).with_suffix(".toml")
+    config.write_text(f'[app]\nname = "{BENCH_APP}"\n')
+    env = {
+        **os.environ,
+        "AWS_REGION": REGION,
+        "POLYREGION_CONFIG": str(config),
+        "POLYREGION_AWS_ENDPOINTS": json.dumps({REGION: endpoint}),
+    }
+    inner, outer = [], []
+    try:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-c", COLD, f.name], env=env, capture_output=True, text=True
+            )
+            outer.append((time.perf_counter() - t0) * 1000)
+            if out.returncode:
+                raise RuntimeError(out.stderr)
+            inner.append(json.loads(out.stdout)["import_to_200_ms"])
+    finally:
+        Path(f.name).unlink()
+        config.unlink()
+    return {"median_ms": statistics.median(inner), "process_ms": statistics.median(outer)}
+
+
+# What the Lambda function imports (lambda_handler -> asgi): the CLI's typer and rich are not
+# needed there. boto3 is provided by the Lambda runtime.
+LAMBDA_REQUIREMENTS = ("starlette", "jinja2", "pyjwt", "mangum", "python-multipart")
+
+
+def _install(target: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target",
+         str(target), *args],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def _measure(target: Path) -> dict[str, Any]:
+    for junk in target.glob("bin"):
+        shutil.rmtree(junk)
+    sizes: dict[str, int] = {}
+    for p in target.rglob("*"):
+        if p.is_file():
+            top = p.relative_to(target).parts[0].split("-")[0].split(".")[0]
+            sizes[top] = sizes.get(top, 0) + p.stat().st_size
+    archive = target.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in target.rglob("*"):
+            if p.is_file():
+                z.write(p, p.relative_to(target))
+    assert "boto3" not in sizes and "botocore" not in sizes
+    return {
+        "unzipped": sum(sizes.values()),
+        "zipped": archive.stat().st_size,
+        "largest": sorted(sizes.items(), key=lambda kv: -kv[1])[:5],
+    }
+
+
+def package_size() -> dict[str, dict[str, Any]]:
+    """The Lambda asset (package + what the handler imports) and, for comparison, the package
+    with every core dependency (the CLI's included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lean, full = Path(tmp) / "lambda", Path(tmp) / "core"
+        _install(lean, *LAMBDA_REQUIREMENTS)
+        _install(lean, "--no-deps", str(ROOT))
+        _install(full, str(ROOT))
+        return {"lambda": _measure(lean), "core": _measure(full)}
+
+
+# -- the run ---------------------------------------------------------------------------------
+def seed(endpoint: str) -> str:
+    from polyregion.data.clients import clients_for
+    from polyregion.data.posts import PostStore
+    from polyregion.data.provision import provision_region
+    from polyregion.topology import from_dict, naming
+
+    topo = from_dict({"app": {"name": BENCH_APP}})
+    clients = clients_for(REGION, {REGION: endpoint})
+    provision_region(topo, REGION, clients, secret_value=SECRET)
+    store = PostStore(clients.dynamodb, naming.global_table(topo), REGION)
+    for i in range(20):
+        store.create(slug=f"post-{i}", title=f"Post {i}", body="Lorem ipsum " * 80, author="bench")
+    return "post-7"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per row")
+    parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.endpoint)
+        return
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    from polyregion.data.local import local_moto
+
+    rows: list[tuple[str, dict[str, float]]] = []
+    with local_moto() as moto:
+        slug = seed(moto)
+        with server("baseline") as base, server("app", moto) as app:
+            d, c = args.duration, args.concurrency
+            rows.append(("empty ASGI handler (baseline)", load(base, "/", d, c)))
+            rows.append((f"post page /posts/{slug}", load(app, f"/posts/{slug}", d, c)))
+            rows.append(("post list /", load(app, "/", d, c)))
+            rows.append(("/api/health (healthy, 1 s result cache)", load(app, "/api/health", d, c)))
+            rows.append(("/api/health/live", load(app, "/api/health/live", d, c)))
+        with hanging_endpoint() as hung, server("app", hung) as sick:
+            rows.append(("/api/health, dependencies hung", load(sick, "/api/health", d, 4)))
+        cold_live = cold_start("/api/health/live", moto)
+        cold_health = cold_start("/api/health", moto)
+    size = package_size()
+    report = render(rows, cold_live, cold_health, size, args)
+    print(report)
+    if args.write_docs:
+        write_docs(report)
+
+
+def render(
+    rows: list[tuple[str, dict[str, float]]],
+    cold_live: dict[str, float],
+    cold_health: dict[str, float],
+    size: dict[str, Any],
+    args: argparse.Namespace,
+) -> str:
+    base = rows[0][1]["rps"]
+    lines = [
+        "## Regional app",
+        "",
+        f"Measured with `.venv/bin/python bench/app.py --duration {args.duration:g} "
+        f"--concurrency {args.concurrency}` on {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} cores shared with other work (load average "
+        f"{os.getloadavg()[0]:.1f} at the end): absolute figures are pessimistic, the ratios "
+        "between rows (measured side by side) are the point. One uvicorn process per server "
+        "(uvloop, httptools, no access log), app against a local moto server, default settings "
+        "(read cache 1 s, health cache 1 s, check timeout 1000 ms).",
+        "",
+        "| row | requests/s | % of baseline | p50 ms | p99 ms | max ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / base:.0f}% | {r['p50']:.1f} | "
+            f"{r['p99']:.1f} | {r['max']:.1f} |"
+        )
+    lean, full = size["lambda"], size["core"]
+    largest = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in lean["largest"])
+    lines += [
+        "",
+        "| cold start (fresh process, Lambda handler, Function URL event) | median of 5 |",
+        "| --- | ---: |",
+        f"| import -> first 200, `/api/health/live` | {cold_live['median_ms']:.0f} ms |",
+        "| import -> first 200, `/api/health` (builds 3 boto3 clients, 3 calls to moto) | "
+        f"{cold_health['median_ms']:.0f} ms |",
+        "| whole process incl. interpreter start, `/api/health/live` | "
+        f"{cold_live['process_ms']:.0f} ms |",
+        "",
+        f"Lambda package without boto3 (polyregion + {', '.join(LAMBDA_REQUIREMENTS)} and their "
+        f"dependencies): {lean['unzipped'] / 1e6:.1f} MB unzipped, {lean['zipped'] / 1e6:.1f} MB "
+        f"zipped (largest: {largest}). With every core dependency, the CLI's typer and rich "
+        f"included: {full['unzipped'] / 1e6:.1f} MB unzipped, "
+        f"{full['zipped'] / 1e6:.1f} MB zipped.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(report: str) -> None:
+    path = ROOT / "docs/benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = text.find("## Regional app")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + report + ("" if end < 0 else text[end + 1 :])
+    else:
+        text = text.rstrip("\n") + "\n\n" + report
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

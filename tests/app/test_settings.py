@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from polyregion.app.settings import settings_from_env
+from polyregion.errors import ConfigError
+from polyregion.topology import from_dict
+
+TOPO = from_dict({})
+
+
+def test_region_from_explicit_then_polyregion_then_lambda_env() -> None:
+    env = {"POLYREGION_REGION": "eu-west-1", "AWS_REGION": "us-east-1"}
+    assert settings_from_env(topology=TOPO, environ=env).region == "eu-west-1"
+    assert (
+        settings_from_env(topology=TOPO, environ={"AWS_REGION": "us-east-1"}).region == "us-east-1"
+    )
+    assert settings_from_env(topology=TOPO, region="us-east-1", environ=env).region == "us-east-1"
+
+
+def test_environment_values() -> None:
+    env = {
+        "AWS_REGION": "eu-west-1",
+        "POLYREGION_AWS_ENDPOINTS": '{"eu-west-1": "http://127.0.0.1:5000"}',
+        "POLYREGION_BUCKET": "my-bucket",
+        "POLYREGION_ACCOUNT_ID": "123456789012",
+        "POLYREGION_SECURE_COOKIES": "0",
+        "POLYREGION_RYW_WAIT_MS": "250",
+    }
+    s = settings_from_env(topology=TOPO, environ=env)
+    assert s.endpoint("eu-west-1") == "http://127.0.0.1:5000" and s.endpoint("us-east-1") is None
+    assert s.bucket("eu-west-1") == "my-bucket"
+    assert s.bucket("us-east-1") == "polyregion-assets-us-east-1-123456789012"
+    assert not s.secure_cookies and s.ryw_wait_ms == 250
+    assert settings_from_env(topology=TOPO, environ={"AWS_REGION": "eu-west-1"}).secure_cookies
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({}, "region"),
+        ({"AWS_REGION": "ap-south-1"}, "region"),
+        (
+            {"AWS_REGION": "eu-west-1", "POLYREGION_AWS_ENDPOINTS": "[1]"},
+            "POLYREGION_AWS_ENDPOINTS",
+        ),
+        ({"AWS_REGION": "eu-west-1", "POLYREGION_RYW_WAIT_MS": "soon"}, "POLYREGION_RYW_WAIT_MS"),
+        ({"AWS_REGION": "eu-west-1", "POLYREGION_RYW_POLL_MS": "0"}, "ryw_poll_ms"),
+    ],
+)
+def test_bad_settings_name_the_key(env: dict[str, str], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_env(topology=TOPO, environ=env)
+    assert info.value.key == key
