@@ -12,6 +12,8 @@ import typer
 
 from polyregion.topology.load import load
 
+BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
+
 if TYPE_CHECKING:
     from polyregion.infra.plan import Step
 
@@ -60,9 +62,7 @@ def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetO
 
 def build(
     config: ConfigOpt = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = Path(
-        "build/lambda"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = BUILT_ASSET,
 ) -> None:
     """Build the Lambda asset for ARM64: runtime deps (not boto3) via pip for
     manylinux2014_aarch64, the polyregion package and the topology file; report its size."""
@@ -78,10 +78,10 @@ def build(
     )
 
 
-def _plan_context(config: Path | None, out: Path) -> tuple[str, list[str]]:
+def _plan_context(config: Path | None, asset: Path | None) -> tuple[str, list[str]]:
     from polyregion.infra.plan import app_command, cdk_command
 
-    return app_command(sys.executable, config, Path("build/lambda")), cdk_command()
+    return app_command(sys.executable, config, asset), cdk_command()
 
 
 def _show(plan_steps: Sequence[Step], notes: tuple[str, ...]) -> None:
@@ -105,10 +105,10 @@ def deploy(
     from polyregion.infra import package, plan
 
     topo = load(config)
-    app, cdk = _plan_context(config, out)
+    app, cdk = _plan_context(config, BUILT_ASSET)
     the_plan = plan.deploy_plan(topo, app=app, out=out, cdk=cdk, approve=yes)
     steps = list(the_plan.steps)
-    if not package.is_full_build(Path("build/lambda")):
+    if not package.is_full_build(BUILT_ASSET):
         build_step = plan.Step(
             "build the Lambda asset (ARM64)",
             (
@@ -137,7 +137,7 @@ def destroy(
     from polyregion.infra import plan
 
     topo = load(config)
-    app, cdk = _plan_context(config, out)
+    app, cdk = _plan_context(config, None)
     the_plan = plan.destroy_plan(topo, app=app, out=out, cdk=cdk)
     if dry_run:
         _show(the_plan.steps, the_plan.notes)

@@ -56,8 +56,12 @@ def cdk_command() -> list[str]:
     return ["npx", "--yes", "aws-cdk@2"]
 
 
-def app_command(python: str, config: Path | None, asset: Path) -> str:
-    cmd = [python, "-m", "polyregion.infra", "--asset", str(asset)]
+def app_command(python: str, config: Path | None, asset: Path | None) -> str:
+    """The `--app` the CDK CLI runs. Deploy pins the built asset (a missing build fails
+    loudly); destroy needs none (the source-only stand-in synthesizes the same stacks)."""
+    cmd = [python, "-m", "polyregion.infra"]
+    if asset is not None:
+        cmd += ["--asset", str(asset)]
     if config is not None:
         cmd += ["--config", str(config)]
     return shlex.join(cmd)

@@ -83,10 +83,11 @@ def synthesize(
     checks: bool = True,
 ) -> SynthResult:
     """Build the app and synthesize it to `out` (None: $CDK_OUTDIR, as under the CDK CLI)."""
+    asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
+    static_dir = package.stage_static(work / "synth" / "static")
+
     from polyregion.infra.app import build_app
 
-    asset_dir, full = resolve_asset(asset, topology, work)
-    static_dir = package.stage_static(work / "synth" / "static")
     app, _ = build_app(
         topology, asset_dir=asset_dir, static_dir=static_dir, outdir=out, checks=checks
     )

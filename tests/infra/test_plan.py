@@ -102,3 +102,21 @@ def test_deploy_without_a_hosted_zone_is_refused_in_one_line(tmp_path: Path) -> 
     )
     assert out.returncode == 2
     assert "aws.hosted_zone_id" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cdk_app_entry_refuses_an_unbuilt_asset_in_one_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "polyregion.infra", "--asset", str(tmp_path / "nothing")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert "polyregion build" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_destroy_app_needs_no_build() -> None:
+    assert "--asset" not in plan.app_command("python", None, None)
+    assert "--asset build/lambda" in plan.app_command("python", None, Path("build/lambda"))
