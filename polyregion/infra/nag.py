@@ -37,12 +37,21 @@ def objects(topology: Topology, region: str, prefix: str = "") -> str:
 
 
 def acknowledge(stacks: Stacks, topology: Topology) -> None:
-    ack(
-        stacks.secrets.session_secret.secret,
-        "SMG4",
-        "Rotation needs a rotation function, not shipped yet; the app already verifies with "
-        "AWSCURRENT and AWSPREVIOUS, so enabling rotation later signs nobody out.",
-    )
+    session = stacks.secrets.session_secret
+    if session.rotation is None:
+        ack(
+            session.secret,
+            "SMG4",
+            "Rotation is opt-in (session.rotation_days): rotating signs nobody out since the "
+            "app verifies with AWSCURRENT and AWSPREVIOUS, but it is the operator's call.",
+        )
+    else:
+        ack_wildcards(
+            session.rotation_role,
+            ["Resource::*"],
+            "secretsmanager:GetRandomPassword has no resource type: IAM accepts only '*'. "
+            "Every other action names the session secret's ARN.",
+        )
     for stack in stacks.assets.values():
         assets = stack.assets
         ack(

@@ -6,7 +6,12 @@ Replicas keep the same name in every region (regional ARN), so the app asks for
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -32,3 +37,59 @@ class SessionSecret(Construct):
             # Deleting it signs every user out everywhere: keep it when the stack goes.
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.rotation: lambda_.Function | None = None
+        if topology.session.rotation_days is not None:
+            self.rotation = self._rotation(topology.session.rotation_days)
+
+    def _rotation(self, days: int) -> lambda_.Function:
+        """A small inline function (rotation_handler.py) on the session.rotation_days schedule."""
+        from polyregion.infra.regional import RUNTIME
+
+        role = iam.Role(
+            self,
+            "RotationRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Rotates the session signing key",
+            inline_policies={
+                "rotate": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=[
+                                "secretsmanager:DescribeSecret",
+                                "secretsmanager:GetSecretValue",
+                                "secretsmanager:PutSecretValue",
+                                "secretsmanager:UpdateSecretVersionStage",
+                            ],
+                            resources=[self.secret.secret_arn],
+                        ),
+                        # GetRandomPassword has no resource: IAM only accepts "*".
+                        iam.PolicyStatement(
+                            actions=["secretsmanager:GetRandomPassword"], resources=["*"]
+                        ),
+                    ]
+                )
+            },
+        )
+        log_group = logs.LogGroup(
+            self, "RotationLogs", retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )  # fmt: skip
+        log_group.grant_write(role)
+        source = Path(__file__).with_name("rotation_handler.py").read_text(encoding="utf-8")
+        function = lambda_.Function(
+            self,
+            "Rotation",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(source),
+            timeout=Duration.seconds(30),
+            role=role,
+            log_group=log_group,
+            description="Rotates the session signing key (AWSCURRENT -> AWSPREVIOUS)",
+        )
+        self.secret.add_rotation_schedule(
+            "Schedule", rotation_lambda=function, automatically_after=Duration.days(days)
+        )
+        self.rotation_role = role
+        return function
