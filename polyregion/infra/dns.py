@@ -74,7 +74,6 @@ class OriginDns(Construct):
                 failure_threshold=health.failure_threshold,
                 regions=list(health.checker_regions),
                 enable_sni=True,
-                measure_latency=True,
             ),
             health_check_tags=[
                 route53.CfnHealthCheck.HealthCheckTagProperty(
