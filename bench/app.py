@@ -154,27 +154,42 @@ async def _worker(port: int, path: str, until: float, lat: list[float], bad: lis
         writer.close()
 
 
-def load(port: int, path: str, duration: float, concurrency: int) -> dict[str, float]:
-    async def run(seconds: float) -> tuple[list[float], list[int]]:
+Target = tuple[str, int, str, int]  # (row name, port, path, concurrency)
+
+
+def load(targets: list[Target], duration: float, rounds: int) -> dict[str, dict[str, float]]:
+    """Round-robin over the targets, `rounds` slices each: on a shared machine the background
+    load drifts, and interleaving spreads that drift evenly over every row."""
+
+    async def run(port: int, path: str, conc: int, seconds: float) -> tuple[list[float], float]:
         lat: list[float] = []
         bad: list[int] = []
-        until = time.perf_counter() + seconds
-        await asyncio.gather(*(_worker(port, path, until, lat, bad) for _ in range(concurrency)))
-        return lat, bad
+        start = time.perf_counter()
+        until = start + seconds
+        await asyncio.gather(*(_worker(port, path, until, lat, bad) for _ in range(conc)))
+        if bad:
+            raise RuntimeError(f"{path}: unexpected statuses {sorted(set(bad))}")
+        return lat, time.perf_counter() - start
 
-    asyncio.run(run(1.0))  # warm-up: connections, caches, first boto3 calls
-    start = time.perf_counter()
-    lat, bad = asyncio.run(run(duration))
-    elapsed = time.perf_counter() - start
-    if bad:
-        raise RuntimeError(f"{path}: unexpected statuses {sorted(set(bad))}")
-    q = statistics.quantiles(lat, n=100)
-    return {
-        "rps": len(lat) / elapsed,
-        "p50": q[49] * 1000,
-        "p99": q[98] * 1000,
-        "max": max(lat) * 1000,
-    }
+    for _, port, path, conc in targets:  # warm-up: connections, caches, first boto3 calls
+        asyncio.run(run(port, path, conc, 0.5))
+    lats: dict[str, list[float]] = {name: [] for name, *_ in targets}
+    spent: dict[str, float] = dict.fromkeys(lats, 0.0)
+    for _ in range(rounds):
+        for name, port, path, conc in targets:
+            lat, elapsed = asyncio.run(run(port, path, conc, duration / rounds))
+            lats[name] += lat
+            spent[name] += elapsed
+    out = {}
+    for name, lat in lats.items():
+        q = statistics.quantiles(lat, n=100)
+        out[name] = {
+            "rps": len(lat) / spent[name],
+            "p50": q[49] * 1000,
+            "p99": q[98] * 1000,
+            "max": max(lat) * 1000,
+        }
+    return out
 
 
 # -- cold start and package size ------------------------------------------------------------
@@ -190,7 +205,9 @@ print(json.dumps({"import_to_200_ms": (t1 - t0) * 1000}))
 """
 
 
-def cold_start(path: str, endpoint: str, runs: int = 5) -> dict[str, float]:
+def cold_start(path: str, endpoint: str, pythonpath: str, runs: int = 5) -> dict[str, float]:
+    """`python -S` with PYTHONPATH = the Lambda asset + boto3: no site-packages, as on Lambda
+    (whose runtime provides boto3), so nothing else installed here can inflate the import."""
     event = json.loads((ROOT / "tests/app/events/function_url_get.json").read_text())
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -198,8 +215,11 @@ def cold_start(path: str, endpoint: str, runs: int = 5) -> dict[str, float]:
     config = Path(f.name).with_suffix(".toml")
     config.write_text(f'[app]\nname = "{BENCH_APP}"\n')
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": pythonpath,
         "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
         "POLYREGION_CONFIG": str(config),
         "POLYREGION_AWS_ENDPOINTS": json.dumps({REGION: endpoint}),
     }
@@ -208,7 +228,7 @@ def cold_start(path: str, endpoint: str, runs: int = 5) -> dict[str, float]:
         for _ in range(runs):
             t0 = time.perf_counter()
             out = subprocess.run(
-                [sys.executable, "-c", COLD, f.name], env=env, capture_output=True, text=True
+                [sys.executable, "-S", "-c", COLD, f.name], env=env, capture_output=True, text=True
             )
             outer.append((time.perf_counter() - t0) * 1000)
             if out.returncode:
@@ -226,12 +246,13 @@ LAMBDA_REQUIREMENTS = ("starlette", "jinja2", "pyjwt", "mangum", "python-multipa
 
 
 def _install(target: Path, *args: str) -> None:
+    # Compiled: Lambda's code directory is read-only, so an asset without .pyc files would
+    # recompile every module on every cold start.
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target",
-         str(target), *args],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), *args],
         check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
 
 
 def _measure(target: Path) -> dict[str, Any]:
@@ -255,15 +276,14 @@ def _measure(target: Path) -> dict[str, Any]:
     }
 
 
-def package_size() -> dict[str, dict[str, Any]]:
-    """The Lambda asset (package + what the handler imports) and, for comparison, the package
-    with every core dependency (the CLI's included)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        lean, full = Path(tmp) / "lambda", Path(tmp) / "core"
-        _install(lean, *LAMBDA_REQUIREMENTS)
-        _install(lean, "--no-deps", str(ROOT))
-        _install(full, str(ROOT))
-        return {"lambda": _measure(lean), "core": _measure(full)}
+def lambda_dirs(tmp: Path) -> tuple[Path, Path, Path]:
+    """(the Lambda asset, boto3 as the runtime provides it, the package with all core deps)."""
+    lean, boto, full = tmp / "lambda", tmp / "boto3", tmp / "core"
+    _install(lean, *LAMBDA_REQUIREMENTS)
+    _install(lean, "--no-deps", str(ROOT))
+    _install(boto, "boto3")
+    _install(full, str(ROOT))
+    return lean, boto, full
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -284,7 +304,8 @@ def seed(endpoint: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per row")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per row")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved slices per row")
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
@@ -299,21 +320,32 @@ def main() -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
     from polyregion.data.local import local_moto
 
-    rows: list[tuple[str, dict[str, float]]] = []
-    with local_moto() as moto:
+    d, c, n = args.duration, args.concurrency, args.rounds
+    with local_moto() as moto, tempfile.TemporaryDirectory() as tmp:
         slug = seed(moto)
-        with server("baseline") as base, server("app", moto) as app:
-            d, c = args.duration, args.concurrency
-            rows.append(("empty ASGI handler (baseline)", load(base, "/", d, c)))
-            rows.append((f"post page /posts/{slug}", load(app, f"/posts/{slug}", d, c)))
-            rows.append(("post list /", load(app, "/", d, c)))
-            rows.append(("/api/health (healthy, 1 s result cache)", load(app, "/api/health", d, c)))
-            rows.append(("/api/health/live", load(app, "/api/health/live", d, c)))
-        with hanging_endpoint() as hung, server("app", hung) as sick:
-            rows.append(("/api/health, dependencies hung", load(sick, "/api/health", d, 4)))
-        cold_live = cold_start("/api/health/live", moto)
-        cold_health = cold_start("/api/health", moto)
-    size = package_size()
+        lean, boto, full = lambda_dirs(Path(tmp))
+        size = {"lambda": _measure(lean), "core": _measure(full)}
+        with (
+            server("baseline") as base,
+            server("app", moto) as app,
+            hanging_endpoint() as hung,
+            server("app", hung) as sick,
+        ):
+            rows = load(
+                [
+                    ("empty ASGI handler (baseline)", base, "/", c),
+                    (f"post page /posts/{slug}", app, f"/posts/{slug}", c),
+                    ("post list /", app, "/", c),
+                    ("/api/health (healthy, 1 s result cache)", app, "/api/health", c),
+                    ("/api/health/live", app, "/api/health/live", c),
+                    ("/api/health, dependencies hung (4 connections)", sick, "/api/health", 4),
+                ],
+                d,
+                n,
+            )
+        path = f"{lean}{os.pathsep}{boto}"
+        cold_live = cold_start("/api/health/live", moto, path)
+        cold_health = cold_start("/api/health", moto, path)
     report = render(rows, cold_live, cold_health, size, args)
     print(report)
     if args.write_docs:
@@ -321,28 +353,30 @@ def main() -> None:
 
 
 def render(
-    rows: list[tuple[str, dict[str, float]]],
+    rows: dict[str, dict[str, float]],
     cold_live: dict[str, float],
     cold_health: dict[str, float],
     size: dict[str, Any],
     args: argparse.Namespace,
 ) -> str:
-    base = rows[0][1]["rps"]
+    base = next(iter(rows.values()))["rps"]
     lines = [
         "## Regional app",
         "",
         f"Measured with `.venv/bin/python bench/app.py --duration {args.duration:g} "
-        f"--concurrency {args.concurrency}` on {time.strftime('%Y-%m-%d')}, "
+        f"--concurrency {args.concurrency} --rounds {args.rounds}` on "
+        f"{time.strftime('%Y-%m-%d')}, "
         f"{os.cpu_count()} cores shared with other work (load average "
         f"{os.getloadavg()[0]:.1f} at the end): absolute figures are pessimistic, the ratios "
         "between rows (measured side by side) are the point. One uvicorn process per server "
         "(uvloop, httptools, no access log), app against a local moto server, default settings "
-        "(read cache 1 s, health cache 1 s, check timeout 1000 ms).",
+        "(read cache 1 s, health cache 1 s, check timeout 1000 ms); rows interleaved in "
+        "rounds; load from a keep-alive asyncio client in the bench process.",
         "",
         "| row | requests/s | % of baseline | p50 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, r in rows:
+    for name, r in rows.items():
         lines.append(
             f"| {name} | {r['rps']:.0f} | {100 * r['rps'] / base:.0f}% | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {r['max']:.1f} |"
@@ -351,7 +385,8 @@ def render(
     largest = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in lean["largest"])
     lines += [
         "",
-        "| cold start (fresh process, Lambda handler, Function URL event) | median of 5 |",
+        "| cold start: `python -S`, PYTHONPATH = Lambda asset + boto3, handler + Function URL "
+        "event | median of 5 |",
         "| --- | ---: |",
         f"| import -> first 200, `/api/health/live` | {cold_live['median_ms']:.0f} ms |",
         "| import -> first 200, `/api/health` (builds 3 boto3 clients, 3 calls to moto) | "

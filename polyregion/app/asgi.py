@@ -160,8 +160,8 @@ def create_app(
     static = StaticFiles(directory=STATIC_DIR)
     app = RegionalApp(
         routes=[
-            *api.routes(settings.topology.health.path),
             *pages.routes(settings),
+            *api.routes(settings.topology.health.path),
             Mount(f"/static/{asset_version()}", app=static, name="static"),
         ],
         exception_handlers=handlers,

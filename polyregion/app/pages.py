@@ -239,15 +239,16 @@ async def media(request: Request) -> Response:
 def routes(settings: AppSettings) -> list[Route]:
     upload = settings.upload_body_bytes
     return [
+        # The hot read paths first: the router tries routes in order.
         Route("/", index, methods=["GET", "HEAD"]),
+        Route("/posts/new", new_form, methods=["GET"]),  # before /posts/{slug}
+        Route("/posts/new", create_post, methods=["POST"], max_body_size=upload),
+        Route("/posts/{slug}", show_post, methods=["GET", "HEAD"]),
         Route("/signup", signup_form, methods=["GET"]),
         Route("/signup", signup, methods=["POST"]),
         Route("/signin", signin_form, methods=["GET"]),
         Route("/signin", signin, methods=["POST"]),
         Route("/signout", signout, methods=["POST"]),
-        Route("/posts/new", new_form, methods=["GET"]),
-        Route("/posts/new", create_post, methods=["POST"], max_body_size=upload),
-        Route("/posts/{slug}", show_post, methods=["GET", "HEAD"]),
         Route("/posts/{slug}/edit", edit_form, methods=["GET"]),
         Route("/posts/{slug}/edit", edit_post, methods=["POST"], max_body_size=upload),
         Route("/media/{key:path}", media, methods=["GET", "HEAD"]),

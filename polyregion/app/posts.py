@@ -23,6 +23,7 @@ from polyregion.data.posts import Post, SlugTaken, VersionConflict
 log = logging.getLogger("polyregion.app")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG, MAX_TITLE, MAX_BODY = 80, 200, 20_000
+RESERVED_SLUGS = frozenset({"new"})  # /posts/new is the editor
 LIST_SIZE = 50
 
 
@@ -43,7 +44,8 @@ class PostFields:
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "post"
+    slug = slug[:60].rstrip("-") or "post"
+    return f"{slug}-post" if slug in RESERVED_SLUGS else slug
 
 
 def validate(title: str, body: str, slug: str) -> PostFields:
@@ -54,6 +56,8 @@ def validate(title: str, body: str, slug: str) -> PostFields:
         raise Invalid(f"body: 1 to {MAX_BODY} characters")
     if slug and (len(slug) > MAX_SLUG or not SLUG.match(slug)):
         raise Invalid(f"slug: up to {MAX_SLUG} of a-z and 0-9 in words joined by '-'")
+    if slug in RESERVED_SLUGS:
+        raise Invalid(f"slug: {slug!r} is reserved; choose another")
     return PostFields(title=title, body=body, slug=slug)
 
 

@@ -147,3 +147,22 @@ def test_secure_cookies_by_default(make_app: AppFactory) -> None:
     cookies = r.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("pr_session="))
     assert "HttpOnly" in session and "Secure" in session and "SameSite=lax" in session
+
+
+def test_anonymous_pages_set_no_cookie_and_never_show_a_signed_in_view(url: str) -> None:
+    with httpx.Client() as c:
+        csrf = signup(c, url, "cacheuser")
+        r = c.post(
+            f"{url}/api/posts",
+            json={"title": "Cached", "body": "b", "slug": "cached-page"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert r.status_code == 201
+        mine = c.get(f"{url}/posts/cached-page")
+        assert "cacheuser</span>" in mine.text and "Edit</a>" in mine.text
+    for _ in range(2):  # the second one comes from the page cache
+        anon = httpx.get(f"{url}/posts/cached-page")
+        assert anon.status_code == 200 and "set-cookie" not in anon.headers
+        assert "Sign in" in anon.text and "Edit</a>" not in anon.text
+    assert anon.headers["x-polyregion-read"] == "cache"
+    assert "set-cookie" in httpx.get(f"{url}/signin").headers  # a form: it needs a CSRF token
