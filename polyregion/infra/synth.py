@@ -7,6 +7,7 @@ tests, so all three produce the same templates. Offline: no lookups, no AWS cred
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,9 @@ def synthesize(
         assembly = app.synth()
     except RuntimeError as exc:  # jsii surfaces the CDK's errors as RuntimeError
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        findings = validation_findings(Path(out or os.environ.get("CDK_OUTDIR", "cdk.out")))
+        if findings:  # name every unacknowledged cdk-nag rule, not just "validation failed"
+            first = f"unacknowledged cdk-nag findings: {', '.join(sorted(set(findings)))}"
         raise SynthError(f"synthesis failed: {first}") from None
     from polyregion.infra.names import stack_names
 
