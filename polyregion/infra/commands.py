@@ -38,7 +38,11 @@ DryRunOpt = Annotated[
 
 
 def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetOpt = None) -> None:
-    """Write one CloudFormation template per stack (cdk-nag checked) and summarize them."""
+    """Write one CloudFormation template per stack (cdk-nag checked) and a summary.
+
+    Offline: no AWS credentials or lookups. Without a build (polyregion build) the Lambda
+    asset is a source-only stand-in, which is fine for reviewing templates.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -64,8 +68,12 @@ def build(
     config: ConfigOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = BUILT_ASSET,
 ) -> None:
-    """Build the Lambda asset for ARM64: runtime deps (not boto3) via pip for
-    manylinux2014_aarch64, the polyregion package and the topology file; report its size."""
+    """Build the Lambda asset (ARM64) and report its size.
+
+    pip installs the runtime dependencies (not boto3, which Lambda provides) for
+    manylinux2014_aarch64 from wheels only, then adds the polyregion package and the topology
+    file. Needs PyPI.
+    """
     from polyregion.infra.package import PLATFORM, PYTHON_VERSION, build_asset
 
     started = time.monotonic()
@@ -99,8 +107,11 @@ def deploy(
         bool, typer.Option("--yes", help="Do not ask to approve IAM/security changes.")
     ] = False,
 ) -> None:
-    """Deploy every stack in order with the CDK CLI (cdk or npx aws-cdk): buckets, data,
-    secret, regions, edge, then replication. Needs AWS credentials and aws.hosted_zone_id."""
+    """Deploy every stack, in order, with the CDK CLI.
+
+    Buckets, data, secret, regions, edge, then replication (see --dry-run). Uses `cdk` or
+    `npx aws-cdk@2`; needs AWS credentials and aws.hosted_zone_id in the topology.
+    """
     from polyregion.errors import ConfigError
     from polyregion.infra import package, plan
 
@@ -133,7 +144,7 @@ def deploy(
 def destroy(
     config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), dry_run: DryRunOpt = False
 ) -> None:
-    """Destroy the stacks in reverse order; tables, buckets and the secret are retained."""
+    """Destroy the stacks in reverse order (tables, buckets and the secret are retained)."""
     from polyregion.infra import plan
 
     topo = load(config)

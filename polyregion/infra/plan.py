@@ -101,7 +101,7 @@ def deploy_plan(
     steps = [
         Step(
             "bootstrap CDK in every region used",
-            (*base, "bootstrap", *common, *[f"aws://{account}/{r}" for r in regions]),
+            (*base, "bootstrap", *[f"aws://{account}/{r}" for r in regions]),
         ),
         Step("buckets in every region (replication off on a first deploy)", (*deploy, *assets)),
         Step(
