@@ -6,7 +6,7 @@
   and the Host header is the origin's own name, which its certificate and API mapping match;
 - `/static/*`: content-hashed files cached (CachingOptimized) from the primary region's bucket
   through Origin Access Control, failing over to a replica bucket. Origin groups fail over
-  only GET/HEAD/OPTIONS, so this behavior allows exactly those.
+  only for GET/HEAD/OPTIONS; static files need no CORS preflight, so GET and HEAD only.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ class Edge(Construct):
                 STATIC_PATH: cloudfront.BehaviorOptions(
                     origin=static_origin,
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
                     cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                     response_headers_policy=headers,
                     compress=True,
