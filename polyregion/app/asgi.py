@@ -95,14 +95,49 @@ def too_large(settings: AppSettings) -> str:
     )
 
 
+class AnonymousPages:
+    """Serve signed-out GETs of cached pages (the list, post pages) before any routing.
+
+    The views fill `page_cache` with the HTML every signed-out reader gets alike (no session,
+    no CSRF token, no cookie); a request that carries a session cookie - valid or not - goes
+    the full way. This is the app's read cache at its cheapest: no routing, no middleware."""
+
+    def __init__(self, app: ASGIApp, context: AppContext) -> None:
+        self.app = app
+        self.cache = context.page_cache
+        self.cookie = context.settings.topology.session.cookie_name.encode() + b"="
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            hit, body = self.cache.get(scope["path"])
+            if hit and body is not None and not self._has_session(scope):
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"x-polyregion-read", b"cache"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _has_session(self, scope: Scope) -> bool:
+        return any(name == b"cookie" and self.cookie in value for name, value in scope["headers"])
+
+
 class RegionalApp(Starlette):
     region: str = ""
-    settings: AppSettings | None = None
+    context: AppContext | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        if self.settings is not None:
-            stack = ContentLengthGate(stack, self.settings)
+        if self.context is not None:
+            stack = AnonymousPages(ContentLengthGate(stack, self.context.settings), self.context)
         return RegionHeader(stack, self.region)
 
 
@@ -168,6 +203,6 @@ def create_app(
         max_body_size=settings.max_body_bytes,
     )
     app.region = settings.region
-    app.settings = settings
+    app.context = context
     app.state.ctx = context
     return app

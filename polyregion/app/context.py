@@ -121,7 +121,7 @@ class AppContext:
         self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
         self.list_cache: TTLCache[list[Post]] = TTLCache(settings.read_cache_s)
         # Rendered HTML of the pages every signed-out reader sees alike (path -> HTML).
-        self.page_cache: TTLCache[str] = TTLCache(settings.read_cache_s)
+        self.page_cache: TTLCache[bytes] = TTLCache(settings.read_cache_s)
         hc = self.health_clients
         self.health = HealthChecker(
             self.region,

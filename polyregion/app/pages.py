@@ -57,7 +57,7 @@ async def _cached_for_anonymous(request: Request) -> Response | None:
 
 def _keep_for_anonymous(request: Request, response: Response) -> None:
     if response.status_code == 200 and getattr(request.state, "session", None) is None:
-        ctx(request).page_cache.put(request.url.path, bytes(response.body).decode())
+        ctx(request).page_cache.put(request.url.path, bytes(response.body))
 
 
 async def index(request: Request) -> Response:
