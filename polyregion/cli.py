@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "polyregion.sandbox.commands",
     "polyregion.dashboard.commands",
     "polyregion.ops.commands",
+
+    "polyregion.infra.commands",
     "polyregion.cost.commands",
 )
 
