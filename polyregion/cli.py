@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "polyregion.sandbox.commands",
     "polyregion.dashboard.commands",
     "polyregion.ops.commands",
+    "polyregion.infra.commands",
     "polyregion.cost.commands",
 )
 

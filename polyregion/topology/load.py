@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 from polyregion.errors import ConfigError
 from polyregion.topology import regions as aws
 from polyregion.topology.model import (
+    AwsSettings,
     BucketSettings,
     Consistency,
     Coordinates,
@@ -153,7 +154,7 @@ class _Loader:
     def topology(self, raw: Mapping[str, Any]) -> Topology:
         known = {
             "app", "regions", "data", "locations", "buckets", "session", "health", "dns",
-            "sandbox", "traffic", "slo", "latency",
+            "sandbox", "traffic", "slo", "latency", "aws",
         }  # fmt: skip
         for key in raw:
             if key not in known:
@@ -188,6 +189,7 @@ class _Loader:
             health=self.section(HealthSettings, raw.get("health"), "health"),
             dns=self.section(DnsSettings, raw.get("dns"), "dns"),
             sandbox=self.section(SandboxSettings, raw.get("sandbox"), "sandbox"),
+            aws=self.section(AwsSettings, raw.get("aws"), "aws"),
             traffic=self.section(Traffic, raw.get("traffic"), "traffic"),
             slo=self.section(Slo, raw.get("slo"), "slo"),
             latency_overrides=self.latency(raw.get("latency", {})),
@@ -368,6 +370,12 @@ class _Loader:
         ):
             if not 0 <= ttl <= 172_800:
                 raise self.fail(key, ttl, "0..172800 seconds")
+
+        if topo.aws.account is not None and not re.fullmatch(r"\d{12}", topo.aws.account):
+            raise self.fail("aws.account", topo.aws.account, "a 12-digit AWS account id")
+        zone = topo.aws.hosted_zone_id
+        if zone is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", zone):
+            raise self.fail("aws.hosted_zone_id", zone, "a Route 53 zone id such as Z0123456789ABC")
 
         sb = topo.sandbox
         for key, port in (

@@ -85,6 +85,15 @@ class Location:
 class DnsSettings:
     origin_ttl_s: int = 60  # TTL of the latency records for origin.<domain>
     alias_ttl_s: int = 60  # alias to CloudFront: the target's TTL (60 s)
+    failover_records: bool = False  # also publish failover.origin.<domain> (primary/secondary)
+
+
+@dataclass(frozen=True, slots=True)
+class AwsSettings:
+    """Where the CDK stacks deploy. Absent values keep synth offline and account-agnostic."""
+
+    account: str | None = None  # 12 digits; None: the deploying credentials' account
+    hosted_zone_id: str | None = None  # Route 53 public zone of app.domain; required to deploy
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +151,7 @@ class Topology:
     health: HealthSettings = field(default_factory=HealthSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    aws: AwsSettings = field(default_factory=AwsSettings)
     traffic: Traffic = field(default_factory=Traffic)
     slo: Slo = field(default_factory=Slo)
     # Optional measured latencies (ms) "from->to" overriding the distance model; keys are

@@ -56,3 +56,8 @@ def bucket(topology: Topology, region: str, account: str | None = None) -> str:
 
 def session_secret(topology: Topology) -> str:
     return f"{topology.name}/session-secret"
+
+
+def region_origin_hostname(topology: Topology, region: str) -> str:
+    """The hostname that reaches one region only: Route 53 health-checks each region on it."""
+    return f"{region}.{topology.origin_hostname}"

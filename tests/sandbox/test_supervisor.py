@@ -147,18 +147,27 @@ def test_kill_moves_dns_and_edge_traffic_within_the_bound_and_back(
     print(f"failback after revive: {back:.2f} s")
 
 
-def test_degraded_dependency_fails_health_and_moves_traffic(sandbox: RunningSandbox) -> None:
+@pytest.mark.parametrize(("dependency", "mode"), [("dynamodb", "down"), ("secrets", "slow")])
+def test_degraded_dependency_fails_health_and_moves_traffic(
+    sandbox: RunningSandbox, dependency: str, mode: str
+) -> None:
     paris = sandbox.location("paris")["entry_url"]
-    # + the app's health result cache (health.cache_s, 1 s)
-    limit = bound(sandbox) + 1.0 + SLACK_S
+    # + the app's health result cache (health.cache_s, 1 s) and, when slow, its check timeout
+    limit = bound(sandbox) + 2.0 + SLACK_S
     try:
-        sandbox.client.dependency("eu-west-1", "dynamodb", "down")
+        sandbox.client.dependency("eu-west-1", dependency, mode)
         wait_for(lambda: served_by(paris) == "us-east-1", limit)
         eu = next(r for r in sandbox.client.status()["regions"] if r["name"] == "eu-west-1")
         assert eu["alive"] is True and eu["health"]["healthy"] is False
-        assert eu["faults"]["dependencies"]["dynamodb"] == "down"
+        assert eu["faults"]["dependencies"][dependency] == mode
+        # The region's own deep health says why, within Route 53's 2 s budget.
+        health = httpx.get(
+            f"{eu['origin_url']}/api/health", headers={"host": "origin.example.com"}, timeout=5
+        )
+        assert health.status_code == 503 and health.elapsed.total_seconds() < 2.0
+        assert health.json()["checks"][dependency]["status"] == "fail"
     finally:
-        sandbox.client.dependency("eu-west-1", "dynamodb", "up")
+        sandbox.client.dependency("eu-west-1", dependency, "up")
     wait_for(lambda: served_by(paris) == "eu-west-1", limit)
 
 

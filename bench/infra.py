@@ -1,0 +1,75 @@
+"""Benchmarks of the infrastructure commands, measured on this machine.
+
+    .venv/bin/python bench/infra.py [--runs 3] [--no-build]
+
+Rows:
+- `polyregion synth` wall clock (a fresh process, as a user runs it) for the default 2-region
+  topology and a 3-region one; templates and cdk-nag checks included;
+- `polyregion build`: time to pip-install the runtime dependencies for Lambda ARM64 (needs PyPI),
+  and the asset's size unzipped and zipped.
+
+Everything runs in a temporary directory, with no AWS access.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+THREE = """
+[[regions]]
+name = "us-east-1"
+role = "primary"
+
+[[regions]]
+name = "eu-west-1"
+
+[[regions]]
+name = "ap-southeast-1"
+"""
+
+
+def run(argv: list[str], cwd: Path) -> tuple[float, str]:
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "COLUMNS": "200"}
+    started = time.monotonic()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-build", action="store_true", help="skip the pip build (offline)")
+    args = parser.parse_args()
+    cli = [sys.executable, "-m", "polyregion.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "three.toml").write_text(THREE)
+        print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+        for label, config in (("2 regions (defaults)", []), ("3 regions", ["-c", "three.toml"])):
+            times = [
+                run([*cli, "synth", *config, "--out", "cdk.out"], work)[0] for _ in range(args.runs)
+            ]
+            print(
+                f"synth {label}: median {statistics.median(times):.1f} s, "
+                f"min {min(times):.1f} s, max {max(times):.1f} s ({args.runs} runs)"
+            )
+        if not args.no_build:
+            elapsed, out = run([*cli, "build", "--out", "build/lambda"], work)
+            size = re.search(r"([0-9.]+) MB unzipped, ([0-9.]+) MB zipped", out)
+            assert size, out
+            print(f"build: {elapsed:.1f} s; asset {size[1]} MB unzipped, {size[2]} MB zipped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""`polyregion synth|build|deploy|destroy`: the CDK stacks from the same topology."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from polyregion.topology.load import load
+
+BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
+
+if TYPE_CHECKING:
+    from polyregion.infra.plan import Step
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Topology file; default $POLYREGION_CONFIG or ./polyregion.toml."
+    ),
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Cloud assembly directory (templates).")]
+AssetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--asset",
+        help="A built Lambda asset (polyregion build); default build/lambda when present, "
+        "else a source-only stand-in (synth still works offline).",
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Print the plan (every CDK CLI call) and change nothing.")
+]
+
+
+def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetOpt = None) -> None:
+    """Write one CloudFormation template per stack (cdk-nag checked) and a summary.
+
+    Offline: no AWS credentials or lookups. Without a build (polyregion build) the Lambda
+    asset is a source-only stand-in, which is fine for reviewing templates.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from polyregion.infra.synth import synthesize
+
+    started = time.monotonic()
+    topo = load(config)
+    result = synthesize(topo, out=out, asset=asset)
+    table = Table("stack", "region", "key resources", "template", title=f"{topo.name}: stacks")
+    for s in result.stacks:
+        table.add_row(s.name, s.region, s.describe(), s.template.name)
+    console = Console()
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(
+        f"{len(result.stacks)} templates in {result.out} "
+        f"(cdk-nag AwsSolutions: no unacknowledged finding) in {time.monotonic() - started:.1f} s"
+    )
+
+
+def build(
+    config: ConfigOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = BUILT_ASSET,
+) -> None:
+    """Build the Lambda asset (ARM64) and report its size.
+
+    pip installs the runtime dependencies (not boto3, which Lambda provides) for
+    manylinux2014_aarch64 from wheels only, then adds the polyregion package and the topology
+    file. Needs PyPI.
+    """
+    from polyregion.infra.package import PLATFORM, PYTHON_VERSION, build_asset
+
+    started = time.monotonic()
+    report = build_asset(load(config), out)
+    typer.echo(
+        f"built {report.path} for {PLATFORM} / Python {PYTHON_VERSION}: {report.files} files, "
+        f"{report.bytes / 1e6:.1f} MB unzipped, {report.zipped_bytes / 1e6:.1f} MB zipped "
+        f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s\n"
+        f"requirements: {', '.join(report.requirements)}"
+    )
+
+
+def _plan_context(config: Path | None, asset: Path | None) -> tuple[str, list[str]]:
+    from polyregion.infra.plan import app_command, cdk_command
+
+    return app_command(sys.executable, config, asset), cdk_command()
+
+
+def _show(plan_steps: Sequence[Step], notes: tuple[str, ...]) -> None:
+    for i, step in enumerate(plan_steps, start=1):
+        typer.echo(f"{i}. {step.title}\n   $ {step.render()}")
+    for note in notes:
+        typer.echo(f"note: {note}")
+
+
+def deploy(
+    config: ConfigOpt = None,
+    out: OutOpt = Path("cdk.out"),
+    dry_run: DryRunOpt = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask to approve IAM/security changes.")
+    ] = False,
+) -> None:
+    """Deploy every stack, in order, with the CDK CLI.
+
+    Buckets, data, secret, regions, edge, then replication (see --dry-run). Uses `cdk` or
+    `npx aws-cdk@2`; needs AWS credentials and aws.hosted_zone_id in the topology.
+    """
+    from polyregion.errors import ConfigError
+    from polyregion.infra import package, plan
+
+    topo = load(config)
+    app, cdk = _plan_context(config, BUILT_ASSET)
+    the_plan = plan.deploy_plan(topo, app=app, out=out, cdk=cdk, approve=yes)
+    steps = list(the_plan.steps)
+    if not package.is_full_build(BUILT_ASSET):
+        build_step = plan.Step(
+            "build the Lambda asset (ARM64)",
+            (
+                sys.executable,
+                "-m",
+                "polyregion.cli",
+                "build",
+                *(["-c", str(config)] if config else []),
+            ),
+        )
+        steps.insert(0, build_step)
+    if dry_run:
+        _show(steps, the_plan.notes)
+        return
+    if topo.aws.hosted_zone_id is None:
+        raise ConfigError(
+            "aws.hosted_zone_id", None, "set the Route 53 zone id of the domain to deploy"
+        )
+    plan.execute(plan.Plan(tuple(steps)), out=out, echo=typer.echo)
+
+
+def destroy(
+    config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), dry_run: DryRunOpt = False
+) -> None:
+    """Destroy the stacks in reverse order (tables, buckets and the secret are retained)."""
+    from polyregion.infra import plan
+
+    topo = load(config)
+    app, cdk = _plan_context(config, None)
+    the_plan = plan.destroy_plan(topo, app=app, out=out, cdk=cdk)
+    if dry_run:
+        _show(the_plan.steps, the_plan.notes)
+        return
+    plan.execute(the_plan, out=out, echo=typer.echo)
+    for note in the_plan.notes:
+        typer.echo(f"note: {note}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth)
+    app.command("build")(build)
+    app.command("deploy")(deploy)
+    app.command("destroy")(destroy)

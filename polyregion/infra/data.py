@@ -1,0 +1,105 @@
+"""Data unit: the global table (one stack, replicas in every other region) and regional tables.
+
+`TableV2` with replicas synthesizes `AWS::DynamoDB::GlobalTable`, which needs a stack with an
+explicit region (the replicas are relative to it). Regional data classes get a plain
+`AWS::DynamoDB::Table` in each region: they are never replicated, by design (docs/topology.md).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from polyregion.errors import ConfigError
+from polyregion.topology import naming
+from polyregion.topology import regions as aws_regions
+from polyregion.topology.model import Consistency, Topology
+
+
+def _attribute(name: str) -> dynamodb.Attribute:
+    kind = (
+        dynamodb.AttributeType.NUMBER
+        if name in naming.NUMERIC_ATTRIBUTES
+        else dynamodb.AttributeType.STRING
+    )
+    return dynamodb.Attribute(name=name, type=kind)
+
+
+def check_strong_consistency(topology: Topology) -> None:
+    """MRSC needs exactly 3 regions inside one region set; the loader checks it too, but a
+    Topology built by hand must not reach CloudFormation with an impossible setting."""
+    if topology.consistency is not Consistency.STRONG:
+        return
+    names = set(topology.region_names)
+    if len(names) != 3 or not any(names <= s for s in aws_regions.MRSC_REGION_SETS.values()):
+        sets = "; ".join(
+            f"{k}: {', '.join(sorted(s))}" for k, s in aws_regions.MRSC_REGION_SETS.items()
+        )
+        raise ConfigError(
+            "app.consistency",
+            "strong",
+            f"DynamoDB MRSC needs exactly 3 regions of one region set ({sets}); use eventual",
+        )
+
+
+class GlobalTable(Construct):
+    """The replicated table of every global data class (single-table design)."""
+
+    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+        super().__init__(scope, id)
+        check_strong_consistency(topology)
+        strong = topology.consistency is Consistency.STRONG
+        self.table_name = naming.global_table(topology)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            table_name=self.table_name,
+            partition_key=_attribute(naming.PARTITION_KEY),
+            sort_key=_attribute(naming.SORT_KEY),
+            billing=dynamodb.Billing.on_demand(),
+            # The sandbox replicator and audit consumers read the stream; it is also what global
+            # tables (MREC) replicate from.
+            dynamo_stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            global_secondary_indexes=[
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=index.name,
+                    partition_key=_attribute(index.partition_key),
+                    sort_key=_attribute(index.sort_key) if index.sort_key else None,
+                )
+                for index in naming.GLOBAL_INDEXES
+            ],
+            replicas=[dynamodb.ReplicaTableProps(region=r.name) for r in topology.secondaries],
+            multi_region_consistency=(
+                dynamodb.MultiRegionConsistency.STRONG
+                if strong
+                else dynamodb.MultiRegionConsistency.EVENTUAL
+            ),
+        )
+
+
+class RegionalTables(Construct):
+    """One table per regional data class, in this region only."""
+
+    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+        super().__init__(scope, id)
+        self.tables: dict[str, dynamodb.Table] = {}
+        for data_class in topology.regional_data:
+            self.tables[data_class.name] = dynamodb.Table(
+                self,
+                data_class.name,
+                table_name=naming.regional_table(topology, data_class.name),
+                partition_key=_attribute(naming.PARTITION_KEY),
+                sort_key=_attribute(naming.SORT_KEY),
+                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True
+                ),
+                deletion_protection=True,
+                removal_policy=RemovalPolicy.RETAIN,
+            )

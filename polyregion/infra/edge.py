@@ -1,0 +1,109 @@
+"""Edge unit: ONE CloudFront distribution for `app.<domain>` (certificate in us-east-1).
+
+- default behavior (the app): origin `origin.<domain>` over TLS 1.2, latency-routed by Route 53
+  to the nearest healthy region; CachingDisabled + AllViewerExceptHostHeader, so cookies, query
+  strings and headers reach the app (the seed's CachingOptimized dropped the session cookie)
+  and the Host header is the origin's own name, which its certificate and API mapping match;
+- `/static/*`: content-hashed files cached (CachingOptimized) from the primary region's bucket
+  through Origin Access Control, failing over to a replica bucket. Origin groups fail over
+  only for GET/HEAD/OPTIONS; static files need no CORS preflight, so GET and HEAD only.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+STATIC_PATH = "/static/*"
+# Status codes on which the static origin group retries the replica bucket.
+FAILOVER_STATUS_CODES = (403, 404, 500, 502, 503, 504)
+ORIGIN_READ_TIMEOUT_S = 30  # the Lambda's timeout: a slow render is not a dead origin
+
+
+class Edge(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        account: str,
+        zone: route53.IHostedZone,
+    ) -> None:
+        super().__init__(scope, id)
+        self.certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=topology.app_hostname,
+            validation=acm.CertificateValidation.from_dns(zone),
+        )
+        primary = topology.primary.name
+        fallback = topology.secondaries[0].name if topology.secondaries else None
+        self.static_buckets = {
+            r: s3.Bucket.from_bucket_attributes(
+                self, f"Bucket-{r}", bucket_name=naming.bucket(topology, r, account), region=r
+            )
+            for r in (primary, fallback)
+            if r is not None
+        }
+        primary_origin = origins.S3BucketOrigin.with_origin_access_control(
+            self.static_buckets[primary]
+        )
+        static_origin: cloudfront.IOrigin = primary_origin
+        if fallback is not None:
+            static_origin = origins.OriginGroup(
+                primary_origin=primary_origin,
+                fallback_origin=origins.S3BucketOrigin.with_origin_access_control(
+                    self.static_buckets[fallback]
+                ),
+                fallback_status_codes=list(FAILOVER_STATUS_CODES),
+            )
+        self.app_origin = origins.HttpOrigin(
+            topology.origin_hostname,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            read_timeout=Duration.seconds(ORIGIN_READ_TIMEOUT_S),
+            connection_attempts=3,
+            connection_timeout=Duration.seconds(5),
+        )
+        headers = cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"{topology.name}: app.{topology.domain}",
+            domain_names=[topology.app_hostname],
+            certificate=self.certificate,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_ALL,
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=self.app_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=(
+                    cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+                ),
+                response_headers_policy=headers,
+                compress=True,
+            ),
+            additional_behaviors={
+                STATIC_PATH: cloudfront.BehaviorOptions(
+                    origin=static_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                    response_headers_policy=headers,
+                    compress=True,
+                )
+            },
+        )

@@ -1,0 +1,146 @@
+"""The Lambda asset: the `polyregion` package, its runtime dependencies built for ARM64, and the
+topology file the function reads (`POLYREGION_CONFIG`).
+
+`build_asset` is what `polyregion build` runs (pip needs PyPI); `stage_source_asset` is the
+offline fallback `polyregion synth` uses when no build exists, so synth works from a fresh
+clone: same handler and config, no third-party packages (deploy builds first).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import polyregion
+from polyregion.errors import PolyregionError
+from polyregion.topology.model import Topology
+
+PLATFORM: Final = "manylinux2014_aarch64"
+PYTHON_VERSION: Final = "3.14"  # must match regional.RUNTIME
+PROVIDED_BY_LAMBDA: Final = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# Core dependencies only the `polyregion` command uses; the Lambda handler never imports them.
+CLI_ONLY: Final = frozenset({"typer", "rich"})
+CONFIG_NAME: Final = "polyregion.toml"  # regional.ASSET_CONFIG
+BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete, full build
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+
+
+class BuildError(PolyregionError):
+    """The Lambda asset could not be built (pip failed, no network to PyPI...)."""
+
+
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+
+
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+
+def runtime_requirements() -> list[str]:
+    """The package's core dependencies (not extras), minus what the Lambda runtime provides
+    and what only the CLI needs.
+    From pyproject.toml in a source checkout (the installed metadata may be stale)."""
+    pyproject = Path(polyregion.__file__).resolve().parents[1] / "pyproject.toml"
+    if pyproject.is_file():
+        deps = list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
+    else:
+        deps = [d for d in importlib.metadata.requires("polyregion") or [] if "extra ==" not in d]
+    out = []
+    for dep in deps:
+        name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
+        if name not in PROVIDED_BY_LAMBDA | CLI_ONLY:
+            out.append(dep)
+    return out
+
+
+def pip_command(target: Path, requirements: Sequence[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--platform", PLATFORM, "--only-binary=:all:", "--implementation", "cp",
+        "--python-version", PYTHON_VERSION, "--target", str(target), *requirements,
+    ]  # fmt: skip
+
+
+def _copy_package_and_config(topology: Topology, dest: Path) -> None:
+    src = Path(polyregion.__file__).resolve().parent
+    shutil.copytree(src, dest / "polyregion", ignore=_IGNORE, dirs_exist_ok=True)
+    source = Path(topology.source)
+    config = dest / CONFIG_NAME
+    if source.is_file():
+        shutil.copyfile(source, config)
+    else:  # built-in defaults: an empty file loads as the defaults
+        config.write_text("# built-in defaults (no polyregion.toml at synth time)\n")
+
+
+def stage_source_asset(topology: Topology, dest: Path) -> Path:
+    """Offline stand-in for the asset: our code and config only (see module docstring)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    _copy_package_and_config(topology, dest)
+    return dest
+
+
+def is_full_build(path: Path) -> bool:
+    return (path / BUILD_MARKER).is_file()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    path: Path
+    files: int
+    bytes: int
+    zipped_bytes: int
+    requirements: tuple[str, ...]
+
+
+def build_asset(topology: Topology, dest: Path, *, run: Runner = _run) -> BuildReport:
+    """pip-install the runtime deps for Lambda ARM64, add our package and config, measure."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    requirements = runtime_requirements()
+    result = run(pip_command(dest, requirements))
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise BuildError(f"pip could not build the Lambda asset for {PLATFORM}: {last[0]}")
+    _copy_package_and_config(topology, dest)
+    (dest / BUILD_MARKER).write_text(" ".join(requirements) + "\n")
+    return measure(dest, requirements)
+
+
+def measure(path: Path, requirements: Sequence[str] = ()) -> BuildReport:
+    files = [p for p in path.rglob("*") if p.is_file()]
+    zipped = path.with_suffix(".zip")
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(files):
+            zf.write(f, f.relative_to(path))
+    size = zipped.stat().st_size
+    zipped.unlink()
+    return BuildReport(
+        path=path,
+        files=len(files),
+        bytes=sum(f.stat().st_size for f in files),
+        zipped_bytes=size,
+        requirements=tuple(requirements),
+    )
+
+
+def stage_static(dest: Path) -> Path:
+    """The app's static files laid out as the app links them: <content hash>/<file>, so the
+    S3 key `static/<hash>/app.css` is the URL path CloudFront forwards."""
+    from polyregion.app.web import STATIC_DIR, asset_version
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(STATIC_DIR, dest / asset_version(), ignore=_IGNORE)
+    return dest

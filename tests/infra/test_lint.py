@@ -1,0 +1,23 @@
+"""cfn-lint on every synthesized template: zero errors (warnings are CDK's own style)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+
+def test_cfn_lint_finds_no_error_in_any_template(two: Synth, three: Synth) -> None:
+    from cfnlint.api import lint
+    from cfnlint.core import get_rules
+
+    rules = get_rules([], [], [])  # load the rule set once, not once per template
+    errors = []
+    for s in (two, three):
+        for name in s.templates:
+            path = s.out / f"{name}.template.json"
+            matches = lint(path.read_text(), rules=rules, regions=[s.regions[name]])
+            errors += [f"{name}: {m}" for m in matches if m.rule.id.startswith("E")]
+    assert errors == []
