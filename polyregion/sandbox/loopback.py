@@ -10,9 +10,10 @@ local API refuses a Host that is not a loopback name or address.
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+if TYPE_CHECKING:  # the replicator imports this module and keeps its start-up stdlib-only
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 def is_loopback_host(host: str) -> bool:
@@ -37,6 +38,8 @@ class LoopbackHostOnly:
         if scope["type"] == "http":
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             if not is_loopback_host(host):
+                from starlette.responses import JSONResponse
+
                 response = JSONResponse(
                     {"error": f"the {self.what} serves loopback hosts only, not {host!r}"},
                     status_code=421,
