@@ -93,6 +93,26 @@ def test_tampered_and_expired_sessions_mean_signed_out(url: str) -> None:
         assert r.status_code == 401, bad
 
 
+def test_a_planted_csrf_pair_from_another_session_is_403(url: str) -> None:
+    """Cookie tossing (a sibling subdomain is same-site): Mallory sets her own valid token as
+    both the victim's pr_csrf cookie and the header; it is bound to her session, not Alice's."""
+    with httpx.Client() as alice, httpx.Client() as mallory:
+        alice_csrf = signup(alice, url, "bound-alice")
+        mallory_csrf = signup(mallory, url, "bound-mallory")
+        session = alice.cookies["pr_session"]
+    post = {"title": "Planted", "body": "b", "slug": "planted-csrf"}
+
+    def as_alice(token: str) -> httpx.Response:
+        cookie = f"pr_session={session}; pr_csrf={token}"
+        return httpx.post(
+            f"{url}/api/posts", json=post, headers={"cookie": cookie, "x-csrf-token": token}
+        )
+
+    assert as_alice(mallory_csrf).status_code == 403
+    assert httpx.get(f"{url}/api/posts/planted-csrf").status_code == 404
+    assert as_alice(alice_csrf).status_code == 201
+
+
 def test_missing_or_wrong_csrf_is_403_and_writes_nothing(url: str) -> None:
     with httpx.Client() as c:
         csrf = signup(c, url, "csrfuser")
