@@ -186,3 +186,13 @@ def test_anonymous_pages_set_no_cookie_and_never_show_a_signed_in_view(url: str)
         assert "Sign in" in anon.text and "Edit</a>" not in anon.text
     assert anon.headers["x-polyregion-read"] == "cache"
     assert "set-cookie" in httpx.get(f"{url}/signin").headers  # a form: it needs a CSRF token
+
+
+def test_every_response_forbids_framing_and_sniffing(url: str) -> None:
+    """Clickjacking the sign-out or post forms needs a frame; the CSP allows none."""
+    for path in ("/", "/", "/signin", "/posts/no-such-post", "/api/health/live"):
+        r = httpx.get(url + path)  # "/" twice: the second is the anonymous page cache
+        assert r.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+        assert "script-src" not in r.headers["content-security-policy"]  # default-src 'none'
+        assert r.headers["x-content-type-options"] == "nosniff", path
