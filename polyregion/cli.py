@@ -42,7 +42,8 @@ err_console = Console(stderr=True, soft_wrap=True)
 def main() -> None:
     """Console-script entry point: user errors become one clear line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode typer returns the code of a `typer.Exit` instead of exiting.
+        code = app(standalone_mode=False)
     except PolyregionError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
@@ -59,6 +60,8 @@ def main() -> None:
             exc.show()
             sys.exit(getattr(exc, "exit_code", 2))
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

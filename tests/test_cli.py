@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import typer
+
+from polyregion import cli
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -33,3 +38,19 @@ def test_config_check_accepts_defaults(tmp_path: Path) -> None:
     out = run("config", "check", str(f))
     assert out.returncode == 0, out.stderr
     assert "valid" in out.stdout
+
+
+def test_typer_exit_codes_reach_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    @cli.app.command("exit-probe", hidden=True)
+    def _probe() -> None:
+        raise typer.Exit(3)
+
+    monkeypatch.setattr(sys, "argv", ["polyregion", "exit-probe"])
+    try:
+        with pytest.raises(SystemExit) as info:
+            cli.main()
+        assert info.value.code == 3
+    finally:
+        cli.app.registered_commands = [
+            c for c in cli.app.registered_commands if c.name != "exit-probe"
+        ]

@@ -266,26 +266,27 @@ def lag(
 ) -> None:
     """Measure replication lag: write markers in each region, poll every other region until
     they appear; p50/p90/p99/max per ordered pair (on aws, also CloudWatch ReplicationLatency)."""
+    from polyregion.ops import cloudwatch
     from polyregion.ops import lag as lagmod
     from polyregion.topology.load import load
 
     topo = load(config)
     wanted = lagmod.parse_kinds(kinds)
     if target is TargetName.AWS:
-        probe = lagmod.aws_probe(topo)
         if dry_run:
-            plan = lagmod.aws_plan(topo, samples)
+            plan = cloudwatch.aws_plan(topo, samples)
             typer.echo(
                 json.dumps(plan, indent=2) if as_json else "\n".join(p["command"] for p in plan)
             )
             return
+        probe = lagmod.aws_probe(topo)
     else:
         from polyregion.ops.sandbox_control import control_for
 
         probe = lagmod.sandbox_probe(topo, control_for(topo))
     result = lagmod.measure_lag(probe, samples=samples, kinds=wanted)
     if target is TargetName.AWS:
-        result["cloudwatch"] = lagmod.cloudwatch_latency(topo)
+        result["cloudwatch"] = cloudwatch.cloudwatch_latency(topo)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

@@ -45,6 +45,7 @@ class LagProbe:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     poll_s: float = 0.02
+    spacing_s: float = 0.1  # between two rounds of markers
     timeout_s: float = 30.0
     injected_ms: float | None = None  # the sandbox's configured delay, for comparison
 
@@ -69,6 +70,11 @@ def sandbox_probe(topology: Topology, control: Any) -> LagProbe:
 
 
 def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
+    """On AWS bucket names carry the account id (naming.bucket): asked from STS if not given."""
+    if account is None:
+        import boto3
+
+        account = boto3.client("sts").get_caller_identity()["Account"]
     names = topology.region_names
     return LagProbe(
         topology,
@@ -76,6 +82,7 @@ def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
         {r: naming.bucket(topology, r, account) for r in names},
         "aws",
         poll_s=0.1,
+        spacing_s=0.5,
         timeout_s=120.0,
     )
 
@@ -93,9 +100,20 @@ def _poll_until_seen(
     probe: LagProbe,
     pending: list[_Pending],
     present: Callable[[str, list[_Pending]], set[str]],
+    write: Callable[[int], list[_Pending]] | None = None,
+    samples: int = 0,
 ) -> None:
-    deadline = probe.clock() + probe.timeout_s
-    while any(p.waiting for p in pending) and probe.clock() < deadline:
+    """Poll every destination until each marker is seen (or the timeout), writing the next
+    round of markers (`write(i)`) every `spacing_s` meanwhile: spaced writes measure the lag
+    of one change, where a burst would measure the replicator's queue."""
+    written = 0 if write else samples
+    next_write = probe.clock()
+    deadline: float | None = None
+    while True:
+        if written < samples and write is not None and probe.clock() >= next_write:
+            pending.extend(write(written))
+            written += 1
+            next_write = probe.clock() + probe.spacing_s
         for dst in probe.clients:
             want = [p for p in pending if dst in p.waiting]
             if not want:
@@ -106,13 +124,19 @@ def _poll_until_seen(
                 if p.key in found:
                     p.waiting.discard(dst)
                     p.seen[dst] = now - p.written_at
+        if written >= samples:
+            deadline = deadline or probe.clock() + probe.timeout_s
+            if not any(p.waiting for p in pending) or probe.clock() > deadline:
+                return
         probe.sleep(probe.poll_s)
 
 
 def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
     regions = list(probe.clients)
     pending: list[_Pending] = []
-    for i in range(samples):
+
+    def write(i: int) -> list[_Pending]:
+        out = []
         for src in regions:
             key = f"{run}#{src}#{i:04d}"
             now_ms = int(probe.clock() * 1000)
@@ -126,7 +150,8 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
                     naming.VERSION: {"N": "1"},
                 },
             )
-            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+            out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+        return out
 
     def present(dst: str, want: list[_Pending]) -> set[str]:
         found: set[str] = set()
@@ -138,7 +163,7 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
             found.update(i["sk"]["S"] for i in out["Responses"].get(probe.table, []))
         return found
 
-    _poll_until_seen(probe, pending, present)
+    _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:  # tidy up: the deletes replicate like the writes did
         probe.clients[p.src].dynamodb.delete_item(
             TableName=probe.table, Key={"pk": {"S": MARKER_PK}, "sk": {"S": p.key}}
@@ -149,11 +174,14 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
 def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
     regions = list(probe.clients)
     pending: list[_Pending] = []
-    for i in range(samples):
+
+    def write(i: int) -> list[_Pending]:
+        out = []
         for src in regions:
             key = f"{OBJECT_PREFIX}{run}/{src}/{i:04d}"
             probe.clients[src].s3.put_object(Bucket=probe.buckets[src], Key=key, Body=b"lag")
-            pending.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+            out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
+        return out
 
     def present(dst: str, want: list[_Pending]) -> set[str]:
         out = probe.clients[dst].s3.list_objects_v2(
@@ -161,7 +189,7 @@ def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
         )
         return {o["Key"] for o in out.get("Contents", [])}
 
-    _poll_until_seen(probe, pending, present)
+    _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:
         probe.clients[p.src].s3.delete_object(Bucket=probe.buckets[p.src], Key=p.key)
     return pending
@@ -247,112 +275,6 @@ def measure_lag(
         "injected_delay_ms": probe.injected_ms,
         "pairs": rows,
     }
-
-
-# -- AWS: CloudWatch's own view, and the plan of calls for --dry-run ---------------------------
-def cloudwatch_latency(
-    topology: Topology,
-    *,
-    minutes: int = 15,
-    client_for: Callable[[str], Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Average and maximum `ReplicationLatency` (ms) per ordered pair over the last minutes.
-
-    The metric lives in the source region, one series per `ReceivingRegion`."""
-    import datetime as dt
-
-    if client_for is None:
-        import boto3
-
-        session = boto3.session.Session()
-
-        def client_for(region: str) -> Any:
-            return session.client("cloudwatch", region_name=region)
-
-    end = dt.datetime.now(dt.UTC)
-    rows = []
-    for call in _cloudwatch_calls(topology, minutes, end):
-        cw = client_for(call["region"])
-        out = cw.get_metric_statistics(**call["args"])
-        points = out.get("Datapoints", [])
-        rows.append(
-            {
-                "from": call["region"],
-                "to": call["receiving"],
-                "avg_ms": round(sum(p["Average"] for p in points) / len(points), 1)
-                if points
-                else None,
-                "max_ms": max((p["Maximum"] for p in points), default=None),
-            }
-        )
-    return rows
-
-
-def _cloudwatch_calls(topology: Topology, minutes: int, end: Any) -> list[dict[str, Any]]:
-    import datetime as dt
-
-    table = naming.global_table(topology)
-    calls = []
-    for src in topology.region_names:
-        for dst in topology.region_names:
-            if src == dst:
-                continue
-            calls.append(
-                {
-                    "region": src,
-                    "receiving": dst,
-                    "args": {
-                        "Namespace": "AWS/DynamoDB",
-                        "MetricName": "ReplicationLatency",
-                        "Dimensions": [
-                            {"Name": "TableName", "Value": table},
-                            {"Name": "ReceivingRegion", "Value": dst},
-                        ],
-                        "StartTime": end - dt.timedelta(minutes=minutes),
-                        "EndTime": end,
-                        "Period": 60,
-                        "Statistics": ["Average", "Maximum"],
-                    },
-                }
-            )
-    return calls
-
-
-def aws_plan(topology: Topology, samples: int) -> list[dict[str, str]]:
-    """What `polyregion lag --target aws` would call, as AWS CLI lines (no call is made)."""
-    import datetime as dt
-
-    table = naming.global_table(topology)
-    plan = []
-    for src in topology.region_names:
-        plan.append(
-            {
-                "command": f"aws dynamodb put-item --region {src} --table-name {table} "
-                f'--item \'{{"pk":{{"S":"{MARKER_PK}"}},...}}\'  # x{samples}'
-            }
-        )
-        for dst in topology.region_names:
-            if dst != src:
-                plan.append(
-                    {
-                        "command": f"aws dynamodb batch-get-item --region {dst} "
-                        f"--request-items '{{\"{table}\":...}}'  # poll until seen"
-                    }
-                )
-    for call in _cloudwatch_calls(topology, 15, dt.datetime.now(dt.UTC)):
-        a = call["args"]
-        plan.append(
-            {
-                "command": (
-                    f"aws cloudwatch get-metric-statistics --region {call['region']} --namespace "
-                    f"{a['Namespace']} --metric-name {a['MetricName']} --dimensions "
-                    f"Name=TableName,Value={table} Name=ReceivingRegion,Value={call['receiving']} "
-                    "--statistics Average Maximum --period 60 "
-                    "--start-time <now-15m> --end-time <now>"
-                )
-            }
-        )
-    return plan
 
 
 def print_table(result: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ class LocationResult:
     dns_change_at: float | None
     recovered_at: float | None
     rto_s: float | None
+    errors: Mapping[str, int]  # what the failed requests saw: "HTTP 502", "ConnectError"...
 
     def as_dict(self, t0: float) -> dict[str, Any]:
         def rel(t: float | None) -> float | None:
@@ -45,6 +47,7 @@ class LocationResult:
             "t_dns_change_s": rel(self.dns_change_at),
             "t_recovered_s": rel(self.recovered_at),
             "rto_s": None if self.rto_s is None else round(self.rto_s, 3),
+            "errors": dict(self.errors),
         }
 
 
@@ -124,6 +127,7 @@ def summarize(
                 ),
                 recovered_at=recovered,
                 rto_s=None if recovered is None or fault_t is None else recovered - fault_t,
+                errors=dict(Counter(s.error or "error" for s in mine if not s.ok)),
             )
         )
     rtos = [loc.rto_s for loc in locs]

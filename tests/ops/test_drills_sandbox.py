@@ -183,12 +183,18 @@ def test_dependency_failure_fails_the_deep_check_and_moves_traffic(
 ) -> None:
     result = run_drill(topology, control, "dependency-failure")
     assert result.rolled_back and result.status == "completed", result.error
-    assert result.health_flip_at is not None
+    fault = result.marks.fault
+    assert fault is not None and result.health_flip_at is not None
     ny = next(loc for loc in result.locations if loc.name == "new-york")
-    assert ny.final_regions == ("eu-west-1",)
-    # detection also waits for the app's bounded dependency check (1 s) and the probe budget
-    assert result.rto_s is not None, explain(result)
-    assert result.rto_s <= result.plan.bound_s + 2.5 + SLACK_S, explain(result)
+    assert ny.final_regions == ("eu-west-1",), explain(result)
+    # Detection also waits for the app's bounded dependency check (1 s) and the probe budget.
+    assert ny.dns_change_at is not None, explain(result)
+    assert ny.dns_change_at - fault <= result.plan.bound_s + 2.5 + SLACK_S, explain(result)
+    # The RTO itself is not bounded here on purpose: a user who wrote in us-east-1 just before
+    # its DynamoDB stopped answering gets 503 in eu-west-1 until replication delivers that
+    # write (the app's read-your-writes refuses to show older data, docs/app.md), and with
+    # the source table down that may be only after the rollback. The drill reports it.
+    assert set(ny.errors) <= {"HTTP 503", "ReadTimeout"}, explain(result)
     assert result.writes_lost == 0
 
 
@@ -269,4 +275,23 @@ def test_lag_reports_a_distribution_consistent_with_the_injected_delay(
     }
     for row in rows:
         assert row["n"] == 6 and row["not_seen"] == 0
-        assert DELAY_MS * 0.95 <= row["p50_ms"] <= DELAY_MS + 700, row
+        # never below the injected delay; above it by the replicator's own overhead (stream
+        # polling, applying through moto: ~0.1-0.5 s here, more under heavy load)
+        assert DELAY_MS * 0.95 <= row["p50_ms"] <= DELAY_MS + 1500, row
+
+
+def test_lag_sees_bucket_objects_and_secret_versions_in_every_other_region(
+    sandbox: tuple[Path, dict[str, str]], control: SandboxClient
+) -> None:
+    needs_replicator(control)
+    config, env = sandbox
+    out = cli(config, "lag", "--json", "--samples", "3", "--kinds", "objects,secrets", env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = json.loads(out.stdout)["pairs"]
+    assert {r["kind"] for r in rows} == {"objects", "secrets"}
+    secrets_rows = [r for r in rows if r["kind"] == "secrets"]
+    assert [(r["from"], r["to"]) for r in secrets_rows] == [("us-east-1", "eu-west-1")]
+    for row in rows:
+        # one secret version per run: the app accepts only the current and previous keys
+        assert row["not_seen"] == 0 and row["n"] == (1 if row["kind"] == "secrets" else 3), row
+        assert row["max_ms"] < 5000, row  # polled copies (S3 200 ms, secret 500 ms) + slack
