@@ -65,11 +65,18 @@ class HealthReport:
 
 
 def _describe(exc: BaseException) -> str:
-    """A short, log-safe reason: the AWS error code when there is one, else the class."""
+    """A short, public-safe reason: the AWS error code when there is one, else the class.
+
+    /api/health answers anyone on the internet (Route 53's checkers carry no credentials), and
+    AWS error messages name the account, the role and the resource ("User: arn:aws:sts::<id>:
+    assumed-role/... is not authorized ..."): only the code is published; the message is
+    logged, where operators can read it."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         err = response.get("Error", {})
-        return f"{err.get('Code', type(exc).__name__)}: {err.get('Message', '')}".strip(": ")
+        code = str(err.get("Code") or type(exc).__name__)
+        log.warning("health check failed: %s: %s", code, err.get("Message", ""))
+        return code
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 

@@ -92,8 +92,9 @@ class NewSession:
 
 async def start_session(request: Request, username: str) -> NewSession:
     keys = await keyset(request)
-    jwt = ctx(request).sessions.mint(keys, username)
-    return NewSession(jwt=jwt, csrf=csrf.new_token(keys))
+    issued_at = now_ms() // 1000
+    jwt = ctx(request).sessions.mint(keys, username, issued_at=issued_at)
+    return NewSession(jwt=jwt, csrf=csrf.new_token(keys, csrf.binding(username, issued_at)))
 
 
 def set_session_cookies(request: Request, response: Response, new: NewSession) -> None:
@@ -120,14 +121,22 @@ def end_session(request: Request, response: Response) -> None:
 
 
 # -- CSRF ------------------------------------------------------------------------------------
+async def _csrf_binding(request: Request) -> str:
+    session = await current_session(request)
+    if session is None:
+        return csrf.SIGNED_OUT
+    return csrf.binding(session.username, session.issued_at)
+
+
 async def csrf_token(request: Request) -> str:
-    """The browser's valid CSRF token, or a new one to set on this response."""
+    """The browser's valid CSRF token for its session, or a new one to set on this response."""
     keys = await keyset(request)
+    bound_to = await _csrf_binding(request)
     existing = request.cookies.get(csrf.COOKIE)
-    if csrf.well_signed(existing, keys):
+    if csrf.well_signed(existing, keys, bound_to):
         assert existing is not None
         return existing
-    token = getattr(request.state, "csrf_new", None) or csrf.new_token(keys)
+    token = getattr(request.state, "csrf_new", None) or csrf.new_token(keys, bound_to)
     request.state.csrf_new = token
     return str(token)
 
@@ -142,7 +151,8 @@ def apply_csrf_cookie(request: Request, response: Response) -> None:
 
 async def require_csrf(request: Request, submitted: str | None) -> None:
     keys = await keyset(request)
-    if not csrf.accept(submitted, request.cookies.get(csrf.COOKIE), keys):
+    bound_to = await _csrf_binding(request)
+    if not csrf.accept(submitted, request.cookies.get(csrf.COOKIE), keys, bound_to):
         raise HTTPException(
             403, "missing or invalid CSRF token: reload the page and submit the form again"
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -31,6 +30,7 @@ from polyregion.dashboard.control import ControlClient, ControlRejected, Control
 from polyregion.dashboard.hub import Hub
 from polyregion.sandbox.faults import FaultError
 from polyregion.sandbox.faults import parse as parse_fault
+from polyregion.sandbox.loopback import is_loopback_host
 
 STATIC: Final = Path(__file__).parent / "static"
 CSRF_HEADER: Final = "x-polyregion-csrf"
@@ -199,14 +199,3 @@ class LoopbackOnly:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for `localhost`, `127.x.y.z` or `[::1]`, with or without a port."""
-    name = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
-    if name.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False

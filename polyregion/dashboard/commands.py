@@ -30,7 +30,7 @@ def dashboard(
     ] = None,
 ) -> None:
     """Serve the sandbox's live dashboard on http://127.0.0.1:PORT (Ctrl-C stops it)."""
-    from polyregion.dashboard.server import check_loopback, serve
+    from polyregion.dashboard.server import check_control_url, check_loopback, serve
     from polyregion.topology.load import load
 
     topology = load(config)
@@ -39,6 +39,7 @@ def dashboard(
     places = {r.name: r.coordinates for r in topology.regions}
     places.update({x.name: x.coordinates for x in topology.locations})
     check_loopback(host)
+    check_control_url(control_url)
     typer.echo(f"dashboard: http://{host}:{port}/  (control API {control_url})")
     serve(
         control_url,

@@ -28,6 +28,7 @@ def serve(
     from polyregion.dashboard.app import create_app
 
     check_loopback(host)
+    check_control_url(control_url)
     config = uvicorn.Config(
         create_app(control_url, coordinates=coordinates),
         host=host,
@@ -50,3 +51,18 @@ def check_loopback(host: str) -> None:
         loopback = host == "localhost"
     if not loopback:
         raise ConfigError("--host", host, "the dashboard listens on loopback only (127.0.0.1)")
+
+
+def check_control_url(url: str) -> None:
+    """The control API is the sandbox's, on this machine: never send traffic elsewhere."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise ConfigError(
+            "--control-url", url, "the sandbox's control API on loopback (http://127.0.0.1:PORT)"
+        )

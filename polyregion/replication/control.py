@@ -13,6 +13,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from polyregion.sandbox.loopback import is_loopback_host
+
 
 class Controlled(Protocol):
     def status(self) -> dict[str, Any]: ...
@@ -63,7 +65,24 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
                 raise BadRequest(f'"a" and "b" must be two different regions of {list(names)}')
             return str(a), str(b)
 
+        def _foreign_host(self) -> bool:
+            """DNS rebinding: refuse a Host that is not loopback (421), like every local API."""
+            host = self.headers.get("Host", "")
+            if is_loopback_host(host):
+                return False
+            data = json.dumps({"error": f"the replicator serves loopback hosts only, not {host!r}"})
+            self.send_response(421)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")  # the body, if any, was not read
+            self.end_headers()
+            self.wfile.write(data.encode())
+            self.close_connection = True
+            return True
+
         def do_GET(self) -> None:
+            if self._foreign_host():
+                return
             url = urllib.parse.urlsplit(self.path)
             if url.path == "/status":
                 self._send(200, target.status())
@@ -79,6 +98,8 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "unknown path; try /status, /events"})
 
         def do_POST(self) -> None:
+            if self._foreign_host():
+                return
             actions: dict[str, Callable[[dict[str, Any]], None]] = {
                 "/partition": lambda body: target.partition(*self._pair(body, optional=False)),  # type: ignore[arg-type]
                 "/heal": lambda body: target.heal(*self._pair(body, optional=True)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import urllib.parse
 from collections.abc import Mapping
@@ -77,11 +78,19 @@ class ReplicatorSettings:
             )
         for region, url in self.endpoints.items():
             host = urllib.parse.urlsplit(url).hostname or ""
-            if not host.startswith("127.") and host != "localhost":
+            if not _loopback(host) and host != "localhost":
                 # The sandbox replicator stands in for AWS's own replication: on real AWS the
                 # services replicate themselves, so it must never write to real endpoints.
                 raise ConfigError(f"endpoints.{region}", url, "a loopback URL (127.x.x.x)")
         if not 1 <= self.lanes <= 64:
             raise ConfigError("lanes", self.lanes, "1..64 parallel appliers per region pair")
-        if not self.control_host.startswith("127."):
+        if not _loopback(self.control_host):
             raise ConfigError("control host", self.control_host, "a loopback address")
+
+
+def _loopback(host: str) -> bool:
+    """A loopback IP address; a name such as `127.attacker.example` is not one."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -128,18 +128,21 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(*, hang_s: float = DEFAULT_HANG_S) -> FaultLayer:
+def create_app(*, hang_s: float = DEFAULT_HANG_S) -> ASGIApp:
     """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app."""
     from a2wsgi import WSGIMiddleware
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from polyregion.replication.endpoint import wrap
+    from polyregion.sandbox.loopback import LoopbackHostOnly
 
     # The replication extension: S3 replication status and replica writes, read-only secret
     # replicas (polyregion/replication/endpoint.py).
     wsgi: Any = wrap(DomainDispatcherApplication(create_backend_app))
     asgi: Any = WSGIMiddleware(wsgi, workers=16)
-    return FaultLayer(asgi, hang_s=hang_s)
+    # boto3 and the CLI name the endpoint's loopback address in Host; a DNS-rebinding page
+    # names its own host, and would otherwise read the tables or switch faults on.
+    return LoopbackHostOnly(FaultLayer(asgi, hang_s=hang_s), what="sandbox AWS endpoint")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,10 @@
 """The control API: how the CLI, drills and the dashboard see and steer a running sandbox.
 
 Listens on 127.0.0.1 only. State-changing calls need `Content-Type: application/json`, which a
-web page on another origin cannot send without a CORS preflight (and none is ever granted), so
-a page you browse cannot kill your regions.
+web page on another origin cannot send without a CORS preflight (and none is ever granted), and
+a request whose Host is not loopback is refused (421): a DNS-rebinding page, which would be
+"same origin" and need no preflight, still names its own host. So a page you browse cannot
+kill your regions.
 
     GET  /status            the status JSON (docs/sandbox.md)
     GET  /events?since=SEQ  {"events": [...], "last_seq": N}
@@ -24,6 +26,7 @@ from starlette.routing import Route
 from polyregion.errors import PolyregionError
 from polyregion.sandbox.events import Event, EventLog
 from polyregion.sandbox.faults import Fault, FaultError
+from polyregion.sandbox.loopback import LoopbackHostOnly
 
 _KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 MAX_BODY = 64 * 1024
@@ -109,7 +112,7 @@ def create_app(controller: Controller) -> Starlette:
             return _error(409, str(exc))
         return JSONResponse({"fault": parsed.to_json(), "events": [e.to_json() for e in emitted]})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/status", status, methods=["GET"]),
             Route("/events", events, methods=["GET"]),
@@ -117,6 +120,8 @@ def create_app(controller: Controller) -> Starlette:
             Route("/fault", fault, methods=["POST"]),
         ]
     )
+    app.add_middleware(LoopbackHostOnly, what="sandbox control API")
+    return app
 
 
 def _opt_str(value: object) -> str | None:

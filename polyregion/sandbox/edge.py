@@ -149,6 +149,12 @@ class Edge:
             answer = await self.resolver.resolve()
         except ResolveError:
             return self._error(502, "CloudFront wasn't able to resolve the origin domain name.")
+        if not _is_loopback(answer.ip):
+            # Anyone on this machine can add records through the local Route 53 API; the
+            # sandbox rule is that only loopback is ever a destination (as probe.py does).
+            return self._error(
+                502, f"Sandbox rule: the origin resolved to {answer.ip}, not a loopback address."
+            )
         upstream = self._upstream_request(request, answer.ip, body, static=static)
         try:
             status, headers, content = await self._send(upstream)
@@ -302,6 +308,13 @@ class Edge:
                 await self.client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
 
 
 class _TooLarge(Exception):

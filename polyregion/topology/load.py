@@ -359,8 +359,14 @@ class _Loader:
         s = topo.session
         if not _COOKIE.match(s.cookie_name):
             raise self.fail("session.cookie_name", s.cookie_name, "letters, digits, '_' or '-'")
-        if s.max_age_s <= 0 or s.secret_cache_s < 0:
+        if s.max_age_s <= 0:
             raise self.fail("session.max_age_s", s.max_age_s, "a positive number of seconds")
+        # A region keeps verifying with the keys it cached, even after they are rotated away
+        # (e.g. a leaked secret): the cache must stay short for rotation to revoke anything.
+        if not 0 <= s.secret_cache_s <= 3600:
+            raise self.fail(
+                "session.secret_cache_s", s.secret_cache_s, "0..3600 seconds (default 300)"
+            )
         if s.rotation_days is not None and not 1 <= s.rotation_days <= 365:
             raise self.fail("session.rotation_days", s.rotation_days, "1..365 days, or omit it")
 

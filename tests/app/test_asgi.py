@@ -93,6 +93,26 @@ def test_tampered_and_expired_sessions_mean_signed_out(url: str) -> None:
         assert r.status_code == 401, bad
 
 
+def test_a_planted_csrf_pair_from_another_session_is_403(url: str) -> None:
+    """Cookie tossing (a sibling subdomain is same-site): Mallory sets her own valid token as
+    both the victim's pr_csrf cookie and the header; it is bound to her session, not Alice's."""
+    with httpx.Client() as alice, httpx.Client() as mallory:
+        alice_csrf = signup(alice, url, "bound-alice")
+        mallory_csrf = signup(mallory, url, "bound-mallory")
+        session = alice.cookies["pr_session"]
+    post = {"title": "Planted", "body": "b", "slug": "planted-csrf"}
+
+    def as_alice(token: str) -> httpx.Response:
+        cookie = f"pr_session={session}; pr_csrf={token}"
+        return httpx.post(
+            f"{url}/api/posts", json=post, headers={"cookie": cookie, "x-csrf-token": token}
+        )
+
+    assert as_alice(mallory_csrf).status_code == 403
+    assert httpx.get(f"{url}/api/posts/planted-csrf").status_code == 404
+    assert as_alice(alice_csrf).status_code == 201
+
+
 def test_missing_or_wrong_csrf_is_403_and_writes_nothing(url: str) -> None:
     with httpx.Client() as c:
         csrf = signup(c, url, "csrfuser")
@@ -166,3 +186,13 @@ def test_anonymous_pages_set_no_cookie_and_never_show_a_signed_in_view(url: str)
         assert "Sign in" in anon.text and "Edit</a>" not in anon.text
     assert anon.headers["x-polyregion-read"] == "cache"
     assert "set-cookie" in httpx.get(f"{url}/signin").headers  # a form: it needs a CSRF token
+
+
+def test_every_response_forbids_framing_and_sniffing(url: str) -> None:
+    """Clickjacking the sign-out or post forms needs a frame; the CSP allows none."""
+    for path in ("/", "/", "/signin", "/posts/no-such-post", "/api/health/live"):
+        r = httpx.get(url + path)  # "/" twice: the second is the anonymous page cache
+        assert r.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+        assert "script-src" not in r.headers["content-security-policy"]  # default-src 'none'
+        assert r.headers["x-content-type-options"] == "nosniff", path

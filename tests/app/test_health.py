@@ -169,3 +169,27 @@ def test_one_region_goes_healthy_down_and_back(
     assert httpx.get(f"{url}/api/health", timeout=5).status_code == 503
     faulty_moto.set("pass")
     assert httpx.get(f"{url}/api/health", timeout=5).status_code == 200
+
+
+def test_aws_error_messages_are_not_published() -> None:
+    """The health JSON is public: an AccessDenied message names the account and the role."""
+    from botocore.exceptions import ClientError
+
+    message = (
+        "User: arn:aws:sts::123456789012:assumed-role/polyregion-ssr/fn is not authorized "
+        "to perform: secretsmanager:GetSecretValue"
+    )
+
+    def denied() -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": message}}, "GetSecretValue"
+        )
+
+    checker = HealthChecker("r1", {"secrets": denied}, timeout_s=1, cache_s=0)
+    body = asyncio.run(checker.report()).to_json()
+    assert body["checks"]["secrets"] == {
+        "status": "fail",
+        "duration_ms": body["checks"]["secrets"]["duration_ms"],
+        "error": "AccessDeniedException",
+    }
+    assert "123456789012" not in str(body)

@@ -144,7 +144,7 @@ def test_dashboard_refuses_a_non_loopback_host() -> None:
             "polyregion.cli",
             "dashboard",
             "--control-url",
-            "http://x",
+            "http://127.0.0.1:1",
             "--port",
             "1",
             "--host",
@@ -157,3 +157,17 @@ def test_dashboard_refuses_a_non_loopback_host() -> None:
     )
     assert result.returncode == 2
     assert "loopback only" in result.stderr
+
+
+def test_dashboard_refuses_a_non_loopback_control_url() -> None:
+    """It polls the control URL every half second: only loopback is ever a destination."""
+    for url in ("http://192.0.2.10:8003", "http://127.attacker.example:8003"):
+        result = subprocess.run(
+            [sys.executable, "-m", "polyregion.cli", "dashboard", "--control-url", url],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 2, url
+        assert "--control-url" in result.stderr and "loopback" in result.stderr

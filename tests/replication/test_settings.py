@@ -42,3 +42,17 @@ def test_endpoints_must_cover_every_region_and_be_loopback(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="loopback"):
         bad = {**ok, "eu-west-1": "https://dynamodb.eu-west-1.amazonaws.com"}
         ReplicatorSettings(topology=TOPO, endpoints=bad, state_dir=tmp_path, lag=lag)
+
+
+def test_loopback_means_a_loopback_address_not_a_name_starting_with_127(tmp_path: Path) -> None:
+    lag = LagModel.from_topology(TOPO, delay_ms=0)
+    ok = {"us-east-1": "http://127.0.0.1:1", "eu-west-1": "http://localhost:2"}
+    ReplicatorSettings(topology=TOPO, endpoints=ok, state_dir=tmp_path, lag=lag)
+    for lookalike in ("http://127.attacker.example:2", "http://127.0.0.1.nip.io:2"):
+        with pytest.raises(ConfigError, match="loopback"):
+            bad = {**ok, "eu-west-1": lookalike}
+            ReplicatorSettings(topology=TOPO, endpoints=bad, state_dir=tmp_path, lag=lag)
+    with pytest.raises(ConfigError, match="loopback"):
+        ReplicatorSettings(
+            topology=TOPO, endpoints=ok, state_dir=tmp_path, lag=lag, control_host="127.evil.test"
+        )

@@ -70,3 +70,20 @@ async def test_down_slow_and_up_per_service() -> None:
 
         bad = await c.post("/_sandbox/faults", json={"dependency": "sqs", "mode": "down"})
         assert bad.status_code == 400
+
+
+async def test_the_endpoint_refuses_non_loopback_hosts() -> None:
+    """DNS rebinding: a page whose name resolves to 127.x names its own host in Host."""
+    from polyregion.sandbox.aws_endpoint import create_app
+
+    app = create_app(hang_s=0.1)
+    fault = {"dependency": "dynamodb", "mode": "down"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://attacker.example"
+    ) as c:
+        refused = await c.post("/_sandbox/faults", json=fault)
+    assert refused.status_code == 421
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.1.1:8001"
+    ) as c:
+        assert (await c.get("/_sandbox/faults")).json()["dynamodb"] == "up"  # still up

@@ -117,3 +117,21 @@ def test_client_says_when_nothing_runs() -> None:
     else:
         raise AssertionError("expected a SandboxError")
     assert c.is_running() is False
+
+
+def test_dns_rebinding_hosts_are_refused(served: tuple[FakeSupervisor, str]) -> None:
+    """A rebinding page is same-origin to the browser (no preflight): only Host gives it away."""
+    sv, url = served
+    http = httpx.Client(base_url=url)
+    rebound = {"host": "attacker.example:8003", "content-type": "application/json"}
+    r = http.post("/fault", content='{"action": "heal"}', headers=rebound)
+    assert r.status_code == 421
+    assert "loopback" in r.json()["error"]
+    assert http.get("/status", headers={"host": "attacker.example"}).status_code == 421
+    assert sv.applied == []
+    # Loopback names keep working: the CLI and the drills use 127.0.0.1, people localhost.
+    for host in ("127.0.0.1:8003", "localhost:8003", "[::1]:8003"):
+        assert http.get("/status", headers={"host": host}).status_code == 200
+    ok = http.post("/fault", json={"action": "heal"}, headers={"host": "localhost"})
+    assert ok.status_code == 200, ok.text
+    assert [f.action for f in sv.applied] == ["heal"]

@@ -208,3 +208,23 @@ async def test_one_viewers_cookies_never_reach_another_viewer() -> None:
     async with viewer(edge) as bob:
         await bob.get("/api/me")
     assert "cookie" not in SEEN[-1]["headers"]
+
+
+async def test_a_non_loopback_dns_answer_is_never_connected_to() -> None:
+    """Records can be added through the local Route 53 API; only loopback is a destination."""
+    attempted: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        attempted.append(str(request.url))
+        return httpx.Response(200, stream=httpx.ByteStream(b"reached"))
+
+    edge = make_edge(transport=httpx.MockTransport(record))
+    async with viewer(edge) as v:
+        edge.resolver = FixedResolver(ip="198.51.100.7")
+        refused = await v.get("/")
+        edge.resolver = FixedResolver(ip="127.0.2.1")
+        allowed = await v.get("/")
+    assert refused.status_code == 502
+    assert "198.51.100.7" in refused.text and "loopback" in refused.text
+    assert allowed.status_code == 200
+    assert attempted == ["http://127.0.2.1:8000/"]

@@ -86,6 +86,9 @@ def test_third_region_is_supported() -> None:
         ({"app": {"name": "Bad_Name"}}, "app.name", "lowercase"),
         ({"traffic": {"cache_hit_ratio": 1.5}}, "traffic.cache_hit_ratio", "0 to 1"),
         ({"nonsense": {}}, "nonsense", "unknown section"),
+        # Cached keys outlive a rotation: an unbounded cache would never revoke a leaked key.
+        ({"session": {"secret_cache_s": 86_400}}, "session.secret_cache_s", "0..3600"),
+        ({"session": {"secret_cache_s": -1}}, "session.secret_cache_s", "0..3600"),
     ],
 )
 def test_invalid_values_name_the_key_and_what_is_allowed(raw: dict, key: str, hint: str) -> None:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from polyregion.errors import SandboxError
+from polyregion.sandbox.loopback import is_loopback_host
 from polyregion.sandbox.route53.checkers import HealthCheckers, HealthStatus
 from polyregion.sandbox.route53.mirror import Route53Mirror
 
@@ -126,6 +127,10 @@ class Route53Front:
 
     # -- WSGI -------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST", "")
+        if not is_loopback_host(host):  # DNS rebinding: a web page names its own host
+            start_response("421 Misdirected Request", [("Content-Type", "text/xml")])
+            return [_error("InvalidInput", f"this API serves loopback hosts only, not {host!r}")]
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         length = int(environ.get("CONTENT_LENGTH") or 0)

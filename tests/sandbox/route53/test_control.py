@@ -136,3 +136,31 @@ def test_mirror_spec_defaults_and_fast_override() -> None:
     assert spec is not None and spec.target.kind == "TCP"
     https = {"Id": "s", "HealthCheckConfig": {"IPAddress": "127.0.0.1", "Type": "HTTPS"}}
     assert health_check_spec(https, FAST, {}) is None  # not probed: counts as healthy
+
+
+def test_front_refuses_non_loopback_hosts_before_forwarding() -> None:
+    """DNS rebinding: the front must not pass a web page's request on to moto."""
+    from typing import Any
+
+    from polyregion.sandbox.route53.front import Route53Front
+    from tests.support.moto import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: forwarding would be a 502
+    front = Route53Front(closed, moto_client=None, checkers=None)  # type: ignore[arg-type]
+    seen: list[str] = []
+
+    def call(host: str) -> bytes:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/2013-04-01/healthcheck/abc",
+            "HTTP_HOST": host,
+            "CONTENT_LENGTH": "0",
+            "wsgi.input": None,
+        }
+        body = front(environ, lambda status, headers: seen.append(status))  # type: ignore[arg-type]
+        return b"".join(body)
+
+    refused = call("attacker.example:8002")
+    assert seen[-1].startswith("421") and b"loopback" in refused
+    call("127.0.0.1:8002")
+    assert seen[-1].startswith("502")  # passed the Host check and tried moto
