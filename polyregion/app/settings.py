@@ -7,13 +7,12 @@ so tests and the sandbox never have to mutate `os.environ`.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from polyregion.data.clients import ENV_ENDPOINTS
+from polyregion.data.clients import endpoints_from_env
 from polyregion.errors import ConfigError
 from polyregion.topology import naming
 from polyregion.topology.load import load
@@ -119,7 +118,7 @@ def settings_from_env(
             "region", None, f"pass --region, or set {ENV_REGION} (on Lambda, AWS_REGION is set)"
         )
     if endpoints is None:
-        endpoints = _endpoints(env)
+        endpoints = endpoints_from_env(env)
     account = env.get(ENV_ACCOUNT) or None
     buckets = {r: naming.bucket(topo, r, account) for r in topo.region_names}
     if env.get(ENV_BUCKET):
@@ -136,17 +135,3 @@ def settings_from_env(
         ryw_poll_ms=int(_env_number(env, ENV_RYW_POLL_MS, 50)),
         read_cache_s=_env_number(env, ENV_READ_CACHE_S, 1.0),
     )
-
-
-def _endpoints(env: Mapping[str, str]) -> dict[str, str]:
-    # Same format as data.clients.endpoints_from_env, but from the mapping given (testable).
-    raw = env.get(ENV_ENDPOINTS)
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = None
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(ENV_ENDPOINTS, raw, 'a JSON object {"region": "http://host:port"}')
-    return value

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 ENV_ENDPOINTS: Final = "POLYREGION_AWS_ENDPOINTS"  # JSON {"us-east-1": "http://127.0.0.1:5001"}
 
 
-def endpoints_from_env() -> dict[str, str]:
-    raw = os.environ.get(ENV_ENDPOINTS)
+def endpoints_from_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The per-region endpoints from `env` (default: the process environment)."""
+    raw = (os.environ if env is None else env).get(ENV_ENDPOINTS)
     if not raw:
         return {}
     try:

@@ -48,6 +48,8 @@ _SUBRESOURCES: Final = frozenset(
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _lock = threading.Lock()
+# Every DynamoDB write of this endpoint, and stream reads, serialized (see _patch_transactions).
+_writes = threading.RLock()
 
 
 def _patch_moto() -> None:
@@ -68,6 +70,7 @@ def _patch_moto() -> None:
             add(self, old, new)
 
     StreamShard.add = locked_add  # type: ignore[method-assign]
+    _patch_transactions()
 
     # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
     # a replicator polling every few ms would grow the endpoint without bound. Keep the most
@@ -77,7 +80,8 @@ def _patch_moto() -> None:
     get_records: Any = DynamoDBStreamsBackend.get_records
 
     def bounded_get_records(self: Any, iterator_arn: str, limit: int) -> Any:
-        result = get_records(self, iterator_arn, limit)
+        with _writes:  # never hand out records a transaction in progress may still roll back
+            result = get_records(self, iterator_arn, limit)
         iterators = self.shard_iterators
         if len(iterators) > MAX_SHARD_ITERATORS:
             for arn in list(iterators)[: len(iterators) - MAX_SHARD_ITERATORS // 2]:
@@ -96,6 +100,54 @@ def _patch_moto() -> None:
 
     FakeKey.response_dict = property(response_dict)  # type: ignore[method-assign,assignment]
     FakeKey._polyregion_patched = True  # type: ignore[attr-defined]
+
+
+def _serialized(method: Any) -> Any:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _writes:
+            return method(*args, **kwargs)
+
+    return locked
+
+
+def _patch_transactions() -> None:
+    """Keep a table's stream alive across a cancelled TransactWriteItems.
+
+    moto backs up every table a transaction touches with `copy.deepcopy(table)` and, when the
+    transaction is cancelled (a condition failed: a slug already claimed, a retried request),
+    puts the *copy* in place of the table. The copy carries a copy of the stream shard, so every
+    shard iterator handed out before (they hold the shard object) keeps reading the orphaned
+    shard: GetRecords answers no records, forever, without an error, and the replicator stops
+    copying that region's writes (the "stall after drills"). The deepcopy also raced with
+    writes served by other threads ("dictionary changed size during iteration", a 500).
+
+    So writes are serialized (the backup is consistent and no write lands between backup and
+    rollback, where the rollback would silently drop it), and after a rollback the live shard
+    goes back on the restored table, without the records of the writes that were undone (no
+    reader saw them: GetRecords takes the same lock).
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
+    transact: Any = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        with _writes:
+            live = dict(self.tables)
+            marks = {n: len(t.stream_shard.items) for n, t in live.items() if t.stream_shard}
+            try:
+                return transact(self, transact_items)
+            finally:
+                for name, table in live.items():
+                    restored = self.tables.get(name)
+                    shard = table.stream_shard
+                    if restored is not None and restored is not table and shard is not None:
+                        del shard.items[marks[name] :]
+                        shard.table = restored
+                        restored.stream_shard = shard
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _s3_backend() -> Any:

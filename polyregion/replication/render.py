@@ -25,3 +25,22 @@ def lag_table(replication: dict[str, Any]) -> Table:
             str(p["superseded"]),
         )
     return table
+
+
+def streams_table(replication: dict[str, Any], now: float | None = None) -> Table:
+    """Per source stream: records read, when the last one was read, and a read failure."""
+    import time
+
+    now = time.time() if now is None else now
+    table = Table("stream", "read", "last record", "read error", title="Streams")
+    for region, s in sorted((replication.get("streams") or {}).items()):
+        last = s.get("last_record_at")
+        error = s.get("error")
+        since = s.get("error_since")
+        table.add_row(
+            region,
+            str(s.get("read", 0)),
+            "never" if last is None else f"{max(0.0, now - last):.1f} s ago",
+            "-" if not error else f"[red]{error}[/] (for {max(0.0, now - (since or now)):.0f} s)",
+        )
+    return table

@@ -34,6 +34,8 @@ FORWARDED: Final = frozenset(
         "heal",
         "conflict",
         "replication-error",
+        "stream-read-failed",
+        "stream-read-recovered",
         "secret-replicated",
     }
 )

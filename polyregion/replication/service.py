@@ -39,10 +39,34 @@ CLIENT_CONFIG = ClientConfig(connect_timeout_s=1.0, read_timeout_s=5.0, max_atte
 
 @dataclass
 class StreamStats:
+    """Per source stream: counters, and what makes a stalled reader visible in `status`."""
+
     read: int = 0
     replicated: int = 0
     echo: int = 0
     other: int = 0
+    last_record_at: float | None = None  # wall clock of the last record read
+    last_poll_at: float | None = None  # of the last successful GetRecords round
+    error: str | None = None  # the current read failure, None while reads succeed
+    error_since: float | None = None
+    failures: int = 0  # failed polls in the current failure
+
+    def failed(self, message: str, now: float) -> bool:
+        """Record a failed poll; True when it starts a failure (worth a log line)."""
+        first = self.error is None
+        self.error, self.failures = message, self.failures + 1
+        if first:
+            self.error_since = now
+        return first
+
+    def succeeded(self, now: float) -> tuple[float, int] | None:
+        """Record a successful poll; (seconds failing, failed polls) if it ends a failure."""
+        self.last_poll_at = now
+        if self.error is None:
+            return None
+        ended = (now - (self.error_since or now), self.failures)
+        self.error, self.error_since, self.failures = None, None, 0
+        return ended
 
 
 class Replicator:
@@ -208,7 +232,13 @@ class Replicator:
         while not self.stop_event.is_set():
             try:
                 if not pending:
-                    pending = reader.poll()
+                    try:
+                        pending = reader.poll()
+                    except Exception as exc:  # the region's endpoint is down or faulted
+                        self._read_failed(region, stats, exc)
+                        self.stop_event.wait(0.5)
+                        continue
+                    self._read_succeeded(region, stats)
                     # Poll fast while records flow, back off while the stream is quiet.
                     idle = (
                         self.settings.poll_ms / 1000
@@ -219,7 +249,7 @@ class Replicator:
                     shard, record = pending[0]
                     self._dispatch(reader.stream_arn, region, shard, record, stats)
                     pending.pop(0)
-            except Exception as exc:  # the region's endpoint is down: keep the records, retry
+            except Exception as exc:  # classify's calls to the source failed: keep the records
                 self._link_error(f"reading {region}: {type(exc).__name__}: {exc}")
                 self.stop_event.wait(0.5)
                 continue
@@ -231,12 +261,38 @@ class Replicator:
             )
             self.stop_event.wait(idle)
 
+    def _read_failed(self, region: str, stats: StreamStats, exc: Exception) -> None:
+        # The exception's type and message only: botocore's name the operation and endpoint
+        # URL, never credentials or item contents.
+        message = f"{type(exc).__name__}: {exc}"
+        if stats.failed(message, time.time()):
+            self.events.emit(
+                "stream-read-failed",
+                f"reading the {region} stream failed ({message}); retrying with the same "
+                "iterators, nothing is skipped",
+                region=region,
+            )
+
+    def _read_succeeded(self, region: str, stats: StreamStats) -> None:
+        ended = stats.succeeded(time.time())
+        if ended is not None:
+            seconds, failures = ended
+            self.events.emit(
+                "stream-read-recovered",
+                f"reading the {region} stream works again after {seconds:.1f} s "
+                f"({failures} failed polls)",
+                region=region,
+                failed_s=round(seconds, 3),
+                failed_polls=failures,
+            )
+
     def _dispatch(
         self, stream: str, region: str, shard: str, record: dict[str, Any], stats: StreamStats
     ) -> None:
         decision = self.table.classify(region, record)
         seq = record["dynamodb"]["SequenceNumber"]
         stats.read += 1
+        stats.last_record_at = time.time()
         change = decision.change
         if change is None:
             if decision.reason == "echo":

@@ -78,9 +78,11 @@ def summary(status: dict[str, Any]) -> Group:
     )
     parts: list[Any] = [head, regions, locations]
     if (status.get("replication") or {}).get("pairs"):
-        from polyregion.replication.render import lag_table
+        from polyregion.replication.render import lag_table, streams_table
 
         parts.append(lag_table(status["replication"]))
+        if status["replication"].get("streams"):
+            parts.append(streams_table(status["replication"]))
     return Group(*parts, tail)
 
 

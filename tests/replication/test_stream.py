@@ -1,0 +1,98 @@
+"""Stream reading against real region endpoints: what used to stall replication silently."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.replication.conftest import World, wait_until, world
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture(scope="module")
+def w(endpoints: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with world(
+        endpoints,
+        tmp_path_factory.mktemp("stream"),
+        "repl-stream",
+        regions=("us-east-1", "eu-west-1"),
+    ) as wd:
+        yield wd
+
+
+def _status(w: World) -> dict[str, Any]:
+    return w.replicator.status()
+
+
+def _item(region: str, pk: str) -> dict[str, Any]:
+    return {
+        "pk": {"S": pk},
+        "sk": {"S": "item"},
+        "updated_at": {"N": str(int(time.time() * 1000))},
+        "updated_region": {"S": region},
+        "version": {"N": "1"},
+    }
+
+
+def test_a_cancelled_transaction_does_not_strand_the_stream(w: World) -> None:
+    """The app claims a post's slug in a transaction; a retried or duplicate claim is cancelled.
+
+    moto rolled a cancelled transaction back by swapping in a deep copy of the table, stream
+    shard included: the replicator's iterators kept reading the orphaned shard, got no records
+    and no error, and every later write in that region stopped replicating (the drill-bench
+    stall). The rolled-back write must not replicate either.
+    """
+    src, dst = "eu-west-1", "us-east-1"
+    ddb = w.clients[src].dynamodb
+    ddb.put_item(TableName=w.table, Item=_item(src, "slug#taken"))
+    wait_until(lambda: w.get(dst, "slug#taken") is not None, 10)
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": w.table,
+                        "Item": _item(src, "slug#taken"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                # moto applies this one before rolling the whole transaction back.
+                {"Put": {"TableName": w.table, "Item": _item(src, "post#rolled-back")}},
+            ]
+        )
+    assert w.get(src, "post#rolled-back") is None
+    w.put(src, "after-cancel", "v")
+    wait_until(
+        lambda: w.value(dst, "after-cancel") == "v",
+        10,
+        explain=lambda: _status(w)["streams"],
+    )
+    assert w.get(dst, "post#rolled-back") is None
+    streams = _status(w)["streams"][src]
+    assert streams["error"] is None
+    assert streams["last_record_at"] is not None and time.time() - streams["last_record_at"] < 10
+
+
+def test_a_failing_stream_read_is_logged_visible_in_status_and_recovers(w: World) -> None:
+    """The endpoint's DynamoDB answers 503 (`fault dependency ... down`): the read failure shows
+    in /status and the event log, then a recovery event, and nothing written meanwhile is lost."""
+    src, dst = "us-east-1", "eu-west-1"
+    faults = f"{w.replicator.endpoints[src]}/_sandbox/faults"
+    httpx.post(faults, json={"dependency": "dynamodb", "mode": "down"}, timeout=5)
+    try:
+        wait_until(lambda: _status(w)["streams"][src]["error"] is not None, 10)
+        failing = _status(w)["streams"][src]
+        assert "ServiceUnavailable" in failing["error"] and failing["error_since"] is not None
+    finally:
+        httpx.post(faults, json={"dependency": "dynamodb", "mode": "up"}, timeout=5)
+    w.put(src, "after-outage", "v")
+    wait_until(lambda: w.value(dst, "after-outage") == "v", 10)
+    assert _status(w)["streams"][src]["error"] is None
+    kinds = [e["kind"] for e in w.replicator.events()]
+    assert "stream-read-failed" in kinds and "stream-read-recovered" in kinds
+    assert kinds.index("stream-read-failed") < kinds.index("stream-read-recovered")
