@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from contextlib import ExitStack
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +25,28 @@ class AwsMode(StrEnum):
     AUTO = "auto"  # endpoints from POLYREGION_AWS_ENDPOINTS, else a local moto server
     LOCAL = "local"  # always a fresh local moto server
     REAL = "real"  # real AWS (credentials from the usual boto3 chain)
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Make SIGTERM unwind the stack (SystemExit 143) so `finally` blocks stop the moto child.
+
+    uvicorn handles SIGTERM itself (graceful shutdown), then re-raises it with the handler
+    that was installed before it ran: Python's default one kills the process on the spot,
+    skipping every `finally`, which left the moto child running. SIGINT already unwinds
+    (KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def unwind(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(
@@ -55,6 +80,7 @@ def serve(
     name = region or topo.primary.name
     topo.region(name)  # a clear error for an unknown region, before starting anything
     with ExitStack() as stack:
+        stack.enter_context(sigterm_unwinds())  # entered first: unwinds everything after it
         settings = settings_from_env(
             topology=topo,
             region=name,
@@ -88,7 +114,7 @@ def serve(
         app.state.ctx.warm()  # the first health probe should not pay for building clients
         port = port or free_port(host)
         typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
-        typer.echo("Ctrl-C stops it.")
+        typer.echo("Ctrl-C (or SIGTERM) stops it.")
         uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
 
 

@@ -5,9 +5,10 @@ pk and version, and when. A later request that lands in another region (Route 53
 user, or a failover) may find a replica that has not caught up yet. Then we:
 
 1. poll the local replica (strongly consistent reads) for at most `ryw_wait_ms`;
-2. if it is still behind, read the item from the write region's endpoint directly;
-3. if that region cannot answer either, refuse (503 "still replicating") rather than show
-   the user an older version of their own write.
+2. if it is still behind, read the item from the write region's endpoint directly (tight
+   timeouts, its own bulkhead and circuit breaker: `breaker.py`);
+3. if that region cannot answer either (or its circuit is open), refuse (503 "still
+   replicating") rather than show the user an older version of their own write.
 
 Trade-off: a user who just wrote may pay up to `ryw_wait_ms` plus one cross-region round trip
 on their next read in another region; everyone else, and the same user in the write region,
@@ -87,6 +88,10 @@ class ReadYourWrites:
         wait_ms: int,
         poll_ms: int,
         run: Callable[..., Awaitable[Any]],
+        remote_run: Callable[..., Awaitable[Any]] | None = None,
+        remote_posts_in: Callable[[str], PostStore] | None = None,
+        remote_available: Callable[[str], bool] = lambda _region: True,
+        max_waiters: int = 1_000_000,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -95,8 +100,23 @@ class ReadYourWrites:
         self.wait_s = wait_ms / 1000
         self.poll_s = poll_ms / 1000
         self._run = run  # runs a blocking call in a worker thread
+        # remote_run(region, fn, *args): a call to another region, through its bulkhead and
+        # circuit breaker (breaker.RemoteCalls.run), with that region's fail-fast clients.
+        self._remote_run = remote_run or (lambda _region, fn, *a, **kw: run(fn, *a, **kw))
+        self.remote_posts_in = remote_posts_in or posts_in
+        self._remote_available = remote_available
+        # Polling readers at once (a bulkhead on this region's own store): when the write
+        # region stalls, every writer's next read would poll here at once; beyond this many,
+        # readers skip the wait and go straight to the (bounded, breaker-guarded) remote read.
+        self.max_waiters = max_waiters
+        self._waiting = 0  # touched only from the event loop
         self._sleep = sleep
         self._clock = clock
+
+    def _read_remote(self, token: ConsistencyToken) -> Post | None:
+        # In the worker thread: the first call builds that region's boto3 client (loading
+        # service models takes hundreds of ms), which must never run on the event loop.
+        return self.remote_posts_in(token.region).get(token.pk, consistent=True)
 
     async def resolve(self, token: ConsistencyToken, seen: Post | None) -> Resolved:
         """`seen` is what an ordinary local read returned for token.pk (None if nothing)."""
@@ -108,15 +128,29 @@ class ReadYourWrites:
             return Resolved(
                 await self._run(local.get, token.pk, consistent=True), "local-consistent"
             )
-        deadline = self._clock() + self.wait_s
-        while self._clock() < deadline:
-            await self._sleep(min(self.poll_s, max(0.0, deadline - self._clock())))
+        if not self._remote_available(token.region):
+            # Its circuit is open: the write region is down, so replication from it has
+            # stalled too. One strong local read (it may have arrived before the outage), no
+            # polling: during an outage every such reader would otherwise cost the survivor
+            # ryw_wait/ryw_poll strong reads for nothing.
             post = await self._run(local.get, token.pk, consistent=True)
             if post is not None and post.version >= token.version:
                 return Resolved(post, "waited")
+            raise StillReplicating(token)
+        if self._waiting < self.max_waiters:
+            self._waiting += 1
+            try:
+                deadline = self._clock() + self.wait_s
+                while self._clock() < deadline:
+                    await self._sleep(min(self.poll_s, max(0.0, deadline - self._clock())))
+                    post = await self._run(local.get, token.pk, consistent=True)
+                    if post is not None and post.version >= token.version:
+                        return Resolved(post, "waited")
+            finally:
+                self._waiting -= 1
         try:
-            remote = await self._run(self.posts_in(token.region).get, token.pk, consistent=True)
-        except Exception as exc:  # the write region is down or unreachable
+            remote = await self._remote_run(token.region, self._read_remote, token)
+        except Exception as exc:  # down, unreachable, too slow, or its circuit is open
             raise StillReplicating(token) from exc
         if remote is None or remote.version < token.version:
             # The write region itself lost it (e.g. a failover back before it replicated).

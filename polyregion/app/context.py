@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from polyregion.app.breaker import REMOTE_CLIENT_CONFIG, RemoteCalls
 from polyregion.app.cache import TTLCache
 from polyregion.app.consistency import ReadYourWrites
 from polyregion.app.health import HealthChecker, dependency_checks
@@ -92,7 +93,20 @@ class AppContext:
             ClientConfig(connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_attempts=1),
             clients,
         )
+        # Reads from other regions (read-your-writes fallback): fail-fast clients, their own
+        # bulkhead and a circuit breaker per region, so a hung peer cannot starve local work.
+        self.remote_clients = ClientPool(settings, REMOTE_CLIENT_CONFIG, clients)
+        self.remote = RemoteCalls(
+            threads=settings.remote_threads,
+            failures=settings.breaker_failures,
+            reset_s=settings.breaker_reset_s,
+            slot_wait_s=REMOTE_CLIENT_CONFIG.connect_timeout_s
+            + REMOTE_CLIENT_CONFIG.read_timeout_s,
+        )
         self._posts = _Lazy(lambda r: PostStore(self.clients(r).dynamodb, self.table, r))
+        self._remote_posts = _Lazy(
+            lambda r: PostStore(self.remote_clients(r).dynamodb, self.table, r)
+        )
         self._users = _Lazy(
             lambda r: UserStore(
                 self.clients(r).dynamodb, self.table, r, scrypt_n=settings.password_scrypt_n
@@ -117,6 +131,10 @@ class AppContext:
             wait_ms=settings.ryw_wait_ms,
             poll_ms=settings.ryw_poll_ms,
             run=self.run,
+            remote_run=self.remote.run,
+            remote_posts_in=self._remote_posts,
+            remote_available=self.remote.available,
+            max_waiters=settings.ryw_waiters,
         )
         self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
         self.list_cache: TTLCache[list[Post]] = TTLCache(settings.read_cache_s)
@@ -168,6 +186,9 @@ class AppContext:
         for pool in (self.clients, self.health_clients):
             c = pool(self.region)
             _ = (c.dynamodb, c.s3, c.secretsmanager)
+        for region in self.settings.topology.region_names:
+            if region != self.region:  # the read-your-writes fallback's clients
+                _ = self.remote_clients(region).dynamodb
 
     def invalidate(self) -> None:
         self.post_cache.clear()

@@ -119,7 +119,8 @@ class HealthChecker:
         try:
             if self._warmup is not None:
                 try:
-                    await anyio.to_thread.run_sync(self._warmup)
+                    # In the checks' own limiter: never queued behind request work.
+                    await anyio.to_thread.run_sync(self._warmup, limiter=self._threads())
                 except Exception as exc:  # the checks themselves will report what is wrong
                     log.warning("health client warm-up failed: %s", _describe(exc))
                 self._warmup = None
@@ -136,13 +137,17 @@ class HealthChecker:
         finally:
             self._inflight = None
 
-    async def _check(self, fn: Callable[[], object]) -> CheckResult:
-        if self._limiter is None:
+    def _threads(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:  # made inside the running loop
             self._limiter = anyio.CapacityLimiter(CHECK_THREADS)
+        return self._limiter
+
+    async def _check(self, fn: Callable[[], object]) -> CheckResult:
+        limiter = self._threads()
         start = time.perf_counter()
         try:
             await asyncio.wait_for(
-                anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=self._limiter),
+                anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=limiter),
                 self.timeout_s,
             )
         except TimeoutError:

@@ -43,6 +43,13 @@ class AppSettings:
     # Read-your-writes: how long a lagging replica may be waited for, and how often to poll.
     ryw_wait_ms: int = 500
     ryw_poll_ms: int = 50
+    # Calls to other regions (the read-your-writes fallback): at most `remote_threads` at once,
+    # a region's circuit opens after `breaker_failures` consecutive failures and lets a trial
+    # call through after `breaker_reset_s`.
+    remote_threads: int = 8
+    ryw_waiters: int = 16  # readers polling the local replica at once (the rest skip the wait)
+    breaker_failures: int = 3
+    breaker_reset_s: float = 5.0
     consistency_token_ttl_s: int = 300  # after this, replication has surely caught up
     read_cache_s: float = 1.0  # in-process cache of post pages and the list (0 disables)
     max_body_bytes: int = 64 * 1024  # every request body, except uploads
@@ -54,6 +61,14 @@ class AppSettings:
         for key, value in (("ryw_wait_ms", self.ryw_wait_ms), ("ryw_poll_ms", self.ryw_poll_ms)):
             if value < 0 or (key == "ryw_poll_ms" and value == 0):
                 raise ConfigError(key, value, "a positive number of milliseconds")
+        for key, number in (
+            ("remote_threads", self.remote_threads),
+            ("ryw_waiters", self.ryw_waiters),
+            ("breaker_failures", self.breaker_failures),
+            ("breaker_reset_s", self.breaker_reset_s),
+        ):
+            if number <= 0:
+                raise ConfigError(key, number, "a positive number")
 
     @property
     def upload_body_bytes(self) -> int:

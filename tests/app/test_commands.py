@@ -35,7 +35,8 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.functional
-def test_serve_runs_against_a_local_moto_and_always_stops_it() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_serve_runs_against_a_local_moto_and_always_stops_it(stop: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLYREGION_")}
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
@@ -65,14 +66,19 @@ def test_serve_runs_against_a_local_moto_and_always_stops_it() -> None:
         moto = children(proc.pid)
         assert moto, "expected the moto server child process"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)  # Ctrl-C, or what process supervisors (systemd, docker) send
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
     time.sleep(0.2)
-    assert not [pid for pid in moto if alive(pid)], "the moto child outlived serve"
+    leaked = [pid for pid in moto if alive(pid)]
+    for pid in leaked:  # never leave a process behind, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not leaked, f"the moto child outlived serve ({stop.name})"
+    if stop == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM, proc.returncode
 
 
 def test_serve_help_and_bad_region() -> None:
