@@ -67,7 +67,7 @@ def up(
         who = f" (pid {pid})" if pid > 0 else ""
         raise SandboxError(
             f"a sandbox is already running{who} with control API {control}; "
-            "use it, or stop it with `polyregion down`"
+            f"use it, or stop it with `{_down(config)}`"
         )
     if detach:
         _detach(topology.source, config, fast, run_dir, control)
@@ -86,6 +86,11 @@ def up(
     supervisor = Supervisor(topology, fast=fast, run_dir=run_dir)
     asyncio.run(supervisor.run(on_healthy=healthy))
     console.print("sandbox stopped: no process left")
+
+
+def _down(config: Path | None) -> str:
+    """The exact command that stops this sandbox: its run directory depends on the topology."""
+    return "polyregion down" + (f" -c {config}" if config is not None else "")
 
 
 def _detach(source: str, config: Path | None, fast: bool, run_dir: object, control: str) -> None:
@@ -136,7 +141,7 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
     console.print(render.summary(status))
     console.print(
         f"running in the background (pid {proc.pid}, log {run_dir.log_file}); "
-        "stop it with `polyregion down`"
+        f"stop it with `{_down(config)}`"
     )
 
 
