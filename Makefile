@@ -44,8 +44,10 @@ test: $(STAMP) browser-deps lint typecheck
 unit: $(STAMP)
 	$(BIN)/pytest -m "not functional and not infra and not browser"
 
+## Benchmarks are run one at a time, by hand (each starts its own processes; minutes each).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@echo "run one of: $(wildcard bench/*.py)"
+	@echo "as: $(BIN)/python bench/<name>.py  (results: docs/benchmarks.md)"
 
 clean:
 	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache .pytest_cache

@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown reflows docstrings to the terminal's width; typer's "rich" mode keeps their
+    # source line breaks, which cut sentences in two in narrow terminals.
+    rich_markup_mode="markdown",
 )
 
 for _module in COMMAND_MODULES:

@@ -28,13 +28,21 @@ class ConfigError(PolyregionError):
         allowed: str,
         *,
         source: str | None = None,
+        message: str | None = None,
     ) -> None:
         self.key = key
         self.value = value
         self.allowed = allowed
         self.source = source
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}{key} = {value!r} is invalid: {allowed}")
+        if message is None:
+            # "x = None is invalid" reads like a bug: an unset key says so.
+            message = (
+                f"{where}{key} is not set: {allowed}"
+                if value is None
+                else f"{where}{key} = {value!r} is invalid: {allowed}"
+            )
+        super().__init__(message)
 
 
 class SandboxError(PolyregionError):

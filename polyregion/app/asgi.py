@@ -164,7 +164,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = too_large(request.app.state.ctx.settings)
     if wants_json(request):
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
-    return await render(request, "error.html", status_code=exc.status_code, message=detail)
+    if exc.status_code == 404 and detail == "Not Found":  # Starlette's phrase for no route
+        detail = f"there is no page at {request.url.path}"
+    return await render(
+        request, "error.html", status_code=exc.status_code, status=exc.status_code, message=detail
+    )
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
@@ -177,7 +181,7 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
     headers = {"retry-after": "2"}
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=503, headers=headers)
-    response = await render(request, "error.html", status_code=503, message=message)
+    response = await render(request, "error.html", status_code=503, status=503, message=message)
     response.headers.update(headers)
     return response
 

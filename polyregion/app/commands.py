@@ -49,23 +49,31 @@ def sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+CONFIG_HELP = "Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins)."
+
+
 def serve(
     region: Annotated[
         str | None,
         typer.Option(help="Region this instance serves (default: the topology's primary)."),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8080,
-    config: Annotated[
-        Path | None, typer.Option(help="Topology file (default: $POLYREGION_CONFIG or built-ins).")
-    ] = None,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+    ] = 8080,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
     aws: Annotated[
         AwsMode,
-        typer.Option(help="auto: configured endpoints or a local moto; local; real: real AWS."),
+        typer.Option(
+            help="auto: $POLYREGION_AWS_ENDPOINTS if set, else a local moto server; "
+            "local: always a local moto server; real: real AWS (your credentials)."
+        ),
     ] = AwsMode.AUTO,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: debug, info, warning or error.")
+    ] = "warning",
 ) -> None:
-    """Run the regional web app (against a local moto server unless AWS endpoints are set)."""
+    """Run one region's web app; without AWS endpoints, against a local moto server."""
     import uvicorn
 
     from polyregion.app.asgi import create_app

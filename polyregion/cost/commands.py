@@ -14,7 +14,9 @@ def cost(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="Topology file; default $POLYREGION_CONFIG, ./polyregion.toml."
+            "--config",
+            "-c",
+            help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
         ),
     ] = None,
     regions: Annotated[
@@ -91,8 +93,11 @@ def cost(
         typer.Option(min=0, help="Your own DynamoDB Streams reads/month.", rich_help_panel=_T),
     ] = None,
 ) -> None:
-    """Price single region vs the topology side by side, with the delta, the ratio and the
-    marginal cost of one more region. Monthly USD at public list prices, no free tiers."""
+    """Price one region vs your topology, line by line, per month.
+
+    Shows the delta, the ratio and the marginal cost of one more region, in USD at public list
+    prices without free tiers.
+    """
     import json
 
     from rich.console import Console

@@ -19,17 +19,24 @@ def register(app: typer.Typer) -> None:
 def dashboard(
     control_url: Annotated[
         str | None,
-        typer.Option(help="Control API of the sandbox; default from the topology's control_port."),
+        typer.Option(help="The sandbox's control API (default: from the topology's control_port)."),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 7601,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port to serve the dashboard on.")
+    ] = 7601,
     host: Annotated[
         str, typer.Option(help="Loopback address to listen on (it can inject faults).")
     ] = "127.0.0.1",
     config: Annotated[
-        Path | None, typer.Option("--config", help="Topology file (for the control port).")
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
+        ),
     ] = None,
 ) -> None:
-    """Serve the sandbox's live dashboard on http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    """Serve a second live dashboard for a running sandbox (up already serves one)."""
     from polyregion.dashboard.server import check_control_url, check_loopback, serve
     from polyregion.topology.load import load
 

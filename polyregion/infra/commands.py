@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="Topology file; default $POLYREGION_CONFIG or ./polyregion.toml."
+        "--config",
+        "-c",
+        help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
     ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Cloud assembly directory (templates).")]
@@ -37,8 +40,15 @@ DryRunOpt = Annotated[
 ]
 
 
+def _quiet_jsii() -> None:
+    """Silence jsii's Node-version banner (printed as raw bytes on every run), as the Makefile
+    does; Node 20 is what the README asks for. An explicit setting in the environment wins."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+
 def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetOpt = None) -> None:
-    """Write one CloudFormation template per stack (cdk-nag checked) and a summary.
+    """Write one CloudFormation template per stack, cdk-nag checked.
 
     Offline: no AWS credentials or lookups. Without a build (polyregion build) the Lambda
     asset is a source-only stand-in, which is fine for reviewing templates.
@@ -48,12 +58,17 @@ def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetO
 
     from polyregion.infra.synth import synthesize
 
+    _quiet_jsii()
     started = time.monotonic()
     topo = load(config)
     result = synthesize(topo, out=out, asset=asset)
-    table = Table("stack", "region", "key resources", "template", title=f"{topo.name}: stacks")
+    # The template file is <stack>.template.json: the stack name says it, keep the width for it.
+    table = Table(title=f"{topo.name}: stacks")
+    table.add_column("stack", no_wrap=True)
+    table.add_column("region", no_wrap=True)
+    table.add_column("key resources")
     for s in result.stacks:
-        table.add_row(s.name, s.region, s.describe(), s.template.name)
+        table.add_row(s.name, s.region, s.describe())
     console = Console()
     console.print(table)
     for note in result.notes:
@@ -115,6 +130,7 @@ def deploy(
     from polyregion.errors import ConfigError
     from polyregion.infra import package, plan
 
+    _quiet_jsii()  # the plan's steps run the CDK app, which starts jsii
     topo = load(config)
     app, cdk = _plan_context(config, BUILT_ASSET)
     the_plan = plan.deploy_plan(topo, app=app, out=out, cdk=cdk, approve=yes)
@@ -136,7 +152,9 @@ def deploy(
         return
     if topo.aws.hosted_zone_id is None:
         raise ConfigError(
-            "aws.hosted_zone_id", None, "set the Route 53 zone id of the domain to deploy"
+            "aws.hosted_zone_id",
+            None,
+            f"add hosted_zone_id (the Route 53 zone of {topo.domain}) under [aws] in the topology",
         )
     plan.execute(plan.Plan(tuple(steps)), out=out, echo=typer.echo)
 
@@ -144,9 +162,10 @@ def deploy(
 def destroy(
     config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), dry_run: DryRunOpt = False
 ) -> None:
-    """Destroy the stacks in reverse order (tables, buckets and the secret are retained)."""
+    """Destroy the stacks in reverse order (tables, buckets and secret are kept)."""
     from polyregion.infra import plan
 
+    _quiet_jsii()
     topo = load(config)
     app, cdk = _plan_context(config, None)
     the_plan = plan.destroy_plan(topo, app=app, out=out, cdk=cdk)

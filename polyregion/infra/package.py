@@ -105,9 +105,12 @@ class BuildReport:
 
 def build_asset(topology: Topology, dest: Path, *, run: Runner = _run) -> BuildReport:
     """pip-install the runtime deps for Lambda ARM64, add our package and config, measure."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    try:
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+    except OSError as exc:
+        raise BuildError(f"cannot write the asset to {dest}: {exc.strerror}; pick --out") from None
     requirements = runtime_requirements()
     result = run(pip_command(dest, requirements))
     if result.returncode != 0:

@@ -75,6 +75,16 @@ def resolve_asset(asset: Path | None, topology: Topology, work: Path) -> tuple[P
     return package.stage_source_asset(topology, work / "synth" / "lambda-src"), False
 
 
+def prepare_out(out: Path) -> None:
+    """A bad --out is one line now, not a jsii traceback (or a hang) after the slow CDK import."""
+    if out.exists() and not out.is_dir():
+        raise SynthError(f"--out {out} is a file; name a directory for the templates")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SynthError(f"--out {out} cannot be created ({exc.strerror})") from None
+
+
 def synthesize(
     topology: Topology,
     *,
@@ -84,6 +94,8 @@ def synthesize(
     checks: bool = True,
 ) -> SynthResult:
     """Build the app and synthesize it to `out` (None: $CDK_OUTDIR, as under the CDK CLI)."""
+    if out is not None:
+        prepare_out(out)
     asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
     static_dir = package.stage_static(work / "synth" / "static")
 

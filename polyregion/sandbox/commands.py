@@ -20,13 +20,13 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Topology file; default $POLYREGION_CONFIG, ./polyregion.toml or built-ins.",
+        help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
     ),
 ]
 DETACH_TIMEOUT_S = 90.0
 
 fault_app = typer.Typer(
-    help="Break the running sandbox: kill a region, degrade a dependency, partition replication.",
+    help="Break the running sandbox: kill a region, fail a dependency, cut replication.",
     no_args_is_help=True,
 )
 
@@ -45,9 +45,11 @@ def up(
         ),
     ] = False,
 ) -> None:
-    """Start every region (AWS endpoint + app), Route 53 (API, checkers, DNS) and the edges.
+    """Start the local sandbox: every region, Route 53 and an edge per location.
 
-    Prints one URL per simulated location to browse from. Ctrl-C stops everything.
+    Each region is an AWS endpoint plus the app; Route 53 is its API, health checkers and DNS.
+    Prints one URL per simulated location to browse from. Ctrl-C (or `polyregion down` when
+    detached) stops everything.
     """
     import asyncio
 
@@ -65,7 +67,7 @@ def up(
         who = f" (pid {pid})" if pid > 0 else ""
         raise SandboxError(
             f"a sandbox is already running{who} with control API {control}; "
-            "use it, or stop it with `polyregion down`"
+            f"use it, or stop it with `{_down(config)}`"
         )
     if detach:
         _detach(topology.source, config, fast, run_dir, control)
@@ -84,6 +86,11 @@ def up(
     supervisor = Supervisor(topology, fast=fast, run_dir=run_dir)
     asyncio.run(supervisor.run(on_healthy=healthy))
     console.print("sandbox stopped: no process left")
+
+
+def _down(config: Path | None) -> str:
+    """The exact command that stops this sandbox: its run directory depends on the topology."""
+    return "polyregion down" + (f" -c {config}" if config is not None else "")
 
 
 def _detach(source: str, config: Path | None, fast: bool, run_dir: object, control: str) -> None:
@@ -134,7 +141,7 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
     console.print(render.summary(status))
     console.print(
         f"running in the background (pid {proc.pid}, log {run_dir.log_file}); "
-        "stop it with `polyregion down`"
+        f"stop it with `{_down(config)}`"
     )
 
 
@@ -181,10 +188,10 @@ def down(config: ConfigOpt = None) -> None:
 def status(
     config: ConfigOpt = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="The status JSON (docs/sandbox.md).")
+        bool, typer.Option("--json", help="Print the status as JSON (fields in docs/sandbox.md).")
     ] = False,
 ) -> None:
-    """Show regions, health per checker, where each location is routed, and recent events."""
+    """Show the sandbox: health per region, routing per location, recent events."""
     from rich.console import Console
 
     from polyregion.sandbox import render
@@ -218,13 +225,13 @@ RegionArg = Annotated[str, typer.Argument(help="A region of the topology, e.g. e
 
 @fault_app.command("kill")
 def fault_kill(region: RegionArg, config: ConfigOpt = None) -> None:
-    """The region's origin stops answering (its app process is killed)."""
+    """Kill a region's app: its origin stops answering and traffic moves away."""
     _fault(config, "kill", region=region)
 
 
 @fault_app.command("revive")
 def fault_revive(region: RegionArg, config: ConfigOpt = None) -> None:
-    """Start the region's app again."""
+    """Start a killed region's app again."""
     _fault(config, "revive", region=region)
 
 
@@ -235,19 +242,23 @@ def fault_dependency(
     mode: Annotated[str, typer.Argument(help="down (503s), slow (hangs) or up (normal).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Make one AWS service of a region fail: its deep health check fails, traffic moves."""
+    """Fail one AWS service in a region: its health check fails, traffic moves."""
     _fault(config, "dependency", region=region, dependency=dependency, mode=mode)
 
 
 @fault_app.command("partition")
-def fault_partition(a: RegionArg, b: RegionArg, config: ConfigOpt = None) -> None:
+def fault_partition(
+    a: Annotated[str, typer.Argument(metavar="REGION_A", help="One side, e.g. us-east-1.")],
+    b: Annotated[str, typer.Argument(metavar="REGION_B", help="The other side, e.g. eu-west-1.")],
+    config: ConfigOpt = None,
+) -> None:
     """Stop replication between two regions until `fault heal`."""
     _fault(config, "partition", regions=[a, b])
 
 
 @fault_app.command("heal")
 def fault_heal(config: ConfigOpt = None) -> None:
-    """Undo every fault: revive killed regions, dependencies up, partitions healed."""
+    """Undo every fault: regions revived, dependencies up, partitions healed."""
     _fault(config, "heal")
 
 

@@ -68,8 +68,9 @@ def summary(status: dict[str, Any]) -> Group:
     tail = Text(
         f"DNS: dig @{dns['host']} -p {dns['port']} {status['origin_hostname']} "
         f"+subnet={status['locations'][0]['subnet'] if status['locations'] else '203.0.113.0/24'}\n"
-        "Route 53 API: aws route53 list-health-checks --endpoint-url "
-        f"{status['route53_endpoint']}\n"
+        # As printed, it runs: the AWS CLI wants a region and some keys (any will do here).
+        "Route 53 API: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws route53 list-health-checks "
+        f"--region us-east-1 --endpoint-url {status['route53_endpoint']}\n"
         "AWS endpoints: "
         + ", ".join(f"{r['name']} {r['aws_endpoint']}" for r in status["regions"])
         + f"\nControl API: {status['control_url']}/status"

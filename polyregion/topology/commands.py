@@ -15,14 +15,15 @@ config_app = typer.Typer(help="Validate and show the topology file (polyregion.t
 FileArg = Annotated[
     Path | None,
     typer.Argument(
-        help="Topology file; default $POLYREGION_CONFIG, ./polyregion.toml or built-ins."
+        help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
+        show_default=False,
     ),
 ]
 
 
 @config_app.command("check")
 def check(file: FileArg = None) -> None:
-    """Validate the topology: exit 0 when valid, 2 with the key, value and fix when not."""
+    """Validate the topology file; exit 2 naming the bad key and the fix."""
     topo = load(file)
     regions = ", ".join(f"{r.name} ({r.role})" for r in topo.regions)
     typer.echo(f"{topo.source}: valid. regions: {regions}; locations: {len(topo.locations)}")
@@ -30,7 +31,7 @@ def check(file: FileArg = None) -> None:
 
 @config_app.command("show")
 def show(file: FileArg = None) -> None:
-    """Print the resolved topology: regions, data classes, health checks, routing per location."""
+    """Print the resolved topology: regions, data, health checks and routing per location."""
     from rich.console import Console
     from rich.table import Table
 

@@ -7,13 +7,14 @@ and what is allowed, so `polyregion config check` can print one line and exit 2.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
 import os
 import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -86,13 +87,36 @@ def load(path: str | Path | None = None) -> Topology:
     if found is None:
         return from_dict({}, source="<defaults>")
     source = str(found)
+
+    def bad_file(problem: str) -> ConfigError:  # "<file>: <problem>", not "file = ... invalid"
+        return ConfigError("file", source, problem, message=f"{source}: {problem}")
+
     try:
         raw = tomllib.loads(found.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("file", source, "no such file; create it or omit --config") from None
+        fix = (
+            f"fix or unset ${ENV_CONFIG}"
+            if path is None
+            else "fix the path, or leave it out to use ./polyregion.toml or the built-ins"
+        )
+        raise bad_file(f"no such file; {fix}") from None
+    except IsADirectoryError:
+        raise bad_file("a directory, not a file; name a .toml file") from None
+    except OSError as exc:
+        raise bad_file(f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise bad_file("not UTF-8 text; save it as UTF-8 (TOML requires it)") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("file", source, f"not valid TOML ({exc})") from None
+        raise bad_file(f"not valid TOML: {exc}") from None
     return from_dict(raw, source=source)
+
+
+def unknown(name: str, known: Iterable[str], what: str = "key") -> str:
+    """'unknown key; did you mean X? known: ...' - the fix for a typo is usually one edit away."""
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"unknown {what}; {hint}known: {', '.join(known)}"
 
 
 def from_dict(raw: Mapping[str, Any], *, source: str = "<dict>") -> Topology:
@@ -118,7 +142,7 @@ class _Loader:
         values: dict[str, Any] = {}
         for name, value in raw.items():
             if name not in fields:
-                raise self.fail(f"{key}.{name}", value, f"unknown key; known: {', '.join(fields)}")
+                raise self.fail(f"{key}.{name}", value, unknown(name, fields))
             values[name] = self.coerce(hints[name], value, f"{key}.{name}")
         return cls(**values)
 
@@ -158,14 +182,14 @@ class _Loader:
         }  # fmt: skip
         for key in raw:
             if key not in known:
-                raise self.fail(key, "...", f"unknown section; known: {', '.join(sorted(known))}")
+                raise self.fail(key, "...", unknown(key, sorted(known), "section"))
         app = raw.get("app", {})
         if not isinstance(app, Mapping):
             raise self.fail("app", app, "must be a table")
         for key in app:
             if key not in ("name", "domain", "consistency"):
                 raise self.fail(
-                    f"app.{key}", app[key], "unknown key; known: name, domain, consistency"
+                    f"app.{key}", app[key], unknown(key, ("name", "domain", "consistency"))
                 )
         name = app.get("name", "polyregion")
         if not isinstance(name, str) or not _NAME.match(name):
@@ -286,7 +310,7 @@ class _Loader:
     def only(self, t: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
         for k in t:
             if k not in allowed:
-                raise self.fail(f"{key}.{k}", t[k], f"unknown key; known: {', '.join(allowed)}")
+                raise self.fail(f"{key}.{k}", t[k], unknown(k, allowed))
 
     # -- cross-field rules, AWS limits included --------------------------------------------
     def validate(self, topo: Topology) -> None:
@@ -295,7 +319,11 @@ class _Loader:
             raise self.fail("regions", names, "each region at most once")
         primaries = [r.name for r in topo.regions if r.role is Role.PRIMARY]
         if len(primaries) != 1:
-            raise self.fail("regions[].role", primaries, "exactly one region with role = primary")
+            raise self.fail(
+                "regions[].role",
+                primaries,
+                'set role = "primary" on exactly one region (the others are secondary)',
+            )
         if topo.consistency is Consistency.STRONG:
             sets = [k for k, s in aws.MRSC_REGION_SETS.items() if set(names) <= s]
             if len(names) != 3 or not sets:

@@ -50,6 +50,18 @@ def test_unknown_or_malformed_slugs_are_404_not_500(url: str) -> None:
         assert httpx.get(f"{url}/api/posts/{slug}").status_code == 404, slug
 
 
+def test_a_404_page_says_what_is_missing_and_escapes_the_path(url: str) -> None:
+    page = httpx.get(f"{url}/no/such/<b>page")
+    assert page.status_code == 404
+    assert "<h1>Not found</h1>" in page.text
+    assert "There is no page at /no/such/%3Cb%3Epage" in page.text or "&lt;b&gt;" in page.text
+    assert "<b>page" not in page.text
+    missing = httpx.get(f"{url}/posts/missing")
+    assert "<h1>Not found</h1>" in missing.text and "No post at /posts/missing" in missing.text
+    api = httpx.get(f"{url}/api/nothing", headers={"accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"error": "Not Found"}  # JSON unchanged
+
+
 def _b64(obj: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
 

@@ -129,3 +129,13 @@ def test_the_staged_asset_serves_an_http_api_event_through_the_lambda_handler(
     assert status == 200
     assert json.loads(body) == {"status": "live", "region": "eu-west-1"}
     assert module.startswith(str(asset))  # the staged package, not the working tree
+
+
+def test_an_unwritable_asset_directory_is_a_one_line_build_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+
+    def never(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        raise AssertionError("pip must not run")
+
+    with pytest.raises(package.BuildError, match="cannot write the asset"):
+        package.build_asset(from_dict({}), tmp_path / "file" / "lambda", run=never)

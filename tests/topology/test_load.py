@@ -119,6 +119,34 @@ def test_file_errors_are_config_errors(tmp_path: Path) -> None:
         load(bad)
     with pytest.raises(ConfigError, match="no such file"):
         load(tmp_path / "missing.toml")
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe garbage")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load(binary)
+    with pytest.raises(ConfigError, match="a directory"):
+        load(tmp_path)
+
+
+def test_a_missing_file_from_the_environment_says_which_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLYREGION_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(ConfigError, match=r"unset \$POLYREGION_CONFIG"):
+        load(None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion"),
+    [
+        ({"healht": {}}, "did you mean health?"),
+        ({"health": {"intervall_s": 30}}, "did you mean interval_s?"),
+        ({"regions": [{"nam": "us-east-1"}]}, "did you mean name?"),
+        ({"app": {"domian": "example.org"}}, "did you mean domain?"),
+    ],
+)
+def test_an_unknown_key_suggests_the_nearest_known_one(raw: dict, suggestion: str) -> None:
+    with pytest.raises(ConfigError, match=suggestion.replace("?", r"\?")):
+        from_dict(raw)
 
 
 def test_topology_is_frozen() -> None:
