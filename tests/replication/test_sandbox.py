@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,32 +9,21 @@ from typing import Any
 import boto3
 import pytest
 
-from polyregion.sandbox.client import SandboxClient
 from polyregion.sandbox.process import pid_alive
 from polyregion.topology import load, naming
-from tests.sandbox.conftest import RunningSandbox, wait_for, write_topology
+from tests.sandbox.conftest import RunningSandbox, running_sandbox, wait_for
 
 pytestmark = pytest.mark.functional
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    tmp = tmp_path_factory.mktemp("sandbox-repl")
-    config = write_topology(
-        tmp / "polyregion.toml", replication_delay_ms=50.0, replication_jitter_ms=0.0
-    )
-    env = {**os.environ, "POLYREGION_RUN_DIR": str(tmp / "run")}
-    env.pop("POLYREGION_CONFIG", None)
-    client = SandboxClient.for_topology(load(config))
-    running = RunningSandbox(config, tmp / "run", env, client, {})
-    try:
-        started = running.cli("up", "--fast", "--detach", timeout=120)
-        assert started.returncode == 0, started.stderr + started.stdout
-        running.status = client.status()
+    with running_sandbox(
+        tmp_path_factory.mktemp("sandbox-repl"),
+        replication_delay_ms=50.0,
+        replication_jitter_ms=0.0,
+    ) as running:
         yield running
-    finally:
-        running.cli("down")
-        client.close()
 
 
 def aws(sb: RunningSandbox, service: str, region: str) -> Any:

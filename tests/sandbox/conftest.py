@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,10 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.
     return time.monotonic() - started
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    tmp = tmp_path_factory.mktemp("sandbox")
-    config = write_topology(tmp / "polyregion.toml")
+@contextmanager
+def running_sandbox(tmp: Path, **sandbox_settings: Any) -> Iterator[RunningSandbox]:
+    """`polyregion up --fast --detach` on a temp topology with free ports; always `down`."""
+    config = write_topology(tmp / "polyregion.toml", **sandbox_settings)
     env = {**os.environ, "POLYREGION_RUN_DIR": str(tmp / "run")}
     env.pop("POLYREGION_CONFIG", None)
     client = SandboxClient.for_topology(load(config))
@@ -115,3 +116,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
     finally:
         running.cli("down")
         client.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
+        yield running
