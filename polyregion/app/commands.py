@@ -15,10 +15,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from polyregion.options import ConfigOpt
 
 
 class AwsMode(StrEnum):
@@ -49,9 +50,6 @@ def sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-CONFIG_HELP = "Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins)."
-
-
 def serve(
     region: Annotated[
         str | None,
@@ -61,7 +59,7 @@ def serve(
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
     ] = 8080,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+    config: ConfigOpt = None,
     aws: Annotated[
         AwsMode,
         typer.Option(

@@ -7,18 +7,13 @@ from typing import Annotated
 
 import typer
 
+from polyregion.options import ConfigOpt
+
 _T = "Traffic: overrides the topology's traffic table"
 
 
 def cost(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
-        ),
-    ] = None,
+    config: ConfigOpt = None,
     regions: Annotated[
         int | None,
         typer.Option(

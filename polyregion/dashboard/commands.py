@@ -6,10 +6,11 @@ or a sandbox started elsewhere on this machine.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from polyregion.options import ConfigOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -27,14 +28,7 @@ def dashboard(
     host: Annotated[
         str, typer.Option(help="Loopback address to listen on (it can inject faults).")
     ] = "127.0.0.1",
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
-        ),
-    ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Serve a second live dashboard for a running sandbox (up already serves one)."""
     from polyregion.dashboard.server import check_control_url, check_loopback, serve

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from polyregion.options import ConfigOpt
 from polyregion.topology.load import load
 
 BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
@@ -18,14 +19,6 @@ BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
 if TYPE_CHECKING:
     from polyregion.infra.plan import Step
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
-    ),
-]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Cloud assembly directory (templates).")]
 AssetOpt = Annotated[
     Path | None,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from polyregion.errors import PolyregionError
+from polyregion.options import ConfigOpt
 
 if TYPE_CHECKING:
     from polyregion.ops.engine import DrillPlan
@@ -37,9 +38,6 @@ class TargetName(StrEnum):
     AWS = "aws"
 
 
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Topology file (default: ./polyregion.toml).")
-]
 TargetOpt = Annotated[
     TargetName,
     typer.Option(

@@ -14,15 +14,8 @@ from typing import Annotated
 import typer
 
 from polyregion.errors import SandboxError
+from polyregion.options import ConfigOpt
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="Topology file (default: $POLYREGION_CONFIG, ./polyregion.toml or built-ins).",
-    ),
-]
 DETACH_TIMEOUT_S = 90.0
 
 fault_app = typer.Typer(
