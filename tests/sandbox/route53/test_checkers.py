@@ -233,7 +233,14 @@ def test_threaded_checkers_follow_a_real_origin(
     )
     hc.start()
     try:
-        time.sleep(0.5)
+        # Healthy because every checker really probed a 200, not because new checks start healthy.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(
+            o.last is not None and o.last.status_code == 200
+            for o in hc.status("hc-real").observations
+        ):
+            time.sleep(0.05)
+        assert all(o.last and o.last.status_code == 200 for o in hc.status("hc-real").observations)
         assert hc.is_healthy("hc-real")
         handler.status = 503
         deadline = time.monotonic() + 5
