@@ -33,10 +33,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--delay-ms", type=float, help="injected delay for every pair (default: model)")
     p.add_argument("--jitter-ms", type=float, help="uniform jitter added to the delay")
     p.add_argument("--poll-ms", type=float, default=5.0, help="stream polling while busy")
-    p.add_argument("--idle-poll-ms", type=float, default=50.0, help="stream polling when quiet")
     p.add_argument("--s3-poll-ms", type=float, default=200.0)
     p.add_argument("--secret-poll-ms", type=float, default=500.0)
-    p.add_argument("--lanes", type=int, default=8, help="parallel appliers per region pair")
+    p.add_argument("--lanes", type=int, default=2, help="parallel appliers per region pair")
     p.add_argument("--seed", type=int, help="seed for the jitter (reproducible runs)")
     return p.parse_args(argv)
 
@@ -69,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
             lag=LagModel.from_topology(topology, delay_ms=args.delay_ms, jitter_ms=args.jitter_ms),
             control_port=args.control_port,
             poll_ms=args.poll_ms,
-            idle_poll_ms=args.idle_poll_ms,
             s3_poll_ms=args.s3_poll_ms,
             secret_poll_ms=args.secret_poll_ms,
             seed=args.seed,

@@ -66,14 +66,12 @@ class Checkpoint:
 
     positions: dict[str, dict[str, str]] = field(default_factory=dict)
     tombstones: dict[str, str] = field(default_factory=dict)
-    own_deletes: dict[str, str] = field(default_factory=dict)  # marker token -> delete stamp
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "positions": self.positions,
             "tombstones": self.tombstones,
-            "own_deletes": self.own_deletes,
         }
 
 
@@ -93,7 +91,7 @@ class CheckpointStore:
             raise ConfigError(
                 "state-dir", str(self.path), "not a replicator checkpoint; delete it to start over"
             )
-        return Checkpoint(raw["positions"], raw["tombstones"], raw.get("own_deletes", {}))
+        return Checkpoint(raw["positions"], raw["tombstones"])
 
     def save(self, checkpoint: Checkpoint) -> None:
         tmp = self.path.with_suffix(".tmp")

@@ -9,6 +9,9 @@ needs the parts AWS keeps *inside* a region's service:
   bucket whose replication configuration matches the key, COMPLETED once the replicator has
   copied them, REPLICA on copies (moto's FakeKey gains the attribute; its header is added to
   the response moto builds anyway).
+- Replica writes for the global table (`/_polyregion/dynamodb/apply`, replica_writes.py):
+  replicated changes applied inside the region's store with the LWW check, as AWS applies them
+  through its own internal path rather than the public API.
 - A replica write path (`/_polyregion/s3/...`), the equivalent of S3's internal replication
   writes: the copy keeps the source's version id, as S3 replication does, so re-copying after
   a crash is detectably a no-op.
@@ -25,11 +28,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from polyregion.replication import replica_writes
+
 PREFIX: Final = "/_polyregion/"
+STREAM_WAIT_ROUTE: Final = "dynamodb/stream-wait"
 REPLICATOR_HEADER: Final = "X-Polyregion-Replicator"
 STATUS_ATTR: Final = "_polyregion_replication_status"
 MAX_SHARD_ITERATORS: Final = 20_000
@@ -50,6 +57,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _lock = threading.Lock()
 # Every DynamoDB write of this endpoint, and stream reads, serialized (see _patch_transactions).
 _writes = threading.RLock()
+# Notified whenever a stream record is added: the replicator's stream doorbell waits on it.
+_stream_changed = threading.Condition()
+MAX_STREAM_WAIT_S: Final = 10.0
 
 
 def _patch_moto() -> None:
@@ -63,11 +73,11 @@ def _patch_moto() -> None:
     # moto numbers a stream record len(records) + start without a lock: two writes served by
     # two threads at once get the same sequence number, and readers then see one twice.
     add: Any = StreamShard.add
-    stream_lock = threading.Lock()
 
     def locked_add(self: Any, old: Any, new: Any) -> None:
-        with stream_lock:
+        with _stream_changed:
             add(self, old, new)
+            _stream_changed.notify_all()  # ring the doorbell (_stream_wait)
 
     StreamShard.add = locked_add  # type: ignore[method-assign]
     _patch_transactions()
@@ -231,13 +241,17 @@ class ReplicationExtension:
         if route == "replication" and method == "GET":
             features = [
                 "s3-replication-status", "s3-replica-write", "s3-replication-config",
-                "secret-replica-guard",
+                "secret-replica-guard", "dynamodb-replica-write", "dynamodb-stream-wait",
             ]  # fmt: skip
             return self._json(start_response, 200, {"features": features})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         q = {k: v[0] for k, v in urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).items()}
         try:
+            if route == STREAM_WAIT_ROUTE and method == "GET":
+                return self._json(start_response, *self._stream_wait(q))
+            if route == replica_writes.ROUTE and method == "POST":
+                return self._json(start_response, *self._apply_replica_writes(json.loads(body)))
             if route == "s3/status" and method == "POST":
                 args = json.loads(body)
                 return self._json(start_response, *self._set_status(**args))
@@ -254,6 +268,47 @@ class ReplicationExtension:
         except (TypeError, ValueError, KeyError) as exc:
             return self._json(start_response, 400, {"error": f"bad request: {exc}"})
         return self._json(start_response, 404, {"error": f"unknown extension route {route!r}"})
+
+    # -- DynamoDB --------------------------------------------------------------------------------
+    def _apply_replica_writes(self, body: Any) -> tuple[int, Any]:
+        from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+        from moto.core.exceptions import JsonRESTError
+        from moto.dynamodb.models import dynamodb_backends
+
+        if not isinstance(body, dict) or not isinstance(body.get("ops"), list):
+            raise ValueError("expected {region, table, ops: [...]}")
+        backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][str(body["region"])]
+        try:
+            with _writes:
+                applied = replica_writes.apply_ops(backend, str(body["table"]), body["ops"])
+        except JsonRESTError as exc:  # no such table, an invalid item: moto's own message
+            return 400, {"error": f"{exc.error_type}: {exc.message}"}
+        return 200, {"applied": applied}
+
+    def _stream_wait(self, q: dict[str, str]) -> tuple[int, Any]:
+        """Block until the table's stream holds a record after sequence number `after` (at once
+        without `after`), or `timeout` seconds pass; answer the latest sequence number. A
+        doorbell, not a read: the records still come through GetRecords, so a reader need not
+        poll a quiet stream."""
+        from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+        from moto.core.exceptions import JsonRESTError
+        from moto.dynamodb.models import dynamodb_backends
+
+        backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][q["region"]]
+        after = int(q["after"]) if "after" in q else None
+        deadline = time.monotonic() + min(max(float(q.get("timeout", "1")), 0.0), MAX_STREAM_WAIT_S)
+        try:
+            with _stream_changed:
+                while True:
+                    shard = backend.get_table(q["table"]).stream_shard
+                    items = shard.items if shard is not None else []
+                    latest = int(items[-1].record["dynamodb"]["SequenceNumber"]) if items else None
+                    left = deadline - time.monotonic()
+                    if after is None or (latest is not None and latest > after) or left <= 0:
+                        return 200, {"latest": None if latest is None else str(latest)}
+                    _stream_changed.wait(left)
+        except JsonRESTError as exc:
+            return 400, {"error": f"{exc.error_type}: {exc.message}"}
 
     def _config(self, bucket: str) -> tuple[int, Any]:
         """The bucket's replication rules as stored: moto's GetBucketReplication answer drops

@@ -24,11 +24,12 @@ from polyregion.replication.events import EventLog
 from polyregion.replication.lag import PairLag
 from polyregion.replication.links import Link, LinkGroup, Partitions, jittered
 from polyregion.replication.progress import Progress
+from polyregion.replication.replica_writes import ReplicaWriter
 from polyregion.replication.s3 import BucketReplication
 from polyregion.replication.secret import SecretReplication
 from polyregion.replication.settings import ReplicatorSettings
 from polyregion.replication.stamps import Stamp
-from polyregion.replication.stream import StreamReader
+from polyregion.replication.stream import StreamDoorbell, StreamReader
 from polyregion.replication.table import TableReplication
 from polyregion.topology import naming
 
@@ -90,13 +91,10 @@ class Replicator:
             r: RegionClients(r, settings.endpoints[r], CLIENT_CONFIG, session)
             for r in settings.regions
         }
+        self.writers = {r: ReplicaWriter(r, settings.endpoints[r]) for r in settings.regions}
         self.table = TableReplication(
-            naming.global_table(self.topology),
-            {r: c.dynamodb for r, c in self.clients.items()},
-            self.tombstones,
+            naming.global_table(self.topology), self.writers, self.tombstones
         )
-        for token, raw in self.saved.own_deletes.items():
-            self.table.own_deletes.record(token, Stamp.decode(raw))
         self.stats = {r: StreamStats() for r in settings.regions}
         self.links: dict[tuple[str, str], LinkGroup] = {}
         for (a, b), base in settings.lag.delays_ms.items():
@@ -184,7 +182,13 @@ class Replicator:
             for i, lane in enumerate(link.lanes)
         ]
         workers += [
-            (f"reader {r}", functools.partial(self._read_loop, rd)) for r, rd in readers.items()
+            (
+                f"reader {r}",
+                functools.partial(
+                    self._read_loop, rd, StreamDoorbell(r, self.settings.endpoints[r], rd.table)
+                ),
+            )
+            for r, rd in readers.items()
         ]
         workers += [
             ("checkpoint", self._checkpoint_loop),
@@ -216,6 +220,8 @@ class Replicator:
             t.join(timeout=5)
         self._save()
         self.control.stop()
+        for writer in self.writers.values():
+            writer.close()
 
     # -- workers -------------------------------------------------------------------------------
     def _link_error(self, message: str) -> None:
@@ -224,27 +230,27 @@ class Replicator:
             self._last_error = now
             self.events.emit("replication-error", message)
 
-    def _read_loop(self, reader: StreamReader) -> None:
+    def _read_loop(self, reader: StreamReader, doorbell: StreamDoorbell) -> None:
+        """Wait on the doorbell until the stream holds unread records, read them, hand them to
+        the links; after a batch, pause poll_ms so that records arriving fast share a read."""
         region = reader.region
         stats = self.stats[region]
         pending: list[tuple[str, dict[str, Any]]] = []
-        idle = self.settings.poll_ms / 1000
+        last: str | None = None  # sequence number of the last record read
         while not self.stop_event.is_set():
             try:
                 if not pending:
                     try:
+                        doorbell.wait(last)
                         pending = reader.poll()
                     except Exception as exc:  # the region's endpoint is down or faulted
                         self._read_failed(region, stats, exc)
                         self.stop_event.wait(0.5)
                         continue
                     self._read_succeeded(region, stats)
-                    # Poll fast while records flow, back off while the stream is quiet.
-                    idle = (
-                        self.settings.poll_ms / 1000
-                        if pending
-                        else min(max(idle, 0.001) * 1.5, self.settings.idle_poll_ms / 1000)
-                    )
+                    if not pending:
+                        continue
+                    last = pending[-1][1]["dynamodb"]["SequenceNumber"]
                 while pending:
                     shard, record = pending[0]
                     self._dispatch(reader.stream_arn, region, shard, record, stats)
@@ -253,13 +259,8 @@ class Replicator:
                 self._link_error(f"reading {region}: {type(exc).__name__}: {exc}")
                 self.stop_event.wait(0.5)
                 continue
-            # Poll fast while records flow, back off while the stream is quiet.
-            idle = (
-                self.settings.poll_ms / 1000
-                if pending
-                else min(idle * 1.5, self.settings.idle_poll_ms / 1000)
-            )
-            self.stop_event.wait(idle)
+            self.stop_event.wait(self.settings.poll_ms / 1000)
+        doorbell.close()
 
     def _read_failed(self, region: str, stats: StreamStats, exc: Exception) -> None:
         # The exception's type and message only: botocore's name the operation and endpoint
@@ -315,13 +316,11 @@ class Replicator:
                 seen = self.progress.version
                 now_ms = int(time.time() * 1000)
                 self.tombstones.expire(now_ms)
-                self.table.own_deletes.expire(now_ms)
                 self._save()
 
     def _save(self) -> None:
         positions = {k: dict(v) for k, v in self.saved.positions.items()}
         for stream, shards in self.progress.positions().items():
             positions.setdefault(stream, {}).update(shards)
-        own = self.table.own_deletes.snapshot()
-        self.store.save(Checkpoint(positions, self.tombstones.snapshot(), own))
+        self.store.save(Checkpoint(positions, self.tombstones.snapshot()))
         self.checkpointed_at = time.time()

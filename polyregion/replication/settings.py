@@ -57,12 +57,11 @@ class ReplicatorSettings:
     lag: LagModel
     control_host: str = "127.0.0.1"
     control_port: int = 0  # 0: pick a free port and write it to <state_dir>/replicator.json
-    poll_ms: float = 5.0  # stream polling while records flow
-    idle_poll_ms: float = 50.0  # backs off to this when a stream is quiet
+    poll_ms: float = 5.0  # stream polling while records flow (a quiet stream rings a doorbell)
     s3_poll_ms: float = 200.0
     secret_poll_ms: float = 500.0
     checkpoint_ms: float = 50.0
-    lanes: int = 8  # parallel appliers per region pair (one item always uses the same lane)
+    lanes: int = 2  # parallel appliers per region pair (one item always uses the same lane)
     seed: int | None = None
     regions: tuple[str, ...] = field(default=())
 

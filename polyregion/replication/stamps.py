@@ -2,8 +2,9 @@
 
 A write is ordered by its stamp `(updated_at, updated_region, version)`: the writer's clock in
 epoch ms, ties broken by region name, then by the per-item version. Every replica applies a
-change only if it is strictly newer than what it holds (a DynamoDB condition expression), so
-applying the same change twice, or an older one late, changes nothing: replays are harmless.
+change only if it is strictly newer than what it holds (checked and written atomically inside
+the region's store, see replica_writes.py), so applying the same change twice, or an older one
+late, changes nothing: replays are harmless.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any, Final
 
 from polyregion.topology import naming
 
-# Set by the replicator on an item it is about to delete in a destination, so that the
-# MODIFY and REMOVE this causes in that region's stream are recognised as replication, not
-# as a local delete to replicate again (DynamoDB global tables 2017 used `aws:rep:deleting`).
+# Carried by the old image of every delete the replicator applies (set on the item inside the
+# region's store as it is deleted, never visible to readers), so the REMOVE this puts in that
+# region's stream is recognised as replication, not as a local delete to replicate again
+# (DynamoDB global tables 2017 used `aws:rep:deleting` the same way). Its value is the stamp.
 DELETING: Final = "pr:rep:deleting"
 
 Image = dict[str, Any]  # an item in DynamoDB JSON: {"pk": {"S": "..."}, ...}
@@ -62,42 +64,19 @@ def key_id(key: dict[str, Any]) -> str:
     )
 
 
-def older_than(
-    stamp: Stamp, *, must_exist: bool = False
-) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Condition "the stored item is strictly older than `stamp`" (absent counts unless told).
+def stored_older(stored: Image | None, stamp: Stamp) -> bool:
+    """True when the stored item is strictly older than `stamp`: the LWW rule every replica
+    applies (an absent item, or one without `updated_at`, counts as oldest).
 
-    Items without `updated_at` (written by something other than the app) count as oldest.
+    A missing `updated_region` or `version` compares as "" or 0, so an item written by
+    something other than the app never beats one stamped at the same instant.
     """
-    names = {
-        "#pk": naming.PARTITION_KEY,
-        "#ua": naming.UPDATED_AT,
-        "#ur": naming.UPDATED_REGION,
-        "#v": naming.VERSION,
-    }
-    values = {
-        ":at": {"N": str(stamp.at)},
-        ":r": {"S": stamp.region},
-        ":v": {"N": str(stamp.version)},
-    }
-    older = (
-        "(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :r)"
-        " OR (#ua = :at AND #ur = :r AND (attribute_not_exists(#v) OR #v < :v)))"
-    )
-    expr = (
-        f"attribute_exists(#pk) AND {older}"
-        if must_exist
-        else f"attribute_not_exists(#pk) OR {older}"
-    )
-    return expr, names, values
+    if stored is None:
+        return True
+    current = stamp_of(stored)
+    return current is None or current < stamp
 
 
-def same_stamp(stamp: Stamp) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Condition "the stored item is exactly the version stamped `stamp`"."""
-    names = {"#ua": naming.UPDATED_AT, "#ur": naming.UPDATED_REGION, "#v": naming.VERSION}
-    values = {
-        ":at": {"N": str(stamp.at)},
-        ":r": {"S": stamp.region},
-        ":v": {"N": str(stamp.version)},
-    }
-    return "#ua = :at AND #ur = :r AND #v = :v", names, values
+def stored_is(stored: Image | None, stamp: Stamp) -> bool:
+    """True when the stored item is exactly the version stamped `stamp`."""
+    return stamp_of(stored) == stamp

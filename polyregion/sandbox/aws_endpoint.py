@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -33,6 +34,8 @@ FAULTS_PATH: Final = "/_sandbox/faults"
 # User-facing dependency names -> SigV4 signing names (Streams signs as "dynamodb" too).
 SERVICES: Final = {"dynamodb": "dynamodb", "s3": "s3", "secrets": "secretsmanager"}
 MODES: Final = ("up", "down", "slow")
+SANDBOX_SERVICES: Final = ("dynamodb", "dynamodbstreams", "s3", "secretsmanager")
+REPLICA_WRITES_PATH: Final = "/_polyregion/dynamodb/"
 DEFAULT_HANG_S: Final = 30.0
 
 _CREDENTIAL = re.compile(rb"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
@@ -43,6 +46,8 @@ _QUERY_CREDENTIAL = re.compile(
 
 def signing_service(scope: Scope) -> str:
     """The AWS service a request is for, from its SigV4 credential scope (header or query)."""
+    if scope.get("path", "").startswith(REPLICA_WRITES_PATH):
+        return "dynamodb"  # replicated global-table writes fail with the region's DynamoDB
     for name, value in scope.get("headers", []):
         if name == b"authorization" and (m := _CREDENTIAL.search(value)):
             return m.group(1).decode()
@@ -128,17 +133,40 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(*, hang_s: float = DEFAULT_HANG_S) -> ASGIApp:
-    """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app."""
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()  # what survived a full collection is long-lived: never walk it again
+
+
+def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIApp:
+    """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app.
+
+    `freeze`: keep full garbage collections short. moto keeps ~100k long-lived objects
+    (service models, URL maps) plus every item, stream record and shard iterator it stores;
+    each full collection walked them all, pausing every request in flight for 65-120 ms every
+    few seconds under load, which was most of the tail of replication lag. So the apps of the
+    services the sandbox uses are built now, and everything alive after a full collection is
+    moved to the permanent generation (gc.freeze), never scanned again. The cost: an object
+    frozen this way that later becomes part of unreachable cycle is never freed; moto's stores
+    are acyclic (items, records), so that is a few request leftovers per full collection.
+    Only for a process that serves nothing else.
+    """
     from a2wsgi import WSGIMiddleware
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from polyregion.replication.endpoint import wrap
     from polyregion.sandbox.loopback import LoopbackHostOnly
 
+    dispatcher = DomainDispatcherApplication(create_backend_app)
     # The replication extension: S3 replication status and replica writes, read-only secret
     # replicas (polyregion/replication/endpoint.py).
-    wsgi: Any = wrap(DomainDispatcherApplication(create_backend_app))
+    wsgi: Any = wrap(dispatcher)
+    if freeze:
+        for service in SANDBOX_SERVICES:
+            dispatcher.app_instances[service] = create_backend_app(service)
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(_freeze_survivors)
     asgi: Any = WSGIMiddleware(wsgi, workers=16)
     # boto3 and the CLI name the endpoint's loopback address in Host; a DNS-rebinding page
     # names its own host, and would otherwise read the tables or switch faults on.
@@ -154,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hang-s", type=float, default=DEFAULT_HANG_S)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
-    app: Any = create_app(hang_s=args.hang_s)
+    app: Any = create_app(hang_s=args.hang_s, freeze=True)
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
     )

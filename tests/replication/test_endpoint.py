@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from werkzeug.test import Client
 
 from polyregion.replication.endpoint import wrap
+from polyregion.replication.stamps import DELETING, Image, Stamp, stamp_of
 
 
 def client() -> Client:
@@ -44,3 +48,129 @@ def test_replica_secrets_refuse_writes_except_from_the_replicator() -> None:
         headers={"X-Amz-Target": "secretsmanager.GetSecretValue"},
     )
     assert b"replica secret" not in other.data
+
+
+# -- replica writes (replica_writes.py) ------------------------------------------------------------
+TABLE = "replica-writes"
+
+
+def item(pk: str, at: int, region: str = "us-east-1", version: int = 1, **extra: str) -> Image:
+    out: Image = {
+        "pk": {"S": pk},
+        "sk": {"S": "item"},
+        "updated_at": {"N": str(at)},
+        "updated_region": {"S": region},
+        "version": {"N": str(version)},
+    }
+    out.update({k: {"S": v} for k, v in extra.items()})
+    return out
+
+
+def op(kind: str, stamp: Stamp, it: Image) -> dict[str, object]:
+    return {"op": kind, "stamp": stamp.encode(), "item": it}
+
+
+def stamp(it: Image) -> Stamp:
+    s = stamp_of(it)
+    assert s is not None
+    return s
+
+
+@pytest.fixture
+def ddb() -> Iterator[Any]:
+    """A stream-enabled table in eu-west-1 of moto's in-process backends."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        c = boto3.client("dynamodb", region_name="eu-west-1")
+        c.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        yield c
+
+
+def apply(c: Client, *ops: dict[str, object], table: str = TABLE) -> Any:
+    resp = c.post(
+        "/_polyregion/dynamodb/apply",
+        data=json.dumps({"region": "eu-west-1", "table": table, "ops": list(ops)}),
+    )
+    return resp.status_code, json.loads(resp.data)
+
+
+def records(ddb: Any) -> list[dict[str, Any]]:
+    """The table's stream records, as GetRecords serves them (read from the backend: moto's
+    in-process mock does not route DynamoDB Streams calls)."""
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].get_table(TABLE).stream_shard
+    return [r.to_json() for r in shard.items]
+
+
+def stored(ddb: Any, pk: str) -> Image | None:
+    key = {"pk": {"S": pk}, "sk": {"S": "item"}}
+    return ddb.get_item(TableName=TABLE, Key=key, ConsistentRead=True).get("Item")
+
+
+def test_replica_puts_apply_only_when_newer_and_replays_leave_no_record(ddb: Any) -> None:
+    c = client()
+    v1, v2 = item("a", 100, value="one"), item("a", 200, "ap-southeast-1", value="two")
+    assert apply(c, op("put", stamp(v1), v1)) == (200, {"applied": [True]})
+    # In one batch, in order: a replay of v1 loses, v2 wins, an older one after it loses.
+    older = item("a", 150, value="older")
+    assert apply(
+        c, op("put", stamp(v1), v1), op("put", stamp(v2), v2), op("put", stamp(older), older)
+    ) == (
+        200,
+        {"applied": [False, True, False]},
+    )
+    assert stored(ddb, "a") == v2
+    assert [r["eventName"] for r in records(ddb)] == ["INSERT", "MODIFY"]  # one per write
+
+
+def test_replica_deletes_mark_only_their_stream_record(ddb: Any) -> None:
+    c = client()
+    v1 = item("d", 100, value="one")
+    apply(c, op("put", stamp(v1), v1))
+    key = {"pk": v1["pk"], "sk": v1["sk"]}
+    assert apply(c, op("delete", Stamp(50, "us-east-1", 0), key))[1] == {"applied": [False]}
+    assert stored(ddb, "d") == v1  # a delete older than the item loses
+    gone = Stamp(101, "eu-west-1", 2)
+    assert apply(c, op("delete", gone, key))[1] == {"applied": [True]}
+    assert stored(ddb, "d") is None
+    assert apply(c, op("delete", gone, key))[1] == {"applied": [False]}  # replay: nothing there
+    remove = records(ddb)[-1]
+    assert remove["eventName"] == "REMOVE"
+    # The old image carries the marker (the replicator's own delete); the item never did.
+    assert remove["dynamodb"]["OldImage"][DELETING] == {"S": gone.encode()}
+    assert {k: v for k, v in remove["dynamodb"]["OldImage"].items() if k != DELETING} == v1
+
+
+def test_restore_puts_the_winner_back_only_over_the_exact_loser(ddb: Any) -> None:
+    c = client()
+    winner, loser = item("r", 200, value="winner"), item("r", 100, "eu-west-1", 2, value="loser")
+    apply(c, op("put", stamp(loser), loser))
+    assert apply(c, op("restore", Stamp(99, "eu-west-1", 2), winner))[1] == {"applied": [False]}
+    assert apply(c, op("restore", stamp(loser), winner))[1] == {"applied": [True]}
+    assert stored(ddb, "r") == winner
+
+
+def test_replica_writes_reject_bad_requests_clearly(ddb: Any) -> None:
+    c = client()
+    code, body = apply(c, {"op": "upsert", "stamp": "1|r|0", "item": {}})
+    assert code == 400 and "put, delete or restore" in body["error"]
+    v = item("x", 1)
+    code, body = apply(c, op("put", stamp(v), v), table="no-such-table")
+    assert code == 400 and "ResourceNotFoundException" in body["error"]
+    assert stored(ddb, "x") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 from polyregion.replication.lag import PairLag
 from polyregion.replication.links import Link, Partitions
@@ -21,13 +22,14 @@ def test_in_order_delivery_partition_hold_and_retry_after_errors() -> None:
     failures = {"k1": 2}  # the destination fails twice on k1: the link retries, in order
     errors: list[str] = []
 
-    def apply(destination: str, c: Change) -> bool:
-        key = c.key["pk"]["S"]
-        if failures.get(key, 0) > 0:
-            failures[key] -= 1
-            raise ConnectionError("destination down")
-        applied.append(key)
-        return True
+    def apply(destination: str, batch: Sequence[Change]) -> list[bool]:
+        keys = [c.key["pk"]["S"] for c in batch]
+        for key in keys:
+            if failures.get(key, 0) > 0:
+                failures[key] -= 1
+                raise ConnectionError("destination down")  # the whole batch is retried
+        applied.extend(keys)
+        return [True] * len(keys)
 
     partitions = Partitions()
     link = Link(

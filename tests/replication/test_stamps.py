@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from polyregion.replication.stamps import Stamp, key_id, older_than, stamp_of
+from polyregion.replication.stamps import Stamp, key_id, stamp_of, stored_is, stored_older
 
 
 def item(at: int, region: str, version: int) -> dict[str, dict[str, str]]:
@@ -33,8 +33,20 @@ def test_key_id_is_stable_and_ignores_other_attributes() -> None:
     )
 
 
-def test_conditions_name_every_attribute_they_use() -> None:
-    for must_exist in (False, True):
-        expr, names, values = older_than(Stamp(5, "r", 1), must_exist=must_exist)
-        assert all(n in expr for n in names) and all(v in expr for v in values)
-    assert older_than(Stamp(5, "r", 1))[0].startswith("attribute_not_exists(#pk) OR")
+def test_stored_older_is_the_lww_rule() -> None:
+    s = Stamp(5, "eu-west-1", 2)
+    assert stored_older(None, s)  # absent: anything wins
+    assert stored_older({"pk": {"S": "p"}}, s)  # unstamped (not the app's): oldest
+    assert stored_older(item(4, "us-east-1", 9), s)  # earlier clock
+    assert stored_older(item(5, "ap-southeast-1", 9), s)  # same ms: region name breaks the tie
+    assert stored_older(item(5, "eu-west-1", 1), s)  # same ms and region: version
+    assert not stored_older(item(5, "eu-west-1", 2), s)  # the same version: a replay loses
+    assert not stored_older(item(5, "us-east-1", 0), s)
+    assert not stored_older(item(6, "ap-southeast-1", 0), s)
+
+
+def test_stored_is_matches_one_exact_version() -> None:
+    s = Stamp(5, "eu-west-1", 2)
+    assert stored_is(item(5, "eu-west-1", 2), s)
+    assert not stored_is(item(5, "eu-west-1", 3), s)
+    assert not stored_is(None, s) and not stored_is({"pk": {"S": "p"}}, s)

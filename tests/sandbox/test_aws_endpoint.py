@@ -43,6 +43,10 @@ def test_signing_service_from_header_and_query() -> None:
         == "secretsmanager"
     )
     assert signing_service({"headers": [], "query_string": b""}) == "s3"
+    # The replicator's writes into a region's global table fail with that region's DynamoDB.
+    replica = {"path": "/_polyregion/dynamodb/apply", "headers": [], "query_string": b""}
+    assert signing_service(replica) == "dynamodb"
+    assert signing_service({**replica, "path": "/_polyregion/s3/replica"}) == "s3"
 
 
 async def test_down_slow_and_up_per_service() -> None:
