@@ -35,7 +35,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--poll-ms", type=float, default=5.0, help="stream polling while busy")
     p.add_argument("--s3-poll-ms", type=float, default=200.0)
     p.add_argument("--secret-poll-ms", type=float, default=500.0)
-    p.add_argument("--lanes", type=int, default=2, help="parallel appliers per region pair")
+    p.add_argument("--lanes", type=int, default=1, help="parallel appliers per region pair")
     p.add_argument("--seed", type=int, help="seed for the jitter (reproducible runs)")
     return p.parse_args(argv)
 

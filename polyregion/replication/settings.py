@@ -61,7 +61,7 @@ class ReplicatorSettings:
     s3_poll_ms: float = 200.0
     secret_poll_ms: float = 500.0
     checkpoint_ms: float = 50.0
-    lanes: int = 2  # parallel appliers per region pair (one item always uses the same lane)
+    lanes: int = 1  # parallel appliers per region pair (one item always uses the same lane)
     seed: int | None = None
     regions: tuple[str, ...] = field(default=())
 
