@@ -18,13 +18,16 @@ def _clock(epoch: float | None) -> str:
 
 def summary(status: dict[str, Any]) -> Group:
     p = status["profile"]
+    # `healthy` only says the sandbox came up; what matters now is each region's health.
+    ok = sum(1 for r in status["regions"] if (r.get("health") or {}).get("healthy"))
+    total = len(status["regions"])
     head = Text.assemble(
         ("polyregion sandbox ", "bold"),
         (status["name"], "bold cyan"),
         f"  {status['phase']}",
         (
-            "  healthy" if status["healthy"] else "  NOT healthy",
-            "green" if status["healthy"] else "red",
+            f"  {ok}/{total} regions healthy",
+            "green" if ok == total else "yellow" if ok else "red",
         ),
         f"  profile {p['label']}: interval {p['interval_s']:g} s x threshold "
         f"{p['failure_threshold']} + TTL {p['ttl_s']} s",

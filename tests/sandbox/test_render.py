@@ -55,6 +55,7 @@ def test_summary_fits_80_columns_without_cutting_urls() -> None:
     text = console.export_text()
     assert "http://127.1.2.1:8000/" in text  # the URL people copy is never truncated
     assert "http://127.0.2.1:8000" in text
+    assert "0/1 regions healthy" in text  # the header follows the regions, not startup
     for word in ("unhealthy 1/2", "inverted", "killed", "dynamodb"):
         assert word in text
     assert "dig @127.0.0.1 -p 5353 origin.example.com +subnet=203.0.113.0/24" in text
