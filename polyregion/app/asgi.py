@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from polyregion.app import api, pages
 from polyregion.app.consistency import StillReplicating
 from polyregion.app.context import AppContext, ClientFactory, default_clients
+from polyregion.app.origin_guard import OriginGuard
 from polyregion.app.settings import AppSettings, settings_from_env
 from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
 
@@ -154,7 +155,17 @@ class RegionalApp(Starlette):
         stack = super().build_middleware_stack()
         if self.context is not None:
             stack = AnonymousPages(ContentLengthGate(stack, self.context.settings), self.context)
-        return RegionHeader(stack, self.region)
+        stack = RegionHeader(stack, self.region)
+        if self.context is not None and self.context.origin_keys is not None:
+            # Outermost: a request that bypassed the edge learns nothing, not even the region.
+            health = self.context.settings.topology.health.path
+            stack = OriginGuard(
+                stack,
+                header=self.context.settings.topology.origin.verify_header,
+                keys=self.context.origin_keys,
+                open_paths=frozenset({health, f"{health.rstrip('/')}/live"}),
+            )
+        return stack
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -75,7 +75,11 @@ def serve(
     import uvicorn
 
     from polyregion.app.asgi import create_app
-    from polyregion.app.settings import ENV_SECURE_COOKIES, settings_from_env
+    from polyregion.app.settings import (
+        ENV_ORIGIN_VERIFY_SECRET,
+        ENV_SECURE_COOKIES,
+        settings_from_env,
+    )
     from polyregion.data.clients import ENV_ENDPOINTS, clients_for
     from polyregion.data.local import LOCAL_CREDENTIALS, free_port, local_moto
     from polyregion.data.provision import provision_region
@@ -120,6 +124,17 @@ def serve(
         app.state.ctx.warm()  # the first health probe should not pay for building clients
         port = port or free_port(host)
         typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
+        header = topo.origin.verify_header
+        if settings.origin_verify_secret:
+            typer.echo(
+                f"origin verification on: requests without a valid {header} header get 403 "
+                f"(except {topo.health.path}); value from secret {settings.origin_verify_secret}"
+            )
+        else:
+            typer.echo(
+                f"origin verification off ({ENV_ORIGIN_VERIFY_SECRET} unset): anyone may call "
+                "this origin directly"
+            )
         typer.echo("Ctrl-C (or SIGTERM) stops it.")
         uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
 

@@ -122,6 +122,14 @@ class AppContext:
             self.secret_id,
             max_age_s=topo.session.secret_cache_s,
         )
+        # The value CloudFront sends the origin (origin_guard.py), if this deployment checks it.
+        self.origin_keys: SecretKeyProvider | None = None
+        if settings.origin_verify_secret:
+            self.origin_keys = SecretKeyProvider(
+                lambda: self.clients(self.region).secretsmanager,
+                settings.origin_verify_secret,
+                max_age_s=topo.session.secret_cache_s,
+            )
         self.sessions = SessionCodec(
             issuer=f"polyregion:{topo.name}", max_age_s=topo.session.max_age_s
         )

@@ -8,6 +8,7 @@ which Lambda sets itself (it is reserved: never set it).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 _handler: Any = None
@@ -20,7 +21,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
         from polyregion.app.asgi import create_app
 
-        # lifespan off: the app has no startup work; clients are built on first use.
-        _handler = Mangum(create_app(), lifespan="off")
+        app = create_app()
+        if app.context is not None and app.context.origin_keys is not None:
+            # Read the origin verification value at cold start; a failure here is retried by
+            # the guard on the first request (which then fails closed).
+            with contextlib.suppress(Exception):
+                app.context.origin_keys.get()
+        # lifespan off: no other startup work; clients are built on first use.
+        _handler = Mangum(app, lifespan="off")
     result: dict[str, Any] = _handler(event, context)
     return result

@@ -26,6 +26,8 @@ ENV_SECURE_COOKIES: Final = "POLYREGION_SECURE_COOKIES"
 ENV_RYW_WAIT_MS: Final = "POLYREGION_RYW_WAIT_MS"
 ENV_RYW_POLL_MS: Final = "POLYREGION_RYW_POLL_MS"
 ENV_READ_CACHE_S: Final = "POLYREGION_READ_CACHE_S"
+# Secret holding the value CloudFront sends in `origin.verify_header`; unset: not enforced.
+ENV_ORIGIN_VERIFY_SECRET: Final = "POLYREGION_ORIGIN_VERIFY_SECRET"  # noqa: S105 (a name)
 AUDIT_DATA_CLASS: Final = "signin-audit"  # the regional data class the sign-in audit uses
 
 
@@ -40,6 +42,8 @@ class AppSettings:
     # region -> bucket name; defaults to naming.bucket() for every region.
     buckets: Mapping[str, str] = field(default_factory=dict)
     secure_cookies: bool = True
+    # Secrets Manager id of the origin verification value (origin_guard.py); None: open origin.
+    origin_verify_secret: str | None = None
     # Read-your-writes: how long a lagging replica may be waited for, and how often to poll.
     ryw_wait_ms: int = 500
     ryw_poll_ms: int = 50
@@ -107,6 +111,7 @@ def settings_from_env(
     config: str | None = None,
     endpoints: Mapping[str, str] | None = None,
     secure_cookies: bool | None = None,
+    origin_verify_secret: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> AppSettings:
     """Resolve settings: explicit arguments, then the environment, then defaults."""
@@ -125,12 +130,15 @@ def settings_from_env(
         buckets[name] = env[ENV_BUCKET]
     if secure_cookies is None:
         secure_cookies = env.get(ENV_SECURE_COOKIES, "1") != "0"
+    if origin_verify_secret is None:
+        origin_verify_secret = env.get(ENV_ORIGIN_VERIFY_SECRET) or None
     return AppSettings(
         topology=topo,
         region=name,
         endpoints=dict(endpoints),
         buckets=buckets,
         secure_cookies=secure_cookies,
+        origin_verify_secret=origin_verify_secret,
         ryw_wait_ms=int(_env_number(env, ENV_RYW_WAIT_MS, 500)),
         ryw_poll_ms=int(_env_number(env, ENV_RYW_POLL_MS, 50)),
         read_cache_s=_env_number(env, ENV_READ_CACHE_S, 1.0),

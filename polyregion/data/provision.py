@@ -64,12 +64,19 @@ def _create_table(clients: RegionClients, definition: dict[str, Any]) -> None:
 
 
 def provision_region(
-    topology: Topology, region: str, clients: RegionClients, *, secret_value: str | None = None
+    topology: Topology,
+    region: str,
+    clients: RegionClients,
+    *,
+    secret_value: str | None = None,
+    origin_verify_value: str | None = None,
 ) -> None:
     """Create (idempotently) the global-table replica, regional tables, bucket and secret.
 
     `secret_value` seeds the session secret; every region must get the same value (the
     primary's), as Secrets Manager replication would give. None generates one.
+    `origin_verify_value`, if given, seeds the origin verification secret the same way (the
+    sandbox checks it; `polyregion serve` does not create it).
     """
     _create_table(
         clients, table_definition(naming.global_table(topology), with_indexes=True, stream=True)
@@ -97,8 +104,11 @@ def provision_region(
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
     sm = clients.secretsmanager
-    name = naming.session_secret(topology)
-    try:
-        sm.create_secret(Name=name, SecretString=secret_value or secrets.token_urlsafe(48))
-    except sm.exceptions.ResourceExistsException:
-        pass
+    values = {naming.session_secret(topology): secret_value or secrets.token_urlsafe(48)}
+    if origin_verify_value is not None:
+        values[naming.origin_verify_secret(topology)] = origin_verify_value
+    for name, value in values.items():
+        try:
+            sm.create_secret(Name=name, SecretString=value)
+        except sm.exceptions.ResourceExistsException:
+            pass

@@ -113,6 +113,10 @@ class SecretKeyProvider:
                     return keys
                 raise
 
+    def refresh_unless_recent(self) -> KeySet:
+        """A presented value matched no key (origin verification): same bound as an unknown kid."""
+        return self.refresh_for_unknown("")  # VersionIds are never empty: never "found"
+
     def _refresh_locked(self) -> KeySet:
         sm = self._client()
         current = self._fetch(sm, CURRENT)

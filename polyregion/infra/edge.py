@@ -7,11 +7,19 @@
 - `/static/*`: content-hashed files cached (CachingOptimized) from the primary region's bucket
   through Origin Access Control, failing over to a replica bucket. Origin groups fail over
   only for GET/HEAD/OPTIONS; static files need no CORS preflight, so GET and HEAD only.
+
+Every request to the app origin carries the custom header `origin.verify_header` whose value
+is the origin verification secret, through a CloudFormation dynamic reference
+(`{{resolve:secretsmanager:<name>:SecretString:::<OriginVerifyVersion>}}`): the template holds
+the reference, never the value. It resolves in this stack's region (us-east-1), where the
+secret has a replica (secrets.py). CloudFormation re-resolves it only when the template or a
+parameter changes, hence the `OriginVerifyVersion` parameter: after putting a new value,
+redeploy with its VersionId and CloudFront starts sending it (the app accepts both meanwhile).
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import CfnParameter, Duration, SecretValue
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -26,6 +34,7 @@ STATIC_PATH = "/static/*"
 # Status codes on which the static origin group retries the replica bucket.
 FAILOVER_STATUS_CODES = (403, 404, 500, 502, 503, 504)
 ORIGIN_READ_TIMEOUT_S = 30  # the Lambda's timeout: a slow render is not a dead origin
+PARAM_ORIGIN_VERIFY_VERSION = "OriginVerifyVersion"
 
 
 class Edge(Construct):
@@ -66,6 +75,22 @@ class Edge(Construct):
                 ),
                 fallback_status_codes=list(FAILOVER_STATUS_CODES),
             )
+        self.origin_verify_version = CfnParameter(
+            self,
+            PARAM_ORIGIN_VERIFY_VERSION,
+            type="String",
+            default="",
+            allowed_pattern="^$|^[A-Za-z0-9-]{32,64}$",
+            description=(
+                "VersionId of the origin verification secret CloudFront sends; empty: the "
+                "AWSCURRENT one at deploy time. Set it after a rotation to make CloudFront follow."
+            ),
+        )
+        self.origin_verify_version.override_logical_id(PARAM_ORIGIN_VERIFY_VERSION)
+        verify_value = SecretValue.secrets_manager(
+            naming.origin_verify_secret(topology),
+            version_id=self.origin_verify_version.value_as_string,
+        )
         self.app_origin = origins.HttpOrigin(
             topology.origin_hostname,
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
@@ -73,6 +98,9 @@ class Edge(Construct):
             read_timeout=Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             connection_attempts=3,
             connection_timeout=Duration.seconds(5),
+            # unsafe_unwrap: the header map takes strings; what lands in the template is the
+            # dynamic reference, resolved by CloudFormation at deploy time.
+            custom_headers={topology.origin.verify_header: verify_value.unsafe_unwrap()},
         )
         headers = cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS
         self.distribution = cloudfront.Distribution(

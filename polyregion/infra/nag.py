@@ -52,6 +52,13 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             "secretsmanager:GetRandomPassword has no resource type: IAM accepts only '*'. "
             "Every other action names the session secret's ARN.",
         )
+    ack(
+        stacks.secrets.origin_verify.secret,
+        "SMG4",
+        "Rotated in two steps, not on a schedule: put a new value (the app accepts AWSCURRENT "
+        "and AWSPREVIOUS), then redeploy the edge with OriginVerifyVersion so CloudFront sends "
+        "it; a scheduled rotation would not update CloudFront (docs/infrastructure.md).",
+    )
     for stack in stacks.assets.values():
         assets = stack.assets
         ack(
@@ -105,8 +112,10 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
         ack(
             regional.origin.api,
             "APIG4",
-            "The app authenticates users itself (signed sessions + CSRF); the origin must answer "
-            "CloudFront and Route 53 health checkers, which carry no credentials.",
+            "CloudFront cannot sign requests to an HTTP API and Route 53 health checkers carry no "
+            "credentials: the app refuses every path but the health check without CloudFront's "
+            "secret origin header (origin_guard.py), the stage is throttled, and users are "
+            "authenticated by the app (signed sessions + CSRF).",
         )
     if stacks.edge is not None:
         distribution = stacks.edge.edge.distribution

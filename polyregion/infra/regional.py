@@ -8,6 +8,9 @@ unauthenticated one is an open door that bypasses CloudFront, and with OAC (AWS_
 must carry `x-amz-content-sha256`, which browsers' form posts do not; nor can a function URL
 carry a custom hostname, so latency routing of one origin name across regions is impossible.
 The default `execute-api` endpoint is disabled: only the two names above reach the function.
+Those names are public DNS, so the app refuses requests without CloudFront's secret origin
+header (app/origin_guard.py; the health path excepted), and the stage is throttled
+(`origin.throttle_rate` / `throttle_burst`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from polyregion.app.settings import AUDIT_DATA_CLASS
+from polyregion.app.settings import AUDIT_DATA_CLASS, ENV_ORIGIN_VERIFY_SECRET
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -123,6 +126,19 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
             ],
         )
     )
+    statements.append(
+        iam.PolicyStatement(
+            sid="OriginVerifySecretLocalReplica",
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[
+                arn(
+                    "secretsmanager",
+                    region,
+                    f"secret:{naming.origin_verify_secret(topology)}-??????",
+                )
+            ],
+        )
+    )
     return statements
 
 
@@ -177,6 +193,8 @@ class SsrFunction(Construct):
                 "POLYREGION_BUCKET": self.bucket_name,
                 "POLYREGION_ACCOUNT_ID": account,
                 "POLYREGION_SECURE_COOKIES": "1",
+                # Requests without CloudFront's secret header get 403 (app/origin_guard.py).
+                ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
             },
         )
 
@@ -219,6 +237,12 @@ class RegionalOrigin(Construct):
         assert stage is not None
         cfn_stage = stage.node.default_child
         assert isinstance(cfn_stage, apigw.CfnStage)
+        # Throttling of every route (HTTP APIs cannot have AWS WAF): bounds what a flood that
+        # bypasses CloudFront - refused by the app with 403, but still invoking it - can cost.
+        cfn_stage.default_route_settings = apigw.CfnStage.RouteSettingsProperty(
+            throttling_rate_limit=topology.origin.throttle_rate,
+            throttling_burst_limit=topology.origin.throttle_burst,
+        )
         cfn_stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
             destination_arn=self.access_logs.log_group_arn,
             format=(

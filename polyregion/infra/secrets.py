@@ -1,7 +1,11 @@
-"""Secrets unit: the session signing secret, created in the primary and replicated.
+"""Secrets unit: the session signing secret and the origin verification value, both created in
+the primary and replicated.
 
 Replicas keep the same name in every region (regional ARN), so the app asks for
 `naming.session_secret()` in its own region and never crosses an ocean to verify a cookie.
+The origin verification value is also replicated to us-east-1 (the edge stack's region) when
+that is not an app region: the distribution reads it through a CloudFormation dynamic
+reference, which resolves by name in the stack's own region.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from constructs import Construct
 
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
+
+EDGE_REGION = "us-east-1"  # where the edge stack lives (CloudFront certificates): stacks.py
 
 
 class SessionSecret(Construct):
@@ -93,3 +99,43 @@ class SessionSecret(Construct):
         )
         self.rotation_role = role
         return function
+
+
+def origin_verify_regions(topology: Topology) -> list[str]:
+    """Replica regions of the origin verification secret: every app region but the primary,
+    and the edge stack's region so its dynamic reference resolves there."""
+    regions = [r.name for r in topology.secondaries]
+    if EDGE_REGION not in topology.region_names:
+        regions.append(EDGE_REGION)
+    return regions
+
+
+class OriginVerifySecret(Construct):
+    """The value CloudFront sends in `origin.verify_header` and the app checks (origin_guard).
+
+    Not rotated on a schedule: CloudFront only sends a new value once the edge stack is
+    redeployed with its `OriginVerifyVersion` parameter, and a second scheduled rotation
+    before that would leave CloudFront's value neither current nor previous. Rotation is a
+    two-step operation (docs/infrastructure.md): put a new value, then redeploy the edge.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+        super().__init__(scope, id)
+        self.secret_name = naming.origin_verify_secret(topology)
+        self.secret = secretsmanager.Secret(
+            self,
+            "Secret",
+            secret_name=self.secret_name,
+            description=(
+                f"{topology.name}: value of the {topology.origin.verify_header} header "
+                "CloudFront sends to the regional origins"
+            ),
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            replica_regions=[
+                secretsmanager.ReplicaRegion(region=r) for r in origin_verify_regions(topology)
+            ],
+            # Deleting it while the distribution still sends it would lock every user out.
+            removal_policy=RemovalPolicy.RETAIN,
+        )

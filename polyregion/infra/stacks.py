@@ -1,7 +1,7 @@
 """The stacks: each unit's constructs placed in a stack with an explicit region.
 
     <name>-data            primary   global table (replicas in every other region)
-    <name>-secrets         primary   session secret (replicas in every other region)
+    <name>-secrets         primary   session secret, origin verification value (replicated)
     <name>-assets-<r>      each r    bucket, CRR to the other regions, static files
     <name>-regional-<r>    each r    regional tables, SSR Lambda, HTTP API origin, DNS records
     <name>-edge            us-east-1 the one distribution, its certificate, app.<domain>
@@ -23,10 +23,9 @@ from polyregion.infra.data import GlobalTable, RegionalTables
 from polyregion.infra.dns import AppAlias, OriginDns
 from polyregion.infra.edge import Edge
 from polyregion.infra.regional import RegionalOrigin, SsrFunction
-from polyregion.infra.secrets import SessionSecret
+from polyregion.infra.secrets import EDGE_REGION, OriginVerifySecret, SessionSecret
 from polyregion.topology.model import Topology
 
-EDGE_REGION = "us-east-1"  # CloudFront takes certificates from us-east-1 only
 # Placeholder used when the topology has no [aws] hosted_zone_id: synth works, deploy refuses.
 PLACEHOLDER_ZONE_ID = "Z00000000000000PLACEHOLDER"
 
@@ -55,6 +54,7 @@ class SecretsStack(Stack):
     def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
         super().__init__(scope, id, env=env(topology, topology.primary.name))
         self.session_secret = SessionSecret(self, "SessionSecret", topology=topology)
+        self.origin_verify = OriginVerifySecret(self, "OriginVerify", topology=topology)
 
 
 class AssetsStack(Stack):

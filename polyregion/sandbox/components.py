@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from polyregion.app.settings import ENV_ORIGIN_VERIFY_SECRET
 from polyregion.data.clients import ENV_ENDPOINTS
+from polyregion.sandbox.edge import ENV_ORIGIN_VERIFY
 from polyregion.sandbox.plan import LocationPlan, RegionPlan, SandboxPlan
 from polyregion.sandbox.process import Child
+from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
 # Never real AWS from the sandbox: dummy credentials, no instance metadata lookups.
@@ -67,6 +70,8 @@ def app(region: RegionPlan, sandbox: SandboxPlan, topology: Topology, logs: Path
             "POLYREGION_REGION": region.name,
             ENV_ENDPOINTS: json.dumps(sandbox.aws_endpoints),
             "POLYREGION_SECURE_COOKIES": "0",  # plain http on loopback
+            # Only requests through an edge get in (health excepted), as behind CloudFront.
+            ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
         }
     )
     return Child(
@@ -88,7 +93,17 @@ def app(region: RegionPlan, sandbox: SandboxPlan, topology: Topology, logs: Path
     )
 
 
-def edge(location: LocationPlan, sandbox: SandboxPlan, topology: Topology, logs: Path) -> Child:
+def edge(
+    location: LocationPlan,
+    sandbox: SandboxPlan,
+    topology: Topology,
+    logs: Path,
+    *,
+    origin_verify: str | None = None,
+) -> Child:
+    env = base_env(topology)
+    if origin_verify is not None:
+        env[ENV_ORIGIN_VERIFY] = origin_verify
     return Child(
         f"edge:{location.name}",
         [
@@ -111,7 +126,9 @@ def edge(location: LocationPlan, sandbox: SandboxPlan, topology: Topology, logs:
             sandbox.dns_host,
             "--dns-port",
             str(sandbox.dns_port),
+            "--origin-verify-header",
+            topology.origin.verify_header,
         ],
-        env=base_env(topology),
+        env=env,
         log_path=logs / f"edge-{location.name}.log",
     )

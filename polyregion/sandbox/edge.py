@@ -25,6 +25,7 @@ import asyncio
 import http.cookiejar
 import ipaddress
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from polyregion.sandbox.edge_cache import EdgeCache, normalise_encoding, ttl_for
 from polyregion.sandbox.resolver import LocationResolver, ResolveError
 
 STATE_PATH: Final = "/_sandbox/edge"
+ENV_ORIGIN_VERIFY: Final = "POLYREGION_EDGE_ORIGIN_VERIFY"  # the value (never on argv)
 STATIC_PREFIX: Final = "/static/"
 STATIC_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 HOP_BY_HOP: Final = frozenset(
@@ -76,6 +78,9 @@ class EdgeConfig:
     connect_attempts: int = 3  # CloudFront: 1-3, default 3
     connect_timeout_s: float = 10.0  # CloudFront: 1-10 s, default 10
     response_timeout_s: float = 30.0  # CloudFront default origin response timeout
+    # (header, value) added to every origin request, as the distribution's custom origin
+    # header; a viewer's own copy of that header is dropped, as CloudFront overrides it.
+    origin_verify: tuple[str, str] | None = field(default=None, repr=False)
 
 
 class Edge:
@@ -224,6 +229,10 @@ class Edge:
             if query:
                 url += f"?{query}"
         headers += [("host", host), ("via", self.via), ("x-amz-cf-id", secrets.token_urlsafe(24))]
+        if self.config.origin_verify is not None:
+            name, value = self.config.origin_verify
+            headers = [(k, v) for k, v in headers if k.lower() != name]
+            headers.append((name, value))
         # httpx.Request, not client.build_request: nothing client-wide is merged in.
         return httpx.Request(request.method, url, headers=headers, content=body)
 
@@ -343,7 +352,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--origin-port", required=True, type=int)
     p.add_argument("--dns-host", required=True)
     p.add_argument("--dns-port", required=True, type=int)
+    p.add_argument(
+        "--origin-verify-header",
+        help=f"header sent to origins with the value of ${ENV_ORIGIN_VERIFY} (if set)",
+    )
     args = p.parse_args(argv)
+    value = os.environ.get(ENV_ORIGIN_VERIFY)
+    origin_verify = (args.origin_verify_header.lower(), value) if value else None
+    if args.origin_verify_header and origin_verify is None:
+        p.error(f"--origin-verify-header needs the value in ${ENV_ORIGIN_VERIFY}")
     edge = Edge(
         EdgeConfig(
             location=args.location,
@@ -352,6 +369,7 @@ def main(argv: list[str] | None = None) -> None:
             origin_port=args.origin_port,
             dns_host=args.dns_host,
             dns_port=args.dns_port,
+            origin_verify=origin_verify,
         )
     )
     uvicorn.run(

@@ -99,6 +99,9 @@ class Supervisor:
         self.killed: set[str] = set()
         self.dependencies = {r.name: dict.fromkeys(DEPENDENCIES, "up") for r in self.plan.regions}
         self.routing: Any = None
+        # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
+        # origin header: generated per run, kept out of argv and logs (children get it by env).
+        self.origin_verify_value = secrets.token_urlsafe(48)
         self.replication: ReplicationHook | None = None
         self.dashboard_url: str | None = None
         self.components: list[Component] = []
@@ -176,13 +179,17 @@ class Supervisor:
         for r in self.plan.regions:
             self._spawn(components.app(r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
-            self._spawn(components.edge(loc, self.plan, self.topology, logs))
+            self._spawn(
+                components.edge(
+                    loc, self.plan, self.topology, logs, origin_verify=self.origin_verify_value
+                )
+            )
         await asyncio.gather(
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
         self._phase_done("AWS endpoints listening")
         await asyncio.to_thread(self._provision)
-        self._phase_done("regions provisioned (tables, buckets, secret)")
+        self._phase_done("regions provisioned (tables, buckets, secrets)")
         # Optional components need provisioned regions, not routing: start them meanwhile.
         extras = asyncio.create_task(self._start_components())
         try:
@@ -224,7 +231,7 @@ class Supervisor:
         self._phase_done("Route 53 API, health checkers and DNS started")
 
     def _provision(self) -> None:
-        """Every region's tables, bucket and secret; the secret value is the primary's."""
+        """Every region's tables, bucket and secrets; each value is the same everywhere."""
         secret = secrets.token_urlsafe(48)
         with ThreadPoolExecutor(len(self.plan.regions)) as pool:
             futures = [
@@ -234,6 +241,7 @@ class Supervisor:
                     r.name,
                     clients_for(r.name, self.plan.aws_endpoints),
                     secret_value=secret,
+                    origin_verify_value=self.origin_verify_value,
                 )
                 for r in self.plan.regions
             ]

@@ -29,6 +29,7 @@ from polyregion.topology.model import (
     DnsSettings,
     HealthSettings,
     Location,
+    OriginSettings,
     Region,
     Role,
     SandboxSettings,
@@ -49,6 +50,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ORIGIN_HEADER = re.compile(r"^x-[a-z0-9-]{1,62}$")
 
 DEFAULT_REGIONS: Final = (
     {"name": "us-east-1", "role": "primary"},
@@ -177,8 +179,8 @@ class _Loader:
     # -- the topology --------------------------------------------------------------------
     def topology(self, raw: Mapping[str, Any]) -> Topology:
         known = {
-            "app", "regions", "data", "locations", "buckets", "session", "health", "dns",
-            "sandbox", "traffic", "slo", "latency", "aws",
+            "app", "regions", "data", "locations", "buckets", "session", "health", "origin",
+            "dns", "sandbox", "traffic", "slo", "latency", "aws",
         }  # fmt: skip
         for key in raw:
             if key not in known:
@@ -211,6 +213,7 @@ class _Loader:
             buckets=self.section(BucketSettings, raw.get("buckets"), "buckets"),
             session=self.section(SessionSettings, raw.get("session"), "session"),
             health=self.section(HealthSettings, raw.get("health"), "health"),
+            origin=self.section(OriginSettings, raw.get("origin"), "origin"),
             dns=self.section(DnsSettings, raw.get("dns"), "dns"),
             sandbox=self.section(SandboxSettings, raw.get("sandbox"), "sandbox"),
             aws=self.section(AwsSettings, raw.get("aws"), "aws"),
@@ -397,6 +400,28 @@ class _Loader:
             )
         if s.rotation_days is not None and not 1 <= s.rotation_days <= 365:
             raise self.fail("session.rotation_days", s.rotation_days, "1..365 days, or omit it")
+
+        o = topo.origin
+        if not _ORIGIN_HEADER.match(o.verify_header):
+            raise self.fail(
+                "origin.verify_header",
+                o.verify_header,
+                "a lowercase header name starting with x- (e.g. x-origin-verify)",
+            )
+        # API Gateway's account-level defaults per region: 10,000 requests/s, burst 5,000.
+        if not 0 < o.throttle_rate <= 10_000:
+            raise self.fail(
+                "origin.throttle_rate", o.throttle_rate, "requests per second, above 0 up to 10000"
+            )
+        if not 1 <= o.throttle_burst <= 5_000:
+            raise self.fail("origin.throttle_burst", o.throttle_burst, "1..5000 requests")
+        if o.throttle_burst < o.throttle_rate:
+            raise self.fail(
+                "origin.throttle_burst",
+                o.throttle_burst,
+                f"at least origin.throttle_rate ({o.throttle_rate:g}): a smaller bucket "
+                "refuses traffic the rate allows",
+            )
 
         for key, ttl in (
             ("dns.origin_ttl_s", topo.dns.origin_ttl_s),

@@ -73,6 +73,15 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginSettings:
+    """The regional origin's guards: the header CloudFront adds, and API Gateway throttling."""
+
+    verify_header: str = "x-origin-verify"  # secret custom header CloudFront sends the origin
+    throttle_rate: float = 100.0  # steady requests/s per region (HTTP API default route)
+    throttle_burst: int = 200  # bucket size: requests allowed at once above the rate
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """A simulated group of users: where they are, and the documentation subnet they query from."""
 
@@ -149,6 +158,7 @@ class Topology:
     buckets: BucketSettings = field(default_factory=BucketSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    origin: OriginSettings = field(default_factory=OriginSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     aws: AwsSettings = field(default_factory=AwsSettings)

@@ -58,6 +58,11 @@ def session_secret(topology: Topology) -> str:
     return f"{topology.name}/session-secret"
 
 
+def origin_verify_secret(topology: Topology) -> str:
+    """The value CloudFront sends in `origin.verify_header`; the origins refuse requests without."""
+    return f"{topology.name}/origin-verify"
+
+
 def region_origin_hostname(topology: Topology, region: str) -> str:
     """The hostname that reaches one region only: Route 53 health-checks each region on it."""
     return f"{region}.{topology.origin_hostname}"

@@ -26,13 +26,16 @@ def test_environment_values() -> None:
         "POLYREGION_ACCOUNT_ID": "123456789012",
         "POLYREGION_SECURE_COOKIES": "0",
         "POLYREGION_RYW_WAIT_MS": "250",
+        "POLYREGION_ORIGIN_VERIFY_SECRET": "shop/origin-verify",
     }
     s = settings_from_env(topology=TOPO, environ=env)
     assert s.endpoint("eu-west-1") == "http://127.0.0.1:5000" and s.endpoint("us-east-1") is None
     assert s.bucket("eu-west-1") == "my-bucket"
     assert s.bucket("us-east-1") == "polyregion-assets-us-east-1-123456789012"
     assert not s.secure_cookies and s.ryw_wait_ms == 250
-    assert settings_from_env(topology=TOPO, environ={"AWS_REGION": "eu-west-1"}).secure_cookies
+    assert s.origin_verify_secret == "shop/origin-verify"
+    plain = settings_from_env(topology=TOPO, environ={"AWS_REGION": "eu-west-1"})
+    assert plain.secure_cookies and plain.origin_verify_secret is None  # not enforced
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,31 @@ def test_app_origin_is_the_latency_routed_origin_hostname_over_tls(two: Synth) -
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
 
 
+def test_the_app_origin_gets_the_verify_header_from_a_dynamic_reference_only(
+    two: Synth,
+) -> None:
+    config = _config(two)
+    origins = {o["Id"]: o for o in config["Origins"]}
+    app = origins.pop(config["DefaultCacheBehavior"]["TargetOriginId"])
+    (header,) = app["OriginCustomHeaders"]
+    assert header["HeaderName"] == "x-origin-verify"
+    # {{resolve:secretsmanager:<name>:SecretString:::<OriginVerifyVersion>}}: resolved by
+    # CloudFormation in us-east-1 (a replica there), never a value in the template.
+    assert header["HeaderValue"] == {
+        "Fn::Join": [
+            "",
+            [
+                "{{resolve:secretsmanager:shop/origin-verify:SecretString:::",
+                {"Ref": "OriginVerifyVersion"},
+                "}}",
+            ],
+        ]
+    }
+    param = two.templates["shop-edge"]["Parameters"]["OriginVerifyVersion"]
+    assert param["Default"] == ""  # AWSCURRENT at deploy time until a rotation pins a version
+    assert all("OriginCustomHeaders" not in o for o in origins.values())  # not sent to S3
+
+
 def test_static_files_cached_from_s3_with_oac_and_a_replica_failover(two: Synth) -> None:
     from aws_cdk.assertions import Match
 

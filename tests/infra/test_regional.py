@@ -81,6 +81,7 @@ def test_iam_is_exactly_what_the_app_calls(three: Synth) -> None:
         "OtherBucketsList": ["s3:ListBucket"],
         "OtherBucketsCovers": ["s3:GetObject"],
         "SessionSecretLocalReplica": ["secretsmanager:GetSecretValue"],
+        "OriginVerifySecretLocalReplica": ["secretsmanager:GetSecretValue"],
     }
     table = naming.global_table(three.topology)
     local = _text(st["GlobalTableLocalReplica"]["Resource"])
@@ -94,6 +95,12 @@ def test_iam_is_exactly_what_the_app_calls(three: Synth) -> None:
     secret = _text(st["SessionSecretLocalReplica"]["Resource"])
     assert secret.endswith(
         f":secretsmanager:{region}:<AWS::AccountId>:secret:shop/session-secret-??????"
+    )
+    # Only the origin verification secret, in this region (its own replica), by exact name.
+    verify = st["OriginVerifySecretLocalReplica"]["Resource"]
+    assert not isinstance(verify, list)
+    assert _text(verify).endswith(
+        f":secretsmanager:{region}:<AWS::AccountId>:secret:shop/origin-verify-??????"
     )
     covers = _text(st["OwnBucketCovers"]["Resource"])
     assert covers.endswith(f"shop-assets-{region}-111122223333/covers/*")
@@ -131,3 +138,11 @@ def test_origin_is_an_http_api_on_two_tls_custom_domains_never_a_function_url(tw
         )
         stage = _only(two, name, "AWS::ApiGatewayV2::Stage")
         assert "AccessLogSettings" in stage["Properties"]
+        # Every route throttled (topology [origin] defaults): HTTP APIs cannot have AWS WAF.
+        assert stage["Properties"]["DefaultRouteSettings"] == {
+            "ThrottlingRateLimit": 100,
+            "ThrottlingBurstLimit": 200,
+        }
+        function = _only(two, name, "AWS::Lambda::Function")
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["POLYREGION_ORIGIN_VERIFY_SECRET"] == "shop/origin-verify"

@@ -228,3 +228,12 @@ async def test_a_non_loopback_dns_answer_is_never_connected_to() -> None:
     assert "198.51.100.7" in refused.text and "loopback" in refused.text
     assert allowed.status_code == 200
     assert attempted == ["http://127.0.2.1:8000/"]
+
+
+async def test_the_origin_verify_header_goes_to_the_origin_and_overrides_a_viewers_copy() -> None:
+    edge = make_edge(origin_verify=("x-origin-verify", "edge-secret"))
+    assert "edge-secret" not in repr(edge.config)  # never in a log line that prints the config
+    async with viewer(edge) as v:
+        await v.get("/api/posts", headers={"x-origin-verify": "forged"})
+        await v.get("/static/nocc.js")  # the sandbox's static files come from the same origin
+    assert [s["headers"]["x-origin-verify"] for s in SEEN] == ["edge-secret", "edge-secret"]

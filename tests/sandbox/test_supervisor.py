@@ -259,3 +259,22 @@ def test_down_leaves_no_process(sandbox: RunningSandbox) -> None:
     assert not pid_alive(supervisor)
     assert [name for name, pid in children.items() if pid_alive(pid)] == []
     assert sandbox.cli("status").returncode == 2
+
+
+def test_an_origin_refuses_what_bypasses_the_edge_but_keeps_health_open(
+    sandbox: RunningSandbox,
+) -> None:
+    """As behind CloudFront: only the edges know the origin verification value."""
+    eu = sandbox.region("eu-west-1")
+    host = {"host": "origin.example.com"}
+    direct = httpx.get(f"{eu['origin_url']}/api/posts", headers=host, timeout=5)
+    assert direct.status_code == 403 and direct.text == "Forbidden"
+    forged = httpx.get(
+        f"{eu['origin_url']}/api/posts", headers={**host, "x-origin-verify": "guess"}, timeout=5
+    )
+    assert forged.status_code == 403
+    # Route 53's checkers (and the supervisor's readiness wait) send no header.
+    assert httpx.get(f"{eu['origin_url']}/api/health", headers=host, timeout=5).status_code == 200
+    via_edge = httpx.get(f"{sandbox.location('paris')['entry_url']}api/posts", timeout=5)
+    assert via_edge.status_code == 200
+    assert via_edge.headers["x-polyregion-region"] == "eu-west-1"

@@ -14,5 +14,6 @@ def test_example_file_is_valid_and_equals_the_defaults() -> None:
     assert [(d.name, d.scope) for d in example.data] == [(d.name, d.scope) for d in defaults.data]
     assert example.locations == defaults.locations
     assert example.health == defaults.health
+    assert example.origin == defaults.origin
     assert example.session == defaults.session
     assert example.traffic == defaults.traffic

@@ -47,6 +47,11 @@ def test_third_region_is_supported() -> None:
     ("raw", "key", "hint"),
     [
         ({"health": {"interval_s": 15}}, "health.interval_s", "10 or 30"),
+        ({"origin": {"throttle_rate": 0}}, "origin.throttle_rate", "above 0"),
+        ({"origin": {"throttle_burst": 6000}}, "origin.throttle_burst", "1..5000"),
+        ({"origin": {"throttle_rate": 300}}, "origin.throttle_burst", "at least origin.thr"),
+        ({"origin": {"verify_header": "Origin"}}, "origin.verify_header", "starting with x-"),
+        ({"origin": {"throttle_burst": "lots"}}, "origin.throttle_burst", "whole number"),
         ({"health": {"failure_threshold": 0}}, "health.failure_threshold", "1..10"),
         ({"health": {"failure_threshold": 11}}, "health.failure_threshold", "1..10"),
         (
