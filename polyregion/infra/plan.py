@@ -105,7 +105,7 @@ def deploy_plan(
         ),
         Step("buckets in every region (replication off on a first deploy)", (*deploy, *assets)),
         Step(
-            f"global table and session secret in {topology.primary.name}",
+            f"global table, session and origin verification secrets in {topology.primary.name}",
             (*deploy, names["data"], names["secrets"]),
         ),
         Step(
@@ -138,7 +138,8 @@ def destroy_plan(topology: Topology, *, app: str, out: Path, cdk: Sequence[str])
     steps = tuple(Step(f"destroy {name}", (*destroy, name)) for name in order)
     notes = (
         "retained on purpose (delete by hand if you mean it): the global and regional tables "
-        "(deletion protection), the buckets (versioned objects) and the session secret",
+        "(deletion protection), the buckets (versioned objects), the session and origin "
+        "verification secrets",
     )
     return Plan(steps, notes)
 

@@ -221,6 +221,25 @@ def test_all_unhealthy_fails_open_to_the_nearest(sandbox: RunningSandbox, route5
     assert served_by(sandbox.location("new-york")["entry_url"]) == "us-east-1"
 
 
+def test_an_origin_refuses_what_bypasses_the_edge_but_keeps_health_open(
+    sandbox: RunningSandbox,
+) -> None:
+    """As behind CloudFront: only the edges know the origin verification value."""
+    eu = sandbox.region("eu-west-1")
+    host = {"host": "origin.example.com"}
+    direct = httpx.get(f"{eu['origin_url']}/api/posts", headers=host, timeout=5)
+    assert direct.status_code == 403 and direct.text == "Forbidden"
+    forged = httpx.get(
+        f"{eu['origin_url']}/api/posts", headers={**host, "x-origin-verify": "guess"}, timeout=5
+    )
+    assert forged.status_code == 403
+    # Route 53's checkers (and the supervisor's readiness wait) send no header.
+    assert httpx.get(f"{eu['origin_url']}/api/health", headers=host, timeout=5).status_code == 200
+    via_edge = httpx.get(f"{sandbox.location('paris')['entry_url']}api/posts", timeout=5)
+    assert via_edge.status_code == 200
+    assert via_edge.headers["x-polyregion-region"] == "eu-west-1"
+
+
 def test_dns_server_survives_malformed_packets(sandbox: RunningSandbox) -> None:
     host, port = sandbox.status["dns"]["host"], sandbox.status["dns"]["port"]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
@@ -259,22 +278,3 @@ def test_down_leaves_no_process(sandbox: RunningSandbox) -> None:
     assert not pid_alive(supervisor)
     assert [name for name, pid in children.items() if pid_alive(pid)] == []
     assert sandbox.cli("status").returncode == 2
-
-
-def test_an_origin_refuses_what_bypasses_the_edge_but_keeps_health_open(
-    sandbox: RunningSandbox,
-) -> None:
-    """As behind CloudFront: only the edges know the origin verification value."""
-    eu = sandbox.region("eu-west-1")
-    host = {"host": "origin.example.com"}
-    direct = httpx.get(f"{eu['origin_url']}/api/posts", headers=host, timeout=5)
-    assert direct.status_code == 403 and direct.text == "Forbidden"
-    forged = httpx.get(
-        f"{eu['origin_url']}/api/posts", headers={**host, "x-origin-verify": "guess"}, timeout=5
-    )
-    assert forged.status_code == 403
-    # Route 53's checkers (and the supervisor's readiness wait) send no header.
-    assert httpx.get(f"{eu['origin_url']}/api/health", headers=host, timeout=5).status_code == 200
-    via_edge = httpx.get(f"{sandbox.location('paris')['entry_url']}api/posts", timeout=5)
-    assert via_edge.status_code == 200
-    assert via_edge.headers["x-polyregion-region"] == "eu-west-1"
