@@ -102,8 +102,10 @@ def edge(
     origin_verify: str | None = None,
 ) -> Child:
     env = base_env(topology)
+    verify: list[str] = []
     if origin_verify is not None:
         env[ENV_ORIGIN_VERIFY] = origin_verify
+        verify = ["--origin-verify-header", topology.origin.verify_header]
     return Child(
         f"edge:{location.name}",
         [
@@ -126,8 +128,7 @@ def edge(
             sandbox.dns_host,
             "--dns-port",
             str(sandbox.dns_port),
-            "--origin-verify-header",
-            topology.origin.verify_header,
+            *verify,
         ],
         env=env,
         log_path=logs / f"edge-{location.name}.log",

@@ -357,10 +357,12 @@ def main(argv: list[str] | None = None) -> None:
         help=f"header sent to origins with the value of ${ENV_ORIGIN_VERIFY} (if set)",
     )
     args = p.parse_args(argv)
-    value = os.environ.get(ENV_ORIGIN_VERIFY)
-    origin_verify = (args.origin_verify_header.lower(), value) if value else None
-    if args.origin_verify_header and origin_verify is None:
-        p.error(f"--origin-verify-header needs the value in ${ENV_ORIGIN_VERIFY}")
+    origin_verify = None
+    if args.origin_verify_header:
+        value = os.environ.get(ENV_ORIGIN_VERIFY)
+        if not value:
+            p.error(f"--origin-verify-header needs the value in ${ENV_ORIGIN_VERIFY}")
+        origin_verify = (args.origin_verify_header.lower(), value)
     edge = Edge(
         EdgeConfig(
             location=args.location,

@@ -3,6 +3,7 @@ through a CloudFront origin), run in-process against the moto server."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,27 @@ def test_function_url_post_sets_cookies_the_v2_way() -> None:
     assert json.loads(out["body"])["username"] == "lambda-user"
     # the same warm handler serves the next invocation
     assert lambda_handler.handler(event("function_url_get.json"), None)["statusCode"] == 200
+
+
+def test_behind_cloudfront_only_requests_with_the_origin_header_get_in(
+    lambda_env: None, monkeypatch: pytest.MonkeyPatch, moto_url: str
+) -> None:
+    topology = load(None)  # POLYREGION_CONFIG from lambda_env
+    value = "lambda-origin-value-0123456789abcdef"
+    provision_region(
+        topology,
+        "us-east-1",
+        clients_for("us-east-1", {"us-east-1": moto_url}),
+        origin_verify_value=value,
+    )
+    monkeypatch.setenv("POLYREGION_ORIGIN_VERIFY_SECRET", "t-lambda/origin-verify")
+    # Health first, as Route 53 sends it: no header, and the value is already read (cold start).
+    assert lambda_handler.handler(event("function_url_get.json"), None)["statusCode"] == 200
+    assert lambda_handler._handler.app.context.origin_keys.cached() is not None
+    post = event("function_url_post_users.json")
+    body = json.dumps({"username": "guarded-user", "password": "lambda-pass-1"})
+    post["body"] = base64.b64encode(body.encode()).decode()
+    refused = lambda_handler.handler(post, None)
+    assert refused["statusCode"] == 403 and refused["body"] == "Forbidden"
+    post["headers"]["x-origin-verify"] = value
+    assert lambda_handler.handler(post, None)["statusCode"] == 201

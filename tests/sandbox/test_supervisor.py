@@ -238,6 +238,19 @@ def test_an_origin_refuses_what_bypasses_the_edge_but_keeps_health_open(
     via_edge = httpx.get(f"{sandbox.location('paris')['entry_url']}api/posts", timeout=5)
     assert via_edge.status_code == 200
     assert via_edge.headers["x-polyregion-region"] == "eu-west-1"
+    # The value is in the region's Secrets Manager, and in no log, status or run file.
+    sm = boto3.client(
+        "secretsmanager",
+        endpoint_url=eu["aws_endpoint"],
+        region_name="eu-west-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    value = sm.get_secret_value(SecretId="sbxtest/origin-verify")["SecretString"]
+    assert value not in json.dumps(sandbox.client.status())
+    for path in sandbox.run_dir.rglob("*"):
+        if path.is_file():
+            assert value not in path.read_text(errors="replace"), path
 
 
 def test_dns_server_survives_malformed_packets(sandbox: RunningSandbox) -> None:
