@@ -84,6 +84,9 @@ class AppSettings:
         ):
             if number <= 0:
                 raise ConfigError(key, number, "a positive number")
+        n = self.password_scrypt_n
+        if n < 2 or n & (n - 1):  # scrypt's own rule; refused here, not at the first sign-up
+            raise ConfigError("password_scrypt_n", n, "a power of two (production: 2**17)")
 
     @property
     def upload_body_bytes(self) -> int:
