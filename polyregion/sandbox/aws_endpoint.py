@@ -21,6 +21,7 @@ import gc
 import json
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
 
@@ -133,9 +134,27 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
-    if phase == "stop" and info["generation"] == 2:
-        gc.freeze()  # what survived a full collection is long-lived: never walk it again
+class FreezeSlowCollections:
+    """After a full collection that took longer than `slow_s`, freeze what survived it: it is
+    long-lived (moto's stored items and records), so never walk it again. Only slow ones, so
+    that freezing stays rare: each freeze may also keep the cyclic garbage of the requests in
+    flight at that moment forever (a few kB)."""
+
+    def __init__(
+        self, slow_s: float = 0.010, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
+        self.slow_s, self.clock = slow_s, clock
+        self.started = 0.0
+        self.freezes = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self.started = self.clock()
+        elif self.clock() - self.started > self.slow_s:
+            gc.freeze()
+            self.freezes += 1
 
 
 def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIApp:
@@ -145,10 +164,8 @@ def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIA
     (service models, URL maps) plus every item, stream record and shard iterator it stores;
     each full collection walked them all, pausing every request in flight for 65-120 ms every
     few seconds under load, which was most of the tail of replication lag. So the apps of the
-    services the sandbox uses are built now, and everything alive after a full collection is
-    moved to the permanent generation (gc.freeze), never scanned again. The cost: an object
-    frozen this way that later becomes part of unreachable cycle is never freed; moto's stores
-    are acyclic (items, records), so that is a few request leftovers per full collection.
+    services the sandbox uses are built now, and what is alive then, or after a slow full
+    collection, is moved to the permanent generation (gc.freeze), never scanned again.
     Only for a process that serves nothing else.
     """
     from a2wsgi import WSGIMiddleware
@@ -166,7 +183,7 @@ def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIA
             dispatcher.app_instances[service] = create_backend_app(service)
         gc.collect()
         gc.freeze()
-        gc.callbacks.append(_freeze_survivors)
+        gc.callbacks.append(FreezeSlowCollections())
     asgi: Any = WSGIMiddleware(wsgi, workers=16)
     # boto3 and the CLI name the endpoint's loopback address in Host; a DNS-rebinding page
     # names its own host, and would otherwise read the tables or switch faults on.

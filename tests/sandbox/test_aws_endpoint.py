@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.responses import PlainTextResponse
 
-from polyregion.sandbox.aws_endpoint import FaultLayer, signing_service
+from polyregion.sandbox.aws_endpoint import FaultLayer, FreezeSlowCollections, signing_service
 
 pytestmark = pytest.mark.anyio
 
@@ -91,3 +91,21 @@ async def test_the_endpoint_refuses_non_loopback_hosts() -> None:
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.1.1:8001"
     ) as c:
         assert (await c.get("/_sandbox/faults")).json()["dynamodb"] == "up"  # still up
+
+
+def test_only_slow_full_collections_freeze_their_survivors() -> None:
+    import gc
+
+    now = [0.0]
+    freeze = FreezeSlowCollections(slow_s=0.010, clock=lambda: now[0])
+    try:
+        for pause, young in ((0.005, False), (0.050, True), (0.050, False)):
+            before = gc.get_freeze_count()
+            freeze("start", {"generation": 1 if young else 2})
+            now[0] += pause
+            freeze("stop", {"generation": 1 if young else 2})
+            frozen = gc.get_freeze_count() > before
+            assert frozen == (pause > 0.010 and not young)
+        assert freeze.freezes == 1
+    finally:
+        gc.unfreeze()
