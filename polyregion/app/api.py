@@ -16,6 +16,7 @@ from starlette.routing import Route
 from polyregion.app import csrf
 from polyregion.app import posts as post_logic
 from polyregion.app.consistency import ConsistencyToken
+from polyregion.app.throttle import throttled_message, viewer_address
 from polyregion.app.web import (
     consistency_token,
     ctx,
@@ -76,29 +77,36 @@ def _credentials(data: dict[str, Any]) -> tuple[str, str]:
     return username, password
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _throttled(mode: str, wait: int | None) -> None:
+    if wait is not None:
+        raise HTTPException(429, throttled_message(mode, wait), headers={"retry-after": str(wait)})
 
 
 async def create_user(request: Request) -> Response:
     c = ctx(request)
     username, password = _credentials(await _json_body(request))
+    client = viewer_address(request)
+    _throttled("signup", await c.run(c.throttle.signup_retry_after, client))
+    await c.run(c.throttle.signup_attempted, client)
     try:
         await c.run(c.users.create, username, password)
     except UserExists as exc:
         raise HTTPException(409, str(exc)) from None
     if c.audit is not None:
-        await c.run(c.audit.record, username, "signup", _client(request))
+        await c.run(c.audit.record, username, "signup", client)
     return await _signed_in_response(request, username, 201)
 
 
 async def sign_in(request: Request) -> Response:
     c = ctx(request)
     username, password = _credentials(await _json_body(request))
+    client = viewer_address(request)
+    _throttled("signin", await c.run(c.throttle.signin_retry_after, username, client))
     user = await c.run(c.users.authenticate, username, password)
     if c.audit is not None:
-        await c.run(c.audit.record, username, "ok" if user else "bad-password", _client(request))
+        await c.run(c.audit.record, username, "ok" if user else "bad-password", client)
     if user is None:
+        await c.run(c.throttle.signin_failed, username, client)
         raise HTTPException(401, "wrong username or password")
     return await _signed_in_response(request, username, 200)
 

@@ -9,6 +9,7 @@ them.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,6 +26,7 @@ from polyregion.app.consistency import StillReplicating
 from polyregion.app.context import AppContext, ClientFactory, default_clients
 from polyregion.app.settings import AppSettings, settings_from_env
 from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
+from polyregion.data.items import Clock
 
 log = logging.getLogger("polyregion.app")
 REGION_HEADER = "x-polyregion-region"
@@ -166,9 +168,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's phrase for no route
         detail = f"there is no page at {request.url.path}"
-    return await render(
+    response = await render(
         request, "error.html", status_code=exc.status_code, status=exc.status_code, message=detail
     )
+    response.headers.update(exc.headers or {})  # e.g. Retry-After of a 429
+    return response
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
@@ -202,13 +206,17 @@ def _dependency_errors() -> tuple[type[Exception], ...]:
 
 
 def create_app(
-    settings: AppSettings | None = None, *, clients: ClientFactory = default_clients
+    settings: AppSettings | None = None,
+    *,
+    clients: ClientFactory = default_clients,
+    clock: Clock = time.time,
 ) -> RegionalApp:
     """The regional app for `settings` (default: resolved from the environment).
 
-    `clients` builds the boto3 clients of a region (injectable: tests share them)."""
+    `clients` builds the boto3 clients of a region (injectable: tests share them); `clock`
+    drives the sign-in throttle's windows (injectable: tests move time instead of sleeping)."""
     settings = settings or settings_from_env()
-    context = AppContext(settings, clients)
+    context = AppContext(settings, clients, clock)
     handlers: dict[Any, Any] = {HTTPException: _http_error, Exception: _crash}
     for exc_type in _dependency_errors():
         handlers[exc_type] = _unavailable

@@ -7,6 +7,7 @@ liveness probe never touches AWS) and shared by every request (boto3 clients are
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -19,9 +20,12 @@ from polyregion.app.consistency import ReadYourWrites
 from polyregion.app.health import HealthChecker, dependency_checks
 from polyregion.app.sessions import SessionCodec
 from polyregion.app.settings import AppSettings
+from polyregion.app.throttle import Throttle
 from polyregion.data.assets import AssetStore
+from polyregion.data.attempts import Attempts, DynamoAttempts, MemoryAttempts
 from polyregion.data.audit import AuditLog
 from polyregion.data.clients import ClientConfig, RegionClients
+from polyregion.data.items import Clock
 from polyregion.data.posts import Post, PostStore
 from polyregion.data.secret import SecretKeyProvider
 from polyregion.data.users import UserStore
@@ -79,7 +83,12 @@ class _Lazy:
 
 
 class AppContext:
-    def __init__(self, settings: AppSettings, clients: ClientFactory = default_clients) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        clients: ClientFactory = default_clients,
+        clock: Clock = time.time,
+    ) -> None:
         self.settings = settings
         topo = settings.topology
         self.region = settings.region
@@ -109,12 +118,24 @@ class AppContext:
         )
         self._users = _Lazy(
             lambda r: UserStore(
-                self.clients(r).dynamodb, self.table, r, scrypt_n=settings.password_scrypt_n
+                self.clients(r).dynamodb,
+                self.table,
+                r,
+                scrypt_n=settings.password_scrypt_n,
+                hash_slots=settings.password_hash_slots,
             )
         )
         self._audit = _Lazy(
             lambda r: AuditLog(self.clients(r).dynamodb, settings.audit_table or "", r)
         )
+        # Sign-in/sign-up attempts: in the regional audit table, so every instance of the
+        # region counts them; per process only if the topology has no such table.
+        attempts: Attempts = MemoryAttempts()
+        if settings.audit_table is not None:
+            attempts = DynamoAttempts(
+                lambda: self.clients(self.region).dynamodb, settings.audit_table
+            )
+        self.throttle = Throttle(settings, attempts, clock)
         self._s3 = _Lazy(lambda r: self.clients(r).s3)
         self.assets = AssetStore(self._s3, settings.bucket, self.region)
         self.keys = SecretKeyProvider(

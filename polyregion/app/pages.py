@@ -14,6 +14,7 @@ from polyregion.app import csrf
 from polyregion.app import posts as post_logic
 from polyregion.app.consistency import ConsistencyToken
 from polyregion.app.settings import AppSettings
+from polyregion.app.throttle import throttled_message, viewer_address
 from polyregion.app.web import (
     consistency_token,
     ctx,
@@ -102,8 +103,19 @@ async def _account(request: Request, mode: str) -> Response:
         error = "Username: 3-32 of a-z, 0-9, '_' or '-', starting with a letter or digit."
     elif not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         error = f"Password: {MIN_PASSWORD} to {MAX_PASSWORD} characters."
-    client = request.client.host if request.client else "unknown"
+    client = viewer_address(request)
+    status, headers = 400, {}
+    if error is None:
+        # Checked before any password is hashed: a throttled guess learns nothing.
+        if mode == "signup":
+            wait = await c.run(c.throttle.signup_retry_after, client)
+        else:
+            wait = await c.run(c.throttle.signin_retry_after, username, client)
+        if wait is not None:
+            status, headers = 429, {"retry-after": str(wait)}
+            error = f"{throttled_message(mode, wait)}."
     if error is None and mode == "signup":
+        await c.run(c.throttle.signup_attempted, client)
         try:
             await c.run(c.users.create, username, password)
         except UserExists as exc:
@@ -116,12 +128,14 @@ async def _account(request: Request, mode: str) -> Response:
         if c.audit is not None:
             await c.run(c.audit.record, username, "ok" if user else "bad-password", client)
         if user is None:
-            error = "Wrong username or password."
+            await c.run(c.throttle.signin_failed, username, client)
+            status, error = 401, "Wrong username or password."
     if error is not None:
-        status = 401 if mode == "signin" and error.startswith("Wrong") else 400
-        return await render(
+        page = await render(
             request, "account.html", status_code=status, mode=mode, error=error, username=username
         )
+        page.headers.update(headers)
+        return page
     response = _redirect("/")
     set_session_cookies(request, response, await start_session(request, username))
     return response

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from polyregion.data.clients import endpoints_from_env
+from polyregion.data.users import DEFAULT_SCRYPT_N
 from polyregion.errors import ConfigError
 from polyregion.topology import naming
 from polyregion.topology.load import load
@@ -54,7 +55,15 @@ class AppSettings:
     read_cache_s: float = 1.0  # in-process cache of post pages and the list (0 disables)
     max_body_bytes: int = 64 * 1024  # every request body, except uploads
     max_upload_bytes: int = 2 * 1024 * 1024  # one cover image
-    password_scrypt_n: int = 2**14  # scrypt cost; tests lower it
+    # scrypt cost N (r=8, p=1): 2**17 is OWASP's minimum, 128 MiB per hash; tests lower it.
+    password_scrypt_n: int = DEFAULT_SCRYPT_N
+    password_hash_slots: int = 4  # hashes at once per process (memory: slots x 128 MiB)
+    # Brute-force protection (polyregion/app/throttle.py): sliding windows, regional counters.
+    signin_user_limit: int = 10  # failed sign-ins per username per window
+    signin_address_limit: int = 50  # failed sign-ins per client address per window
+    signin_window_s: int = 15 * 60
+    signup_address_limit: int = 20  # sign-up attempts per client address per window
+    signup_window_s: int = 60 * 60
 
     def __post_init__(self) -> None:
         self.topology.region(self.region)  # raises ConfigError naming the allowed regions
@@ -66,9 +75,18 @@ class AppSettings:
             ("ryw_waiters", self.ryw_waiters),
             ("breaker_failures", self.breaker_failures),
             ("breaker_reset_s", self.breaker_reset_s),
+            ("password_hash_slots", self.password_hash_slots),
+            ("signin_user_limit", self.signin_user_limit),
+            ("signin_address_limit", self.signin_address_limit),
+            ("signin_window_s", self.signin_window_s),
+            ("signup_address_limit", self.signup_address_limit),
+            ("signup_window_s", self.signup_window_s),
         ):
             if number <= 0:
                 raise ConfigError(key, number, "a positive number")
+        n = self.password_scrypt_n
+        if n < 2 or n & (n - 1):  # scrypt's own rule; refused here, not at the first sign-up
+            raise ConfigError("password_scrypt_n", n, "a power of two (production: 2**17)")
 
     @property
     def upload_body_bytes(self) -> int:

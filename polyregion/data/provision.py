@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from polyregion.data.attempts import TTL_ATTRIBUTE
 from polyregion.data.clients import RegionClients
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
@@ -63,6 +64,18 @@ def _create_table(clients: RegionClients, definition: dict[str, Any]) -> None:
     )
 
 
+def _enable_ttl(clients: RegionClients, table: str) -> None:
+    """TTL on the regional tables, as the CDK stack sets it (throttle rows expire)."""
+    ddb = clients.dynamodb
+    status = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        return  # UpdateTimeToLive refuses to enable it twice
+    ddb.update_time_to_live(
+        TableName=table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
+
+
 def provision_region(
     topology: Topology, region: str, clients: RegionClients, *, secret_value: str | None = None
 ) -> None:
@@ -75,12 +88,9 @@ def provision_region(
         clients, table_definition(naming.global_table(topology), with_indexes=True, stream=True)
     )
     for dc in topology.regional_data:
-        _create_table(
-            clients,
-            table_definition(
-                naming.regional_table(topology, dc.name), with_indexes=False, stream=False
-            ),
-        )
+        name = naming.regional_table(topology, dc.name)
+        _create_table(clients, table_definition(name, with_indexes=False, stream=False))
+        _enable_ttl(clients, name)
 
     bucket = naming.bucket(topology, region)
     s3 = clients.s3

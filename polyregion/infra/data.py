@@ -11,6 +11,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from polyregion.data.attempts import TTL_ATTRIBUTE
 from polyregion.errors import ConfigError
 from polyregion.topology import naming
 from polyregion.topology import regions as aws_regions
@@ -102,4 +103,7 @@ class RegionalTables(Construct):
                 ),
                 deletion_protection=True,
                 removal_policy=RemovalPolicy.RETAIN,
+                # Throttle attempt rows expire (polyregion.data.attempts); audit rows carry no
+                # such attribute and are kept.
+                time_to_live_attribute=TTL_ATTRIBUTE,
             )

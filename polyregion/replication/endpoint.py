@@ -82,6 +82,7 @@ def _patch_moto() -> None:
     StreamShard.add = locked_add  # type: ignore[method-assign]
     _patch_transactions()
     _cache_dispatch_lookups()
+    _stop_tracking_instances()
 
     # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
     # a replicator polling every few ms would grow the endpoint without bound. Keep the most
@@ -111,6 +112,30 @@ def _patch_moto() -> None:
 
     FakeKey.response_dict = property(response_dict)  # type: ignore[method-assign,assignment]
     FakeKey._polyregion_patched = True  # type: ignore[attr-defined]
+
+
+class _Untracked(list[Any]):
+    """A list that keeps nothing (see _stop_tracking_instances)."""
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+def _stop_tracking_instances() -> None:
+    """moto appends every model object it ever creates to its class's `instances_tracked`
+    (for its dashboard, which the sandbox never uses), so nothing it stores is ever freed:
+    every overwritten item, every stream record, every shard iterator (one per GetRecords)
+    and every table copy a transaction makes stayed in memory for good. Stop that for the
+    high-volume DynamoDB classes; and a transaction's backup copy shares the live stream
+    shard instead of copying every record (_patch_transactions puts the live one back
+    anyway), which made each transaction cost O(records) under the write lock."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import StreamRecord, StreamShard, Table
+    from moto.dynamodbstreams.models import ShardIterator
+
+    for cls in (Item, StreamRecord, StreamShard, Table, ShardIterator):
+        setattr(cls, "instances_tracked", _Untracked())  # noqa: B010 - a class attribute moto declares untyped
+    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
 
 
 def _cache_dispatch_lookups() -> None:
@@ -156,7 +181,9 @@ def _patch_transactions() -> None:
     """
     from moto.dynamodb.models import DynamoDBBackend
 
-    for name in ("put_item", "update_item", "delete_item"):
+    writers = ("put_item", "update_item", "delete_item")
+    partiql = ("execute_statement", "execute_transaction", "batch_execute_statement")
+    for name in writers + partiql:
         setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
     transact: Any = DynamoDBBackend.transact_write_items
 
@@ -171,7 +198,8 @@ def _patch_transactions() -> None:
                     restored = self.tables.get(name)
                     shard = table.stream_shard
                     if restored is not None and restored is not table and shard is not None:
-                        del shard.items[marks[name] :]
+                        with _stream_changed:  # the doorbell reads items[-1]
+                            del shard.items[marks[name] :]
                         shard.table = restored
                         restored.stream_shard = shard
 
@@ -212,6 +240,7 @@ class ReplicationExtension:
         _patch_moto()
         self.app = app
         self.replica_secrets: dict[str, str] = {}  # secret name -> its primary region
+        self.replica_store = replica_writes.ReplicaStore()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -298,7 +327,9 @@ class ReplicationExtension:
         backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][str(body["region"])]
         try:
             with _writes:
-                applied = replica_writes.apply_ops(backend, str(body["table"]), body["ops"])
+                applied = self.replica_store.apply_ops(
+                    backend, str(body["region"]), str(body["table"]), body["ops"]
+                )
         except JsonRESTError as exc:  # no such table, an invalid item: moto's own message
             return 400, {"error": f"{exc.error_type}: {exc.message}"}
         return 200, {"applied": applied}

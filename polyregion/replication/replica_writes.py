@@ -5,11 +5,18 @@ PutItem API; the sandbox does the same. The replicator sends a batch of changes 
 endpoint's `POST /_polyregion/dynamodb/apply`, and the endpoint applies each one inside the
 region's store (moto's backend, in the endpoint's process):
 
-- `put`: written if the stored item is strictly older than the change (stamps.stored_older);
-- `delete`: the item is removed if it exists and is strictly older; the REMOVE record this puts
-  in the region's stream carries `DELETING` (the stamp) in its old image, so the replicator
-  knows it as its own (an app never writes that attribute);
-- `restore`: the winner is put back over a local write that lost, if that loser is still there.
+- `put`: written if the stored item is strictly older than the change (stamps.stored_older)
+  and no replicated delete at least as new reached this region (a tombstone, below);
+- `delete`: leaves a tombstone, and removes the item if it exists and is strictly older; the
+  REMOVE record this puts in the region's stream carries `DELETING` (the stamp) in its old
+  image, so the replicator knows it as its own (an app never writes that attribute);
+- `restore`: puts the winner back over a local write that lost (or anything else older than
+  the winner), if an item is still there.
+
+The tombstones here fence puts that arrive after a delete they are older than, however late:
+a put checked against the replicator's tombstones, then delayed in flight (or held by a `slow`
+fault and executed after its client gave up) while the delete was applied, would otherwise
+re-create the item in this region only.
 
 Check and write happen under the endpoint's write lock (endpoint._writes), so each one is as
 atomic as a conditional write, and a replayed change fails its check and leaves no stream
@@ -21,10 +28,15 @@ costs one request plus ~0.1 ms per item.
 
 from __future__ import annotations
 
+import base64
+import json
+import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
-from polyregion.replication.stamps import DELETING, Image, Stamp, stored_is, stored_older
+from polyregion.replication.checkpoint import Tombstones
+from polyregion.replication.stamps import DELETING, Image, Stamp, key_id, key_of, stored_older
 from polyregion.topology import naming
 
 if TYPE_CHECKING:
@@ -37,7 +49,7 @@ _STAMP_ATTRS: Final = (naming.UPDATED_AT, naming.UPDATED_REGION, naming.VERSION)
 
 class Op(TypedDict):
     op: Literal["put", "delete", "restore"]
-    stamp: str  # Stamp.encode(): the change's stamp (for `restore`: the loser's)
+    stamp: str  # Stamp.encode(): the change's stamp (for `restore`: the winner's)
     item: Image  # the item to write; for `delete`, its key
 
 
@@ -68,9 +80,11 @@ class ReplicaWriter:
         out: list[bool] = []
         for start in range(0, len(ops), MAX_BATCH):
             chunk = list(ops[start : start + MAX_BATCH])
+            body = json.dumps({"region": self.region, "table": table, "ops": chunk}, default=_wire)
             resp = self._http.post(
                 f"/_polyregion/{ROUTE}",
-                json={"region": self.region, "table": table, "ops": chunk},
+                content=body.encode(),
+                headers={"Content-Type": "application/json"},
             )
             if resp.status_code in (400, 404):
                 raise ReplicaWriteError(f"{self.region}: {resp.text[:300]}")
@@ -85,11 +99,57 @@ class ReplicaWriter:
         self._http.close()
 
 
+def _wire(value: Any) -> Any:
+    """Binary attributes (B, BS) reach the replicator as bytes; DynamoDB JSON carries base64."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot send {type(value).__name__} in a replica write")
+
+
 # -- the server: in the region endpoint ----------------------------------------------------------
-def apply_ops(backend: Any, table_name: str, ops: Sequence[Any]) -> list[bool]:
-    """Apply `ops` to `table_name` in moto's DynamoDB `backend`; the caller holds the lock."""
-    table = backend.get_table(table_name)  # ResourceNotFoundException when missing
-    return [_apply(table, _parse(op)) for op in ops]
+class ReplicaStore:
+    """Applies replica writes to one endpoint's moto backends, with the endpoint's tombstones."""
+
+    def __init__(self, clock: Any = time.time) -> None:
+        self.tombstones = Tombstones()
+        self.clock = clock
+        self._expired_at = 0.0
+        self._lock = threading.Lock()
+
+    def apply_ops(
+        self, backend: Any, region: str, table_name: str, ops: Sequence[Any]
+    ) -> list[bool]:
+        """Apply `ops` to `table_name` in moto's DynamoDB `backend`; the caller holds the
+        endpoint's write lock."""
+        table = backend.get_table(table_name)  # ResourceNotFoundException when missing
+        now = self.clock()
+        with self._lock:
+            if now - self._expired_at > 60:
+                self.tombstones.expire(int(now * 1000))
+                self._expired_at = now
+        scope = f"{region}\x1e{table_name}\x1e"
+        return [self._apply(table, scope, _parse(op)) for op in ops]
+
+    def _apply(self, table: Any, scope: str, op: tuple[str, Stamp, Image]) -> bool:
+        kind, stamp, item = op
+        item = {k: v for k, v in item.items() if k != DELETING}  # never stored on an item
+        hash_key, range_key = _keys(table, item)
+        tomb_key = scope + key_id(key_of(item))
+        current = _stamp_image(table.get_item(hash_key, range_key))
+        if kind == "delete":
+            self.tombstones.record(tomb_key, stamp)
+            if current is None or not stored_older(current, stamp):
+                return False
+            return _delete_marked(table, hash_key, range_key, stamp)
+        tomb = self.tombstones.get(tomb_key)
+        if tomb is not None and tomb >= stamp:
+            return False  # deleted after this write was made: never re-create it
+        if kind == "restore" and current is None:
+            return False  # deleted meanwhile: nothing to repair
+        if not stored_older(current, stamp):
+            return False
+        table.put_item(item, overwrite=True)  # overwrite: no condition left to evaluate
+        return True
 
 
 def _parse(raw: Any) -> tuple[str, Stamp, Image]:
@@ -117,22 +177,7 @@ def _keys(table: Any, item: Image) -> tuple[Any, Any]:
     return hash_key, range_key
 
 
-def _apply(table: Any, op: tuple[str, Stamp, Image]) -> bool:
-    kind, stamp, item = op
-    hash_key, range_key = _keys(table, item)
-    current = _stamp_image(table.get_item(hash_key, range_key))
-    if kind == "put":
-        if not stored_older(current, stamp):
-            return False
-        table.put_item(item, overwrite=True)  # overwrite: no condition left to evaluate
-        return True
-    if kind == "restore":
-        if current is None or not stored_is(current, stamp):
-            return False  # the loser was replaced or deleted meanwhile: nothing to repair
-        table.put_item(item, overwrite=True)
-        return True
-    if current is None or not stored_older(current, stamp):
-        return False
+def _delete_marked(table: Any, hash_key: Any, range_key: Any, stamp: Stamp) -> bool:
     shard = table.stream_shard
     mark = len(shard.items) if shard is not None else 0
     table.delete_item(hash_key, range_key)
@@ -140,4 +185,6 @@ def _apply(table: Any, op: tuple[str, Stamp, Image]) -> bool:
         # Readers take the same lock (endpoint.bounded_get_records): nobody has seen the record.
         old = shard.items[mark].record["dynamodb"].setdefault("OldImage", {})
         old[DELETING] = {"S": stamp.encode()}
+    elif shard is not None:  # every write is serialized (endpoint._patch_transactions)
+        raise RuntimeError("the REMOVE record of a replicated delete was not where expected")
     return True

@@ -43,6 +43,7 @@ class StreamStats:
     """Per source stream: counters, and what makes a stalled reader visible in `status`."""
 
     read: int = 0
+    polls: int = 0  # successful GetRecords rounds (a quiet stream waits on its doorbell)
     replicated: int = 0
     echo: int = 0
     other: int = 0
@@ -63,6 +64,7 @@ class StreamStats:
     def succeeded(self, now: float) -> tuple[float, int] | None:
         """Record a successful poll; (seconds failing, failed polls) if it ends a failure."""
         self.last_poll_at = now
+        self.polls += 1
         if self.error is None:
             return None
         ended = (now - (self.error_since or now), self.failures)
@@ -236,12 +238,12 @@ class Replicator:
         region = reader.region
         stats = self.stats[region]
         pending: list[tuple[str, dict[str, Any]]] = []
-        last: str | None = None  # sequence number of the last record read
+        last: str | None = None  # the last sequence number read (None: not known yet)
         while not self.stop_event.is_set():
             try:
                 if not pending:
                     try:
-                        doorbell.wait(last)
+                        latest = doorbell.wait(last)
                         pending = reader.poll()
                     except Exception as exc:  # the region's endpoint is down or faulted
                         self._read_failed(region, stats, exc)
@@ -249,6 +251,10 @@ class Replicator:
                         continue
                     self._read_succeeded(region, stats)
                     if not pending:
+                        # Nothing after `latest` was there when the poll came back empty (after
+                        # a restart: every record up to the checkpoint): wait for a newer one.
+                        # "0" waits for the first record of an empty stream.
+                        last = latest if latest is not None else "0"
                         continue
                     last = pending[-1][1]["dynamodb"]["SequenceNumber"]
                 while pending:

@@ -14,10 +14,10 @@ from typing import Any, Final
 
 from polyregion.topology import naming
 
-# Carried by the old image of every delete the replicator applies (set on the item inside the
-# region's store as it is deleted, never visible to readers), so the REMOVE this puts in that
-# region's stream is recognised as replication, not as a local delete to replicate again
-# (DynamoDB global tables 2017 used `aws:rep:deleting` the same way). Its value is the stamp.
+# Carried by the old image of the REMOVE stream record of every delete the replicator applies
+# (added to the record only, never to an item), so that REMOVE is recognised as replication,
+# not as a local delete to replicate again (DynamoDB global tables 2017 marked items with
+# `aws:rep:deleting` for the same purpose). Its value is the delete's stamp.
 DELETING: Final = "pr:rep:deleting"
 
 Image = dict[str, Any]  # an item in DynamoDB JSON: {"pk": {"S": "..."}, ...}
@@ -75,8 +75,3 @@ def stored_older(stored: Image | None, stamp: Stamp) -> bool:
         return True
     current = stamp_of(stored)
     return current is None or current < stamp
-
-
-def stored_is(stored: Image | None, stamp: Stamp) -> bool:
-    """True when the stored item is exactly the version stamped `stamp`."""
-    return stamp_of(stored) == stamp

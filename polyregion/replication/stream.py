@@ -93,15 +93,19 @@ class StreamDoorbell:
             base_url=endpoint, timeout=httpx.Timeout(wait_s + 5.0, connect=1.0), trust_env=False
         )
 
-    def wait(self, after: str | None) -> None:
+    def wait(self, after: str | None) -> str | None:
         """Return once a record after sequence number `after` exists (at once for None), or
-        after `wait_s` (the caller then polls anyway: a cheap safety net)."""
+        after `wait_s` (the caller then polls anyway: a cheap safety net); answer the stream's
+        latest sequence number (None while it has no record)."""
         params: dict[str, str | float] = {
             "region": self.region, "table": self.table, "timeout": self.wait_s,
         }  # fmt: skip
         if after is not None:
             params["after"] = after
-        self._http.get("/_polyregion/dynamodb/stream-wait", params=params).raise_for_status()
+        resp = self._http.get("/_polyregion/dynamodb/stream-wait", params=params)
+        resp.raise_for_status()
+        latest = resp.json().get("latest")
+        return None if latest is None else str(latest)
 
     def close(self) -> None:
         self._http.close()

@@ -76,7 +76,7 @@ class TableReplication:
         writer = new.get(naming.UPDATED_REGION, {}).get("S")
         if writer is not None and writer != home:
             return Classified(None, "echo")
-        image = dict(new)
+        image = {k: v for k, v in new.items() if k != DELETING}  # never replicate the marker
         stamp = stamp_of(image)
         if stamp is None:
             # Written by something other than the app: stamp it with the stream's clock so
@@ -87,7 +87,7 @@ class TableReplication:
         key = key_of(image)
         previous = stamp_of(old)
         if previous is not None and previous > stamp and old is not None:
-            self._restore(home, old, stamp)
+            self._restore(home, old, previous)
             return Classified(None, "lost-locally")
         tomb = self.tombstones.get(key_id(key))
         if tomb is not None and tomb >= stamp:
@@ -107,16 +107,17 @@ class TableReplication:
         self.delete_if_older(home, key, stamp)
         return Classified(Change("delete", home, key, stamp), "local-delete")
 
-    def _restore(self, home: str, winner: Image, loser: Stamp) -> None:
-        """Put back the newer version a local write overwrote, unless something replaced the
-        loser meanwhile, or a delete newer than the winner is known."""
+    def _restore(self, home: str, winner: Image, won: Stamp) -> None:
+        """Put back the newer version a local write overwrote, over whatever older version is
+        there now (the loser, or a replicated write that landed since), unless the item was
+        deleted meanwhile or a delete newer than the winner is known."""
         key = key_of(winner)
         tomb = self.tombstones.get(key_id(key))
-        won = stamp_of(winner)
-        if tomb is not None and won is not None and tomb >= won:
+        if tomb is not None and tomb >= won:
             self.delete_if_older(home, key, tomb)
             return
-        op: Op = {"op": "restore", "stamp": loser.encode(), "item": winner}
+        winner = {k: v for k, v in winner.items() if k != DELETING}
+        op: Op = {"op": "restore", "stamp": won.encode(), "item": winner}
         if self.writers[home].apply(self.table, [op])[0]:
             self.repairs += 1
 
@@ -141,7 +142,14 @@ class TableReplication:
             ops.append({"op": "put", "stamp": change.stamp.encode(), "item": change.image})
             results.append(None)
         applied = iter(self.writers[destination].apply(self.table, ops) if ops else [])
-        return [next(applied) if r is None else r for r in results]
+        out = [next(applied) if r is None else r for r in results]
+        for change, ok in zip(changes, out, strict=True):
+            # A local delete in the destination may have been read, and its tombstone
+            # recorded, while this put was in flight there: enforce it now that the put landed.
+            tomb = self.tombstones.get(change.key_id) if ok and change.kind == "put" else None
+            if tomb is not None and tomb >= change.stamp:
+                self.delete_if_older(destination, change.key, tomb)
+        return out
 
     def delete_if_older(self, region: str, key: dict[str, Any], stamp: Stamp) -> bool:
         """Delete the item in `region` if it is older than `stamp`."""

@@ -41,6 +41,7 @@ from polyregion.sandbox.resolver import LocationResolver, ResolveError
 STATE_PATH: Final = "/_sandbox/edge"
 STATIC_PREFIX: Final = "/static/"
 STATIC_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+VIEWER_ADDRESS: Final = "cloudfront-viewer-address"  # set by CloudFront, never by the viewer
 HOP_BY_HOP: Final = frozenset(
     {
         "connection",
@@ -215,10 +216,19 @@ class Edge:
                 headers.append(("accept-encoding", enc))
             url = f"http://{ip}:{self.config.origin_port}{path.decode('latin-1')}"
         else:
-            headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+            # A viewer cannot forge CloudFront's own headers: CloudFront sets them itself.
+            headers = [
+                (k, v)
+                for k, v in request.headers.items()
+                if k.lower() not in HOP_BY_HOP and k.lower() != VIEWER_ADDRESS
+            ]
             client = request.client.host if request.client else "127.0.0.1"
+            port = request.client.port if request.client else 0
             forwarded = request.headers.get("x-forwarded-for")
             headers.append(("x-forwarded-for", f"{forwarded}, {client}" if forwarded else client))
+            # What the app trusts for the client's address (sign-in throttle, audit): "ip:port",
+            # as AllViewerExceptHostHeader forwards CloudFront-Viewer-Address.
+            headers.append((VIEWER_ADDRESS, f"{client}:{port}"))
             query = request.scope.get("query_string", b"").decode("latin-1")
             url = f"http://{ip}:{self.config.origin_port}{path.decode('latin-1')}"
             if query:

@@ -69,7 +69,8 @@ AppFactory = Callable[..., str]
 def make_app(
     moto_url: str, topo: Topology, system: dict[str, RegionClients]
 ) -> Iterator[AppFactory]:
-    """`make_app(region, **settings)` -> URL of a fresh app for that region on a real server.
+    """`make_app(region, clock=..., **settings)` -> URL of a fresh app for that region on a
+    real server (`clock` drives the sign-in throttle).
 
     Every app listens on 127.0.0.1 (another port): one httpx client carries its cookies to
     every region, like a browser that Route 53 moves from one region to another."""
@@ -92,10 +93,17 @@ def make_app(
             "ryw_wait_ms": 300,
             "ryw_poll_ms": 20,
             "password_scrypt_n": 2**8,
+            # Every test signs in from 127.0.0.1 against one shared moto: the throttle's
+            # address rules would trip across tests. test_throttle sets its own limits.
+            "signin_address_limit": 100_000,
+            "signup_address_limit": 100_000,
         }
+        clock = overrides.pop("clock", time.time)
         values.update(overrides)
         app = create_app(
-            AppSettings(topology=topology or topo, region=region, **values), clients=clients
+            AppSettings(topology=topology or topo, region=region, **values),
+            clients=clients,
+            clock=clock,
         )
         cm = running(app)
         url = cm.__enter__()

@@ -52,3 +52,15 @@ def test_bad_settings_name_the_key(env: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigError) as info:
         settings_from_env(topology=TOPO, environ=env)
     assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("signin_user_limit", 0), ("signup_window_s", -1), ("password_scrypt_n", 3000)],
+)
+def test_bad_throttle_and_hash_settings_name_the_key(key: str, value: int) -> None:
+    from polyregion.app.settings import AppSettings
+
+    with pytest.raises(ConfigError) as info:
+        AppSettings(topology=TOPO, region="us-east-1", **{key: value})
+    assert key in str(info.value)

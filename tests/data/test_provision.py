@@ -19,7 +19,9 @@ def test_provision_creates_every_resource_idempotently(moto_url: str) -> None:
         table = clients.dynamodb.describe_table(TableName=naming.global_table(topo))["Table"]
         assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
         assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"by-slug", "by-kind"}
-        clients.dynamodb.describe_table(TableName=naming.regional_table(topo, "signin-audit"))
+        audit = naming.regional_table(topo, "signin-audit")
+        ttl = clients.dynamodb.describe_time_to_live(TableName=audit)["TimeToLiveDescription"]
+        assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == "expires_at"
         bucket = naming.bucket(topo, region)
         assert clients.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         secret = clients.secretsmanager.get_secret_value(SecretId=naming.session_secret(topo))

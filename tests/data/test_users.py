@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from polyregion.data.users import hash_password, verify_password
+from dataclasses import fields
+
+from polyregion.app.settings import AppSettings
+from polyregion.data.users import DEFAULT_SCRYPT_N, hash_password, needs_rehash, verify_password
 
 
 def test_scrypt_hashes_are_salted_and_verify() -> None:
@@ -19,3 +22,21 @@ def test_malformed_stored_hashes_never_verify() -> None:
         "scrypt$256$8$1$!!$!!",
     ):
         assert not verify_password("pw", stored)
+
+
+def test_the_production_cost_is_owasps_minimum_and_fits_maxmem() -> None:
+    # docs/app.md "Security": N=2**17, r=8, p=1 (128 MiB). One real hash: ~0.5 s here.
+    defaults = {f.name: f.default for f in fields(AppSettings)}
+    assert DEFAULT_SCRYPT_N == 2**17 and defaults["password_scrypt_n"] == 2**17
+    stored = hash_password("secret-pw")
+    assert stored.startswith("scrypt$131072$8$1$")
+    assert not needs_rehash(stored, n=DEFAULT_SCRYPT_N)
+
+
+def test_weaker_or_foreign_hashes_need_a_rehash() -> None:
+    weak = hash_password("secret-pw", n=2**4)
+    assert needs_rehash(weak, n=2**8)
+    assert not needs_rehash(weak, n=2**4)
+    assert not needs_rehash(hash_password("pw", n=2**8), n=2**4)  # never a downgrade
+    assert needs_rehash("scrypt$256$4$1$AA==$" + "A" * 44, n=2**8)  # weaker r
+    assert needs_rehash("bcrypt$x", n=2**8)

@@ -80,6 +80,8 @@ def test_regional_tables_stay_in_their_region(two: Synth) -> None:
                 "BillingMode": "PAY_PER_REQUEST",
                 "DeletionProtectionEnabled": True,
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                # Sign-in throttle rows expire by TTL (polyregion.data.attempts).
+                "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
             },
         )
 

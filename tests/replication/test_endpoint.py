@@ -157,13 +157,39 @@ def test_replica_deletes_mark_only_their_stream_record(ddb: Any) -> None:
     assert {k: v for k, v in remove["dynamodb"]["OldImage"].items() if k != DELETING} == v1
 
 
-def test_restore_puts_the_winner_back_only_over_the_exact_loser(ddb: Any) -> None:
+def test_restore_puts_the_winner_back_over_anything_older_that_is_still_there(ddb: Any) -> None:
     c = client()
     winner, loser = item("r", 200, value="winner"), item("r", 100, "eu-west-1", 2, value="loser")
     apply(c, op("put", stamp(loser), loser))
-    assert apply(c, op("restore", Stamp(99, "eu-west-1", 2), winner))[1] == {"applied": [False]}
-    assert apply(c, op("restore", stamp(loser), winner))[1] == {"applied": [True]}
+    assert apply(c, op("restore", stamp(winner), winner))[1] == {"applied": [True]}
     assert stored(ddb, "r") == winner
+    newer = item("r", 300, value="newer")
+    apply(c, op("put", stamp(newer), newer))
+    assert apply(c, op("restore", stamp(winner), winner))[1] == {"applied": [False]}
+    gone = item("g", 200, value="winner")  # deleted meanwhile: a restore never re-creates
+    assert apply(c, op("restore", stamp(gone), gone))[1] == {"applied": [False]}
+    assert stored(ddb, "g") is None
+
+
+def test_a_put_older_than_a_replicated_delete_never_recreates_the_item(ddb: Any) -> None:
+    c = client()
+    key = {"pk": {"S": "t"}, "sk": {"S": "item"}}
+    # The delete arrives first (nothing to remove here), the older put after it, late.
+    assert apply(c, op("delete", Stamp(150, "ap-southeast-1", 1), key))[1] == {"applied": [False]}
+    late = item("t", 100, value="late")
+    assert apply(c, op("put", stamp(late), late))[1] == {"applied": [False]}
+    assert stored(ddb, "t") is None
+    newer = item("t", 200, value="newer")  # a write after the delete wins as usual
+    assert apply(c, op("put", stamp(newer), newer))[1] == {"applied": [True]}
+    assert stored(ddb, "t") == newer
+
+
+def test_the_delete_marker_is_never_stored_on_an_item(ddb: Any) -> None:
+    c = client()
+    marked = item("m", 100, value="v")
+    marked[DELETING] = {"S": "100|us-east-1|0"}
+    assert apply(c, op("put", stamp(marked), marked))[1] == {"applied": [True]}
+    assert DELETING not in (stored(ddb, "m") or {})
 
 
 def test_replica_writes_reject_bad_requests_clearly(ddb: Any) -> None:

@@ -96,6 +96,21 @@ def test_sigkill_mid_burst_loses_nothing_and_applies_nothing_twice(w: World) -> 
         assert set(counts.values()) == {1}, {k: n for k, n in counts.items() if n != 1}
 
 
+def test_a_quiet_stream_is_not_polled_after_a_restart(w: World) -> None:
+    w.put(w.regions[0], "quiet-1", "before the restart")
+    wait_until(lambda: all(w.value(r, "quiet-1") for r in w.regions), timeout_s=10)
+    w.replicator.kill()
+    w.replicator.start()  # resumes after its checkpoint: nothing new to read anywhere
+    time.sleep(0.5)
+    before = {r: s["polls"] for r, s in w.replicator.status()["streams"].items()}
+    time.sleep(1.5)
+    after = {r: s["polls"] for r, s in w.replicator.status()["streams"].items()}
+    # The doorbell answers after 1 s without records: about one poll per second per region.
+    assert all(after[r] - before[r] <= 4 for r in w.regions), (before, after)
+    w.put(w.regions[1], "quiet-2", "after the restart")  # and it still wakes up at once
+    assert wait_until(lambda: w.value(w.regions[0], "quiet-2") is not None, timeout_s=5) < 1
+
+
 def test_jepsen_random_writes_partitions_and_kills_converge_to_last_writer(w: World) -> None:
     rng = random.Random(4)
     keys = [f"jep-{i}" for i in range(12)]

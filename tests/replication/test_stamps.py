@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from polyregion.replication.stamps import Stamp, key_id, stamp_of, stored_is, stored_older
+from polyregion.replication.stamps import Stamp, key_id, stamp_of, stored_older
 
 
 def item(at: int, region: str, version: int) -> dict[str, dict[str, str]]:
@@ -43,10 +43,3 @@ def test_stored_older_is_the_lww_rule() -> None:
     assert not stored_older(item(5, "eu-west-1", 2), s)  # the same version: a replay loses
     assert not stored_older(item(5, "us-east-1", 0), s)
     assert not stored_older(item(6, "ap-southeast-1", 0), s)
-
-
-def test_stored_is_matches_one_exact_version() -> None:
-    s = Stamp(5, "eu-west-1", 2)
-    assert stored_is(item(5, "eu-west-1", 2), s)
-    assert not stored_is(item(5, "eu-west-1", 3), s)
-    assert not stored_is(None, s) and not stored_is({"pk": {"S": "p"}}, s)

@@ -62,6 +62,26 @@ def test_puts_updates_and_deletes_replicate_and_gsis_follow(w: World) -> None:
     wait_until(lambda: converged(w, "p1", None), timeout_s=10)
 
 
+def test_binary_attributes_replicate_byte_for_byte(w: World) -> None:
+    blob = bytes(range(256))
+    item = {
+        "pk": {"S": "b1"},
+        "sk": {"S": "item"},
+        "value": {"S": "binary"},
+        "blob": {"B": blob},
+        "blobs": {"BS": [b"\x00", b"\xff\xfe"]},
+        naming.UPDATED_AT: {"N": str(int(time.time() * 1000))},
+        naming.UPDATED_REGION: {"S": "us-east-1"},
+        naming.VERSION: {"N": "1"},
+    }
+    w.clients["us-east-1"].dynamodb.put_item(TableName=w.table, Item=item)
+    wait_until(lambda: converged(w, "b1", "binary"), timeout_s=10, explain=explain(w, "b1"))
+    for r in w.regions:
+        got = w.get(r, "b1")
+        assert got is not None and got["blob"]["B"] == blob
+        assert sorted(got["blobs"]["BS"]) == [b"\x00", b"\xff\xfe"]
+
+
 def test_concurrent_conflicting_writes_converge_to_the_last_writer(w: World) -> None:
     now = int(time.time() * 1000)
     # Written in this order, but the first one carries the later clock: it must win everywhere.

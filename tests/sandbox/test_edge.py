@@ -153,6 +153,15 @@ async def test_dynamic_and_api_are_never_cached_and_forward_cookies_and_query() 
     assert page.headers["set-cookie"].startswith("pr_session=abc")
 
 
+async def test_the_viewer_address_is_the_edges_own_never_the_viewers() -> None:
+    edge = make_edge()
+    forged = {"cloudfront-viewer-address": "198.51.100.1:1", "x-forwarded-for": "198.51.100.2"}
+    async with viewer(edge) as v:
+        await v.get("/api/posts", headers=forged)
+    # As CloudFront: "ip:port" of the connection it accepted (ASGITransport's peer).
+    assert SEEN[0]["headers"]["cloudfront-viewer-address"] == "127.0.0.1:123"
+
+
 async def test_static_behavior_refuses_post() -> None:
     async with viewer(make_edge()) as v:
         r = await v.post("/static/app.css", content=b"x")
