@@ -18,7 +18,7 @@ from polyregion.app.consistency import ConsistencyToken
 from polyregion.app.context import AppContext
 from polyregion.app.web import consistency_token, ctx
 from polyregion.data.assets import Image, cover_key
-from polyregion.data.posts import Post, SlugTaken, VersionConflict
+from polyregion.data.posts import Post, SlugTaken, VersionConflict, new_post_id
 
 log = logging.getLogger("polyregion.app")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -65,6 +65,8 @@ async def create(c: AppContext, fields: PostFields, author: str, cover: Image | 
     key = await _store_cover(c, cover)
     try:
         slug = fields.slug or slugify(fields.title)
+        # One identity for this request: a retried write that finds it is ours, not a clash.
+        post_id = new_post_id()
         for attempt in range(3):
             try:
                 post = await c.run(
@@ -75,6 +77,7 @@ async def create(c: AppContext, fields: PostFields, author: str, cover: Image | 
                     author=author,
                     cover_key=key,
                     cover_type=cover.content_type if cover else None,
+                    post_id=post_id,
                 )
                 break
             except SlugTaken as exc:

@@ -60,6 +60,10 @@ def stamp(item: dict[str, Any], *, region: str, version: int, at_ms: int) -> dic
     return item
 
 
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError ("" for anything else)."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
 def is_conditional_failure(exc: BaseException) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")

@@ -13,6 +13,7 @@ against the local replica only: across regions, last writer wins (docs/app.md).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from polyregion.data.items import (
     Clock,
+    error_code,
     from_ddb,
     is_conditional_failure,
     key,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 POST_SK = "post"
 SLUG_SK = "slug"
 KIND = "post"
+IDEMPOTENT_MISMATCH = "IdempotentParameterMismatchException"
 
 
 class SlugTaken(PolyregionError):
@@ -144,10 +147,15 @@ class PostStore:
         author: str,
         cover_key: str | None = None,
         cover_type: str | None = None,
+        post_id: str | None = None,
     ) -> Post:
-        """Claim the slug and put the post in one transaction, then confirm with a strong read."""
+        """Claim the slug and put the post in one transaction, then confirm with a strong read.
+
+        Idempotent per `post_id` (the identity of one create request; random if omitted): a
+        create that finds its own earlier write (an SDK retry after a lost response, or the
+        caller repeating itself) returns that post instead of SlugTaken."""
         at = now_ms(self._clock)
-        pk = f"post#{secrets.token_hex(8)}"
+        pk = f"post#{post_id or new_post_id()}"
         post = stamp(
             {
                 "pk": pk,
@@ -189,13 +197,33 @@ class PostStore:
                             "ConditionExpression": absent,
                         }
                     },
-                ]
+                ],
+                # botocore sends one token for a call and all its retries: on AWS a retry
+                # of a transaction that succeeded is a no-op success for 10 minutes. Ours is
+                # derived from the request so its meaning is explicit; moto ignores it, and
+                # so does AWS after 10 minutes: `_own_write` below covers both.
+                ClientRequestToken=request_token(pk, slug),
             )
         except Exception as exc:
-            if is_conditional_failure(exc):
-                raise SlugTaken(f"the slug {slug!r} is taken; choose another") from None
-            raise
+            if not is_conditional_failure(exc) and error_code(exc) != IDEMPOTENT_MISMATCH:
+                raise
+            mine = self._own_write(pk, slug=slug, author=author)
+            if mine is not None:
+                return mine
+            if error_code(exc) == IDEMPOTENT_MISMATCH or not _claim_refused(exc):
+                raise  # not a slug clash (a conflicting transaction, a reused post id)
+            raise SlugTaken(f"the slug {slug!r} is taken; choose another") from None
         return self._confirm(pk)
+
+    def _own_write(self, pk: str, *, slug: str, author: str) -> Post | None:
+        """The post `pk` if an earlier attempt of this very create already stored it.
+
+        Checked on the post item (strong read) rather than on the slug claim: another region
+        may overwrite the claim (last writer wins), while a post keeps its slug and author."""
+        post = self.get(pk, consistent=True)
+        if post is not None and (post.slug, post.author) == (slug, author):
+            return post
+        return None
 
     def update(
         self,
@@ -251,3 +279,24 @@ class PostStore:
         if post is None:  # cannot happen after a successful local write: say so loudly
             raise RuntimeError(f"{pk} not readable right after its write")
         return post
+
+
+def new_post_id() -> str:
+    return secrets.token_hex(8)
+
+
+def request_token(pk: str, slug: str) -> str:
+    """A ClientRequestToken (at most 36 characters) for creating `pk` under `slug`.
+
+    The slug is part of it: the app may try one post id under another slug after a clash,
+    and AWS rejects a token reused with other parameters (IdempotentParameterMismatch)."""
+    return hashlib.sha256(f"{pk}\n{slug}".encode()).hexdigest()[:32]
+
+
+def _claim_refused(exc: BaseException) -> bool:
+    """Whether the slug claim (the first item of the transaction) is held by another write:
+    it failed its condition, or another transaction is claiming it at this very moment."""
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    if error_code(exc) != "TransactionCanceledException" or not reasons:
+        return True  # a plain conditional failure, or no detail: the claim is the condition
+    return reasons[0].get("Code") in ("ConditionalCheckFailed", "TransactionConflict")

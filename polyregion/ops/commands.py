@@ -215,39 +215,10 @@ def _finish(result: DrillResult, *, as_json: bool, report: Path | None) -> None:
 
 def _summary(doc: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    def s(x: float | None) -> str:
-        return "-" if x is None else f"{x:.2f}s"
+    from polyregion.ops.render import drill_summary
 
-    table = Table(title=f"{doc['scenario']} on {doc['target']} ({doc['status']})")
-    for col in ("location", "steady", "now", "DNS change", "recovered", "RTO", "failed/sent"):
-        table.add_column(col)
-    for loc in doc["locations"]:
-        table.add_row(
-            loc["name"],
-            str(loc["baseline_region"]),
-            ", ".join(loc["final_regions"]) or "-",
-            s(loc["t_dns_change_s"]),
-            s(loc["t_recovered_s"]),
-            s(loc["rto_s"]),
-            f"{loc['requests_failed']}/{loc['requests_total']}",
-        )
-    console = Console()
-    console.print(table)
-    gates = ", ".join(
-        f"{k} {v['actual']} <= {v['limit']}: {'pass' if v['passed'] else 'FAIL'}"
-        for k, v in doc["slo"].items()
-        if k != "passed"
-    )
-    console.print(
-        f"RTO {s(doc['rto_s'])} (bound {doc['bound_s']:g}s), RPO {s(doc['rpo_s'])}, "
-        f"health flip {s(doc['t_health_flip_s'])}, writes acked {doc['writes_acked']}, "
-        f"lost {doc['writes_lost']}, failback {s(doc['failback_s'])}, "
-        f"rolled back: {'yes' if doc['rolled_back'] else 'NO'}"
-    )
-    verdict = "[green]passed[/]" if doc["slo"]["passed"] else "[red]FAILED[/]"
-    console.print(f"SLO {verdict}" + (f" ({gates})" if gates else ""))
+    Console().print(drill_summary(doc))
 
 
 def lag(
@@ -288,4 +259,8 @@ def lag(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:
-        lagmod.print_table(result)
+        from rich.console import Console
+
+        from polyregion.ops.render import lag_table
+
+        Console().print(lag_table(result))

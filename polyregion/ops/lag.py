@@ -275,33 +275,3 @@ def measure_lag(
         "injected_delay_ms": probe.injected_ms,
         "pairs": rows,
     }
-
-
-def print_table(result: Mapping[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"replication lag on {result['target']} (poll {result['poll_ms']:g} ms)")
-    for col in ("kind", "from", "to", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "not seen"):
-        table.add_column(col)
-    for r in result["pairs"]:
-        table.add_row(
-            r["kind"],
-            r["from"],
-            r["to"],
-            str(r["n"]),
-            str(r["p50_ms"]),
-            str(r["p90_ms"]),
-            str(r["p99_ms"]),
-            str(r["max_ms"]),
-            str(r["not_seen"]),
-        )
-    console = Console()
-    console.print(table)
-    if result.get("injected_delay_ms") is not None:
-        console.print(f"injected delay: {result['injected_delay_ms']:g} ms")
-    for r in result.get("cloudwatch", []):
-        console.print(
-            f"CloudWatch ReplicationLatency {r['from']} -> {r['to']}: "
-            f"avg {r['avg_ms']} ms, max {r['max_ms']} ms"
-        )

@@ -18,6 +18,7 @@ from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict, naming
 from tests.app.conftest import PASSWORD, A, AppFactory, B, signup
+from tests.support.lossy import lossy_proxy
 
 pytestmark = pytest.mark.functional
 
@@ -192,3 +193,31 @@ def test_only_the_author_edits_and_stale_versions_conflict(make_app: AppFactory)
         r = author.put(f"{url}/api/posts/owned", json=edit, headers={"x-csrf-token": csrf})
         assert r.status_code == 409 and "changed since" in r.json()["error"]
         assert httpx.get(f"{url}/api/posts/owned").json()["title"] == "Edited"
+
+
+def test_a_create_whose_first_answer_was_lost_is_201_and_one_post(
+    make_app: AppFactory, moto_url: str, system: dict[str, RegionClients], topo: Topology
+) -> None:
+    """DynamoDB applied the first attempt, botocore never heard back and retried: the user
+    gets 201 for the post written once, not "slug taken" nor a second post under a suffix."""
+    with lossy_proxy(moto_url) as proxy:
+        url = make_app(A, endpoints={A: proxy.url, B: moto_url})
+        with httpx.Client() as c:
+            csrf = signup(c, url, "retrier")
+            for title, slug, expected in (
+                ("Retried explicit", "retried-explicit", "retried-explicit"),
+                ("Retried derived", "", "retried-derived"),  # the app would add a suffix
+            ):
+                proxy.lose("TransactWriteItems")
+                body = {"title": title, "body": "b", "slug": slug}
+                r = c.post(f"{url}/api/posts", json=body, headers={"x-csrf-token": csrf})
+                assert r.status_code == 201, r.text
+                assert r.json()["slug"] == expected
+                stored = system[A].dynamodb.scan(
+                    TableName=naming.global_table(topo),
+                    FilterExpression="title = :t AND sk = :k",
+                    ExpressionAttributeValues={":t": {"S": title}, ":k": {"S": "post"}},
+                    ConsistentRead=True,
+                )["Items"]
+                assert [i["pk"]["S"] for i in stored] == [r.json()["pk"]]
+        assert proxy.lost == ["TransactWriteItems"] * 2

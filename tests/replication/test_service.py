@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -187,14 +188,17 @@ def test_jepsen_random_writes_partitions_and_kills_converge_to_last_writer(w: Wo
     ambiguous = 0
     for key in keys:
         puts = [h for h in history if h["key"] == key and h["op"] == "put"]
-        # A delete that found nothing wrote nothing: no stream record, nothing to replicate
-        # (as on AWS), so a put from another region that lands later stands.
+        # A delete that found nothing wrote nothing: no stream record (Streams record only
+        # modifications), nothing to replicate, so a put from another region that lands later
+        # stands.
         deletes = [
             h["window"] for h in history if h["key"] == key and h["op"] == "delete" and h["removed"]
         ]
         best = max(puts, key=lambda h: h["stamp"], default=None)
         best_at = best["stamp"][0] if best else float("-inf")
-        if any(lo > best_at for lo, _ in deletes):
+        # A delete is dated by the endpoint's clock in whole ms (>= its request's start), so it
+        # is surely later only from the next ms on; within the same ms the region breaks the tie.
+        if any(math.floor(lo) > best_at for lo, _ in deletes):
             allowed = {None}
         elif all(hi + 1 < best_at for _, hi in deletes):
             allowed = {best["value"]} if best else {None}
