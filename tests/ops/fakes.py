@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
+from polyregion.ops.result import DrillResult
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
 
 
@@ -175,3 +176,22 @@ class FakeTarget:
 
     def close(self) -> None:
         pass
+
+
+def region_outage_run() -> DrillResult:
+    """A whole region-outage drill (us-east-1 killed) against a FakeTarget: a DrillResult."""
+    from polyregion.ops.engine import Drill, plan_drill
+    from polyregion.ops.scenarios import SCENARIOS
+    from polyregion.ops.settings import DrillSettings
+    from polyregion.ops.slo import Gates
+
+    target = FakeTarget(Clock())
+    settings = DrillSettings(tick_s=0.1, steady_s=1, window_s=1, observe_timeout_s=20, hold_s=2)
+    plan = plan_drill(
+        target,
+        SCENARIOS["region-outage"],
+        Fault(FaultKind.KILL, "us-east-1"),
+        Gates(max_rto_s=30, max_lost_writes=0),
+        settings,
+    )
+    return Drill(target, plan, clock=target.clock, sleep=target.clock.sleep).run()

@@ -9,11 +9,7 @@ import pytest
 from rich.console import Console, RenderableType
 
 from polyregion.ops import lag, render, report
-from polyregion.ops.engine import Drill, plan_drill
-from polyregion.ops.scenarios import SCENARIOS, Fault, FaultKind
-from polyregion.ops.settings import DrillSettings
-from polyregion.ops.slo import Gates
-from tests.ops.fakes import Clock, FakeTarget
+from tests.ops.fakes import region_outage_run
 
 # The longest AWS region names: the widest cells a real run prints.
 LONG_A, LONG_B = "ap-southeast-2", "ap-northeast-1"
@@ -36,16 +32,7 @@ def assert_whole(text: str, figure: str) -> None:
 @pytest.fixture(scope="module")
 def drill_doc() -> dict[str, Any]:
     """A real report (fake target), then made as wide as a long real drill would make it."""
-    target = FakeTarget(Clock())
-    settings = DrillSettings(tick_s=0.1, steady_s=1, window_s=1, observe_timeout_s=20, hold_s=2)
-    plan = plan_drill(
-        target,
-        SCENARIOS["region-outage"],
-        Fault(FaultKind.KILL, "us-east-1"),
-        Gates(max_rto_s=30, max_lost_writes=0),
-        settings,
-    )
-    doc = report.to_json(Drill(target, plan, clock=target.clock, sleep=target.clock.sleep).run())
+    doc = report.to_json(region_outage_run())
     first, *others = doc["locations"]
     first.update(
         name="sao-paulo",

@@ -6,12 +6,8 @@ from pathlib import Path
 import pytest
 
 from polyregion.ops import report
-from polyregion.ops.engine import Drill, plan_drill
 from polyregion.ops.result import DrillResult
-from polyregion.ops.scenarios import SCENARIOS, Fault, FaultKind
-from polyregion.ops.settings import DrillSettings
-from polyregion.ops.slo import Gates
-from tests.ops.fakes import Clock, FakeTarget
+from tests.ops.fakes import region_outage_run
 
 CONTRACT = (
     "scenario",
@@ -31,16 +27,7 @@ CONTRACT = (
 
 @pytest.fixture(scope="module")
 def result() -> DrillResult:
-    target = FakeTarget(Clock())
-    settings = DrillSettings(tick_s=0.1, steady_s=1, window_s=1, observe_timeout_s=20, hold_s=2)
-    plan = plan_drill(
-        target,
-        SCENARIOS["region-outage"],
-        Fault(FaultKind.KILL, "us-east-1"),
-        Gates(max_rto_s=30, max_lost_writes=0),
-        settings,
-    )
-    return Drill(target, plan, clock=target.clock, sleep=target.clock.sleep).run()
+    return region_outage_run()
 
 
 def test_json_has_every_contract_field_and_is_serializable(result: DrillResult) -> None:
