@@ -32,7 +32,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
 from polyregion.replication.checkpoint import Tombstones
@@ -110,7 +110,7 @@ def _wire(value: Any) -> Any:
 class ReplicaStore:
     """Applies replica writes to one endpoint's moto backends, with the endpoint's tombstones."""
 
-    def __init__(self, clock: Any = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.tombstones = Tombstones()
         self.clock = clock
         self._expired_at = 0.0
@@ -128,7 +128,8 @@ class ReplicaStore:
                 self.tombstones.expire(int(now * 1000))
                 self._expired_at = now
         scope = f"{region}\x1e{table_name}\x1e"
-        return [self._apply(table, scope, _parse(op)) for op in ops]
+        parsed = [_parse(op) for op in ops]  # a bad op refuses the batch before any write
+        return [self._apply(table, scope, op) for op in parsed]
 
     def _apply(self, table: Any, scope: str, op: tuple[str, Stamp, Image]) -> bool:
         kind, stamp, item = op
