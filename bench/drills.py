@@ -195,10 +195,9 @@ def main() -> None:
             "",
             f"Measured {started} with `.venv/bin/python bench/drills.py --runs {args.runs}"
             + (" --aws-profile" if args.aws_profile else "")
-            + "` on a shared machine "
+            + "` "
             f"({os.cpu_count()} CPUs, load average {load_avg} at the end, "
-            f"Python {platform.python_version()}): "
-            "other helpers were running their tests at the same time, so these are pessimistic.",
+            f"Python {platform.python_version()}; a busier machine gives longer times).",
             "",
             "RTO per scenario (seconds, median of the runs) against the theoretical bound, "
             "health-check interval x failure threshold + DNS TTL. The recovery rule is the one in "
