@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,12 +19,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from replication import CREDS, endpoint, put
+from replication import CREDS, bench_topology, endpoint, put
 
 from polyregion.data.clients import RegionClients
 from polyregion.data.provision import provision_region
 from polyregion.replication.replica_writes import Op, ReplicaWriter
-from polyregion.topology import load, naming
 
 REGION = "us-east-1"
 
@@ -78,11 +76,7 @@ def main() -> None:
     import boto3
     import httpx
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
-    config = tmp / "polyregion.toml"
-    config.write_text('[app]\nname = "bench-endpoint"\n', encoding="utf-8")
-    topo = load(config)
-    table = naming.global_table(topo)
+    _, _, topo, table = bench_topology("bench-endpoint")
     with endpoint() as url:
         port = url.rsplit(":", 1)[1]
         c = RegionClients(REGION, url, session=boto3.session.Session())

@@ -31,7 +31,7 @@ from polyregion.data.provision import provision_region
 from polyregion.replication.lag import percentile
 from polyregion.replication.process import ReplicatorProcess
 from polyregion.replication.s3 import configure_buckets
-from polyregion.topology import load, naming
+from polyregion.topology import Topology, load, naming
 
 CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 REGIONS = ("us-east-1", "eu-west-1")
@@ -138,6 +138,15 @@ def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[floa
     return out
 
 
+def bench_topology(name: str) -> tuple[Path, Path, Topology, str]:
+    """A private temp dir with a default topology named `name`: (dir, config, topology, table)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    config = tmp / "polyregion.toml"
+    config.write_text(f'[app]\nname = "{name}"\n', encoding="utf-8")
+    topo = load(config)
+    return tmp, config, topo, naming.global_table(topo)
+
+
 def wait_backlog_zero(rp: ReplicatorProcess, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -158,11 +167,7 @@ def main() -> None:
     os.environ.update(CREDS)
     import boto3
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-repl-"))
-    config = tmp / "polyregion.toml"
-    config.write_text('[app]\nname = "bench-repl"\n', encoding="utf-8")
-    topo = load(config)
-    table = naming.global_table(topo)
+    tmp, config, topo, table = bench_topology("bench-repl")
     session = boto3.session.Session()
     with ExitStack() as stack:
         eps = {r: stack.enter_context(endpoint()) for r in REGIONS}
