@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "polyregion.ops.commands",
     "polyregion.infra.commands",
     "polyregion.cost.commands",
+    "polyregion.lint.commands",
 )
 
 app = typer.Typer(
