@@ -194,14 +194,14 @@ class App:
 
     def _pseudo(self, stack: Stack, name: str) -> Any:
         values: dict[str, Any] = {
-            "AWS::Region": stack.region or "<AWS::Region>",
-            "AWS::AccountId": stack.account or "<AWS::AccountId>",
+            "AWS::Region": stack.region or "<Region>",
+            "AWS::AccountId": stack.account or "<AccountId>",
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": stack.name,
             "AWS::NoValue": NO_VALUE,
         }
-        return values.get(name, f"<{name}>")
+        return values.get(name, f"<{name.replace('::', '-')}>")
 
     def physical_name(self, resource: Resource) -> str:
         prop = _NAME_PROPERTY.get(resource.type)
@@ -212,8 +212,8 @@ class App:
         return f"<{resource.logical_id}>"
 
     def _arn_of(self, resource: Resource) -> str:
-        region = resource.region or "<AWS::Region>"
-        account = resource.stack.account or "<AWS::AccountId>"
+        region = resource.region or "<Region>"
+        account = resource.stack.account or "<AccountId>"
         name = self.physical_name(resource)
         if resource.type == "AWS::S3::Bucket":
             return f"arn:aws:s3:::{name}"
@@ -229,7 +229,7 @@ class App:
         if logical_id not in stack.resources:
             return Unresolved(f"Fn::GetAtt {logical_id}.{attribute}: no such resource")
         resource = self.resource(stack, logical_id)
-        region = stack.region or "<AWS::Region>"
+        region = stack.region or "<Region>"
         name = self.physical_name(resource)
         shaped = {
             (

@@ -1,0 +1,43 @@
+"""Every rule has a minimal failing and a minimal passing fixture (tests/lint/fixtures/<RULE>/):
+the failing one yields that rule's finding, the passing one does not. Regions come from the
+fixture's regions.json, exactly as `--region STACK=REGION` passes them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from polyregion.lint import lint_paths
+from polyregion.lint.rules import all_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RULE_IDS = [r.id for r in all_rules()]
+
+
+def run(rule: str, kind: str) -> list[str]:
+    folder = FIXTURES / rule / kind
+    regions_file = folder / "regions.json"
+    regions = json.loads(regions_file.read_text()) if regions_file.exists() else {}
+    paths = sorted(p for p in folder.iterdir() if p.name != "regions.json")
+    result = lint_paths(paths, regions=regions)
+    return [f.rule for f in result.findings]
+
+
+def test_every_rule_has_both_fixtures() -> None:
+    assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()) == sorted(RULE_IDS)
+    for rule in RULE_IDS:
+        assert (FIXTURES / rule / "fail").is_dir() and (FIXTURES / rule / "pass").is_dir()
+
+
+@pytest.mark.parametrize("rule", RULE_IDS)
+def test_failing_fixture_is_found(rule: str) -> None:
+    assert rule in run(rule, "fail")
+
+
+@pytest.mark.parametrize("rule", RULE_IDS)
+def test_passing_fixture_is_clean(rule: str) -> None:
+    found = run(rule, "pass")
+    assert rule not in found
+    assert "SUPPRESS" not in found
