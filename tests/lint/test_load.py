@@ -85,7 +85,7 @@ def test_unreadable_input_names_the_file(tmp_path: Path, content: str, needle: s
 def test_missing_path_and_directory_without_manifest(tmp_path: Path) -> None:
     with pytest.raises(LintInputError, match="no such file"):
         load([tmp_path / "nope.yaml"])
-    with pytest.raises(LintInputError, match="no manifest.json"):
+    with pytest.raises(LintInputError, match=r"no manifest\.json"):
         load([tmp_path])
 
 
@@ -95,7 +95,7 @@ def test_region_options_are_checked(tmp_path: Path) -> None:
         parse_region_options(["eu-west-1"])
     path = tmp_path / "web.template.json"
     path.write_text('{"Resources": {}}')
-    with pytest.raises(LintInputError, match="unknown stack.*stacks: web"):
+    with pytest.raises(LintInputError, match=r"unknown stack.*stacks: web"):
         load([path], {"api": "eu-west-1"})
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from polyregion.lint import lint_paths
+from polyregion.lint import LintResult, lint_paths
 from polyregion.lint.report import as_json, print_human, sarif
 from polyregion.lint.rules import all_rules
 
@@ -14,14 +14,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 KEYS = ["rule", "severity", "stack", "template", "resource", "message", "fix", "reference"]
 
 
-def failing() -> object:
+def failing() -> LintResult:
     folder = FIXTURES / "EDGE1" / "fail"
     regions = json.loads((folder / "regions.json").read_text())
     return lint_paths(sorted(folder.glob("*.yaml")), regions=regions)
 
 
 def test_json_has_exactly_the_documented_shape() -> None:
-    data = as_json(failing())  # type: ignore[arg-type]
+    data = as_json(failing())
     assert set(data) == {"findings", "summary"}
     first = data["findings"][0]
     assert list(first) == KEYS
@@ -33,7 +33,7 @@ def test_json_has_exactly_the_documented_shape() -> None:
 
 
 def test_sarif_is_2_1_0_with_rules_and_locations() -> None:
-    doc = sarif(failing())  # type: ignore[arg-type]
+    doc = sarif(failing())
     assert doc["version"] == "2.1.0"
     run = doc["runs"][0]
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
@@ -49,7 +49,7 @@ def test_sarif_is_2_1_0_with_rules_and_locations() -> None:
 
 def test_human_output_groups_by_stack_with_fix_and_reference() -> None:
     out = io.StringIO()
-    print_human(failing(), Console(file=out, width=200))  # type: ignore[arg-type]
+    print_human(failing(), Console(file=out, width=200))
     text = out.getvalue()
     assert "web-us (us-east-1)" in text and "web-eu (eu-west-1)" in text
     assert "fix: Keep one distribution per hostname" in text

@@ -41,3 +41,15 @@ def test_passing_fixture_is_clean(rule: str) -> None:
     found = run(rule, "pass")
     assert rule not in found
     assert "SUPPRESS" not in found
+
+
+def test_docs_have_one_entry_per_rule_with_its_reference() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "lint-rules.md").read_text()
+    for r in all_rules():
+        heading = next(line for line in doc.splitlines() if line.startswith(f"### {r.id}"))
+        section = doc.split(heading, 1)[1].split("\n### ", 1)[0]
+        assert r.reference in section, r.id
+        assert "**Fix.**" in section and "**What breaks.**" in section, r.id
+        pack = 'yes ' if r.pack else ''
+        row = f"| {r.id} | {r.area} | {r.severity} | {pack}| {r.title} |"
+        assert row in doc, r.id
