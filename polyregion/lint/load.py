@@ -78,7 +78,7 @@ def load_assembly(directory: Path) -> list[Stack]:
 
 def load_template(path: Path) -> Stack:
     text = _read_text(path)
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+    if path.suffix.lower() == ".json":
         try:
             template: Any = json.loads(text)
         except json.JSONDecodeError as exc:

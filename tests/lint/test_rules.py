@@ -50,6 +50,6 @@ def test_docs_have_one_entry_per_rule_with_its_reference() -> None:
         section = doc.split(heading, 1)[1].split("\n### ", 1)[0]
         assert r.reference in section, r.id
         assert "**Fix.**" in section and "**What breaks.**" in section, r.id
-        pack = 'yes ' if r.pack else ''
+        pack = "yes " if r.pack else ""
         row = f"| {r.id} | {r.area} | {r.severity} | {pack}| {r.title} |"
         assert row in doc, r.id
