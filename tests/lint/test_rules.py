@@ -53,3 +53,22 @@ def test_docs_have_one_entry_per_rule_with_its_reference() -> None:
         pack = "yes " if r.pack else ""
         row = f"| {r.id} | {r.area} | {r.severity} | {pack}| {r.title} |"
         assert row in doc, r.id
+
+
+@pytest.mark.parametrize(("role", "found"), [("PRIMARY", ["DNS1"]), ("SECONDARY", [])])
+def test_unchecked_failover_secondary_is_a_last_resort(role: str, found: list[str]) -> None:
+    from polyregion.lint import lint
+    from polyregion.lint.model import Stack
+
+    record = {
+        "Type": "AWS::Route53::RecordSet",
+        "Properties": {
+            "Name": "app.example.com.",
+            "Type": "CNAME",
+            "SetIdentifier": role.lower(),
+            "Failover": role,
+            "ResourceRecords": ["static.example.com"],
+        },
+    }
+    stack = Stack("dns", Path("dns.json"), {"Resources": {"Rec": record}}, "us-east-1")
+    assert [f.rule for f in lint([stack]).findings] == found

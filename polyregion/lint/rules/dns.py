@@ -42,6 +42,8 @@ def unchecked_routing(ctx: Context) -> Iterator[Hit]:
         policy = routing_policy(record)
         if policy is None or record.properties.get("HealthCheckId"):
             continue
+        if ctx.app.resolve(record.stack, record.properties.get("Failover")) == "SECONDARY":
+            continue  # a last-resort secondary may be unchecked: it only serves when all else fails
         alias = record.properties.get("AliasTarget")
         evaluates = ctx.app.resolve(record.stack, path(alias, "EvaluateTargetHealth"))
         if (
