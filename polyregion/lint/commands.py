@@ -39,10 +39,11 @@ def lint(
         Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to this file.")
     ] = None,
 ) -> None:
-    """Find multi-region mistakes (edge, origins, Route 53, data, cross-region plumbing,
-    drills) across all stacks of an app. Exit 0: no errors; 1: errors; 2: unreadable input.
+    """Find multi-region mistakes in any CloudFormation or CDK app (no topology needed).
 
-    Rules and fixes: docs/lint-rules.md.
+    Rules span the edge, origins, Route 53, data, cross-region plumbing and drills, across all
+    stacks at once. Exit 0: no errors; 1: errors; 2: unreadable input. Rules and fixes:
+    docs/lint-rules.md.
     """
     from rich.console import Console
 
