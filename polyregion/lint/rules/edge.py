@@ -55,13 +55,14 @@ def routing_policy(record: Resource) -> str | None:
 
 
 def cloudfront_target(app: App, record: Resource) -> Target | None:
+    """The distribution a record points at: by alias zone (Z2FDTNDATAQYW2) or by hostname."""
     alias = record.properties.get("AliasTarget")
     zone = app.resolve(record.stack, path(alias, "HostedZoneId")) if alias else None
     for value in record_values(app, record):
         target = resolve_host(app, value, record.stack)
-        if target.kind == "cloudfront" or zone == CLOUDFRONT_ZONE:
-            return Target("cloudfront", target.resource)
-    return None
+        if target.kind == "cloudfront":
+            return target
+    return Target("cloudfront", None) if zone == CLOUDFRONT_ZONE else None
 
 
 @rule(
