@@ -49,6 +49,7 @@ def up(
     from rich.console import Console
 
     from polyregion.sandbox import components, render
+    from polyregion.sandbox.pac import write_pac_files
     from polyregion.sandbox.rundir import RunDir
     from polyregion.sandbox.supervisor import Supervisor
     from polyregion.topology import load
@@ -77,6 +78,7 @@ def up(
         sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
 
     supervisor = Supervisor(topology, fast=fast, run_dir=run_dir)
+    write_pac_files(run_dir.path, supervisor.plan, topology.app_hostname)
     asyncio.run(supervisor.run(on_healthy=healthy))
     console.print("sandbox stopped: no process left")
 

@@ -47,7 +47,7 @@ START_TIMEOUT_S = 60.0
 
 
 class ReplicationHook(Protocol):
-    """What the replicator offers the sandbox (issue 4 plugs it in; see `components`)."""
+    """What the replicator offers the sandbox (plugged in as a component; see `components`)."""
 
     async def partition(self, a: str, b: str) -> None: ...
 

@@ -110,3 +110,45 @@ def test_head_through_the_edge_keeps_the_content_length(sandbox: RunningSandbox)
         get = http.get(f"{paris}/api/health/live")
     assert head.status_code == get.status_code == 200
     assert int(head.headers["content-length"]) == len(get.content) > 0
+
+
+def test_one_signed_in_user_moves_between_locations_with_the_pac_files(
+    sandbox: RunningSandbox,
+) -> None:
+    """Newcomer item: the same session in Paris and New York, one app host, no browser flags."""
+    import re
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    status = sandbox.client.status()
+    app = f"http://{status['app_hostname']}:{urlsplit(status['locations'][0]['entry_url']).port}"
+    proxies = {}
+    for loc in status["locations"]:
+        pac = Path(urlsplit(loc["pac_url"]).path).read_text()
+        proxy = re.search(r'"PROXY ([\d.]+:\d+)"', pac)
+        assert proxy is not None, pac
+        assert proxy.group(1) == urlsplit(loc["entry_url"]).netloc
+        proxies[loc["name"]] = f"http://{proxy.group(1)}"
+    cookies = httpx.Cookies()  # one browser: its cookie jar is keyed on the app host
+    regions = {}
+    for name in ("paris", "new-york"):
+        with httpx.Client(proxy=proxies[name], cookies=cookies, trust_env=False, timeout=5) as c:
+            if name == "paris":
+                form = c.get(f"{app}/signup")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+                assert token is not None
+                signed = c.post(
+                    f"{app}/signup",
+                    data={
+                        "csrf_token": token.group(1),
+                        "username": "traveller",
+                        "password": "pass-word-1",
+                    },
+                )
+                assert signed.status_code == 303, signed.text
+            page = c.get(f"{app}/")
+            assert page.status_code == 200
+            assert "traveller" in page.text  # signed in, in both locations
+            regions[name] = page.headers["x-polyregion-region"]
+            cookies = c.cookies
+    assert regions == {"paris": "eu-west-1", "new-york": "us-east-1"}
