@@ -20,7 +20,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 log = logging.getLogger(__name__)
@@ -118,6 +118,6 @@ class TTLCache(Generic[V]):
             self._inflight.pop(key, None)
 
 
-def _log_failure(task: asyncio.Future[object]) -> None:
+def _log_failure(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.warning("background refresh of the read cache failed: %s", type(exc).__name__)
