@@ -413,6 +413,10 @@ def main(argv: list[str] | None = None) -> None:
         server_header=False,
         date_header=False,  # the origin's Date goes through, as CloudFront does
         timeout_keep_alive=60,
+        # The edge is the first hop: a viewer's X-Forwarded-For must never become the client
+        # address (uvicorn trusts it from loopback peers by default, and every viewer here is
+        # one), or a viewer could choose its CloudFront-Viewer-Address.
+        proxy_headers=False,
     )
 
 
