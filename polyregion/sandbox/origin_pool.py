@@ -71,6 +71,7 @@ class _Connection(asyncio.Protocol):
         self.parser: httptools.HttpResponseParser | None = None
         self.got_bytes = False  # of the current (or last) exchange
         self.head = False  # the current exchange is a HEAD: its answer ends with the headers
+        self.keep_alive = False  # the current answer allows reusing the connection
         self._drained: asyncio.Event = asyncio.Event()
         self._drained.set()
 
@@ -121,6 +122,9 @@ class _Connection(asyncio.Protocol):
         self.exchange.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
+        # Asked now: once the message is complete the parser no longer knows (it says False).
+        assert self.parser is not None
+        self.keep_alive = self.parser.should_keep_alive()
         # httptools cannot be told that a HEAD answer has no body (its Content-Length is that
         # of the GET): it ends here, and the next exchange gets a new parser.
         if self.head:
@@ -157,6 +161,7 @@ class _Connection(asyncio.Protocol):
         exchange = self.exchange = _Exchange(done=done)
         self.parser = httptools.HttpResponseParser(self)
         self.got_bytes = False
+        self.keep_alive = False
         # A timer on the future, not asyncio.wait_for: no extra task per request.
         timer = loop.call_later(timeout_s, self._fail, OriginTimeout("no answer in time"))
         try:
@@ -171,7 +176,7 @@ class _Connection(asyncio.Protocol):
             self.exchange = None
         reusable = (
             not self.closed
-            and self.parser.should_keep_alive()
+            and self.keep_alive
             and exchange.status < 500
             and self._drained.is_set()
         )

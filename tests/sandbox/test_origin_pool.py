@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from polyregion.sandbox.edge import Edge, EdgeConfig
+from polyregion.sandbox.origin_pool import OriginPool
 from tests.sandbox.test_edge import FixedResolver
 
 pytestmark = pytest.mark.anyio
@@ -143,3 +144,20 @@ async def test_an_origin_500_never_gives_other_viewers_a_502(origin_port: int) -
         results = await asyncio.gather(*(others() for _ in range(30)), *(bugs() for _ in range(4)))
     assert {s for r in results[-4:] for s in r} == {500}
     assert {s for r in results[:-4] for s in r} == {200}
+
+
+async def test_connections_are_kept_alive_and_not_after_a_500(origin_port: int) -> None:
+    pool = OriginPool(connect_timeout_s=2.0, response_timeout_s=5.0)
+    try:
+        for _ in range(20):
+            r = await pool.request("127.0.0.1", origin_port, "GET", "/", [("host", "o")], b"")
+            assert r.status == 200 and r.body == PAGE
+        head = await pool.request("127.0.0.1", origin_port, "HEAD", "/", [("host", "o")], b"")
+        assert head.status == 200 and head.body == b""
+        assert pool.opened == 1  # one connection for all of them
+        bug = await pool.request("127.0.0.1", origin_port, "GET", "/boom", [("host", "o")], b"")
+        assert bug.status == 500
+        await pool.request("127.0.0.1", origin_port, "GET", "/", [("host", "o")], b"")
+        assert pool.opened == 2  # the connection that answered 500 was not reused
+    finally:
+        await pool.aclose()
