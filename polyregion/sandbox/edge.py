@@ -133,6 +133,7 @@ class Edge:
         self.cache = cache if cache is not None else EdgeCache()
         self.pop = f"{config.location.upper()[:3]}-SBX"
         self.via = f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)"
+        self._via, self._pop = self.via.encode(), self.pop.encode()
         self.requests = 0
         self.errors = 0
 
@@ -299,15 +300,14 @@ class Edge:
         method: str,
         length: int,
     ) -> Response:
-        out = Response(b"" if method == "HEAD" else body, status_code=status)
-        out.raw_headers = [
-            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        raw += [
             (b"content-length", str(length).encode()),
-            (b"x-cache", f"{cache} from cloudfront".encode()),
-            (b"via", self.via.encode()),
-            (b"x-amz-cf-pop", self.pop.encode()),
+            (b"x-cache", b"Hit from cloudfront" if cache == "Hit" else b"Miss from cloudfront"),
+            (b"via", self._via),
+            (b"x-amz-cf-pop", self._pop),
         ]
-        return out
+        return _Passthrough(status, raw, b"" if method == "HEAD" else body)
 
     def _error(self, status: int, message: str) -> Response:
         self.errors += 1
@@ -368,6 +368,23 @@ def _is_loopback(ip: str) -> bool:
 
 class _TooLarge(Exception):
     pass
+
+
+class _Passthrough(Response):
+    """An origin's answer as it is sent on: headers already raw, no Starlette header
+    building (that was a tenth of the edge's CPU per proxied request)."""
+
+    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status_code = status
+        self.raw_headers = raw_headers
+        self.body = body
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def main(argv: list[str] | None = None) -> None:
