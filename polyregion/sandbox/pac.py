@@ -8,8 +8,10 @@ a proxy's absolute-form request line). Switching location is switching the PAC f
 reloading it: the session cookie, kept for `app.<domain>`, stays.
 
 `up` writes `<run dir>/pac/<location>.pac` for every location (status: `locations[].pac_url`).
-Firefox: Settings > Network Settings > Automatic proxy configuration URL, then "Reload";
-Chromium: `--proxy-pac-url=file:///...`. curl: `curl -x 127.1.2.1:8000 http://app.<domain>:8000/`.
+Firefox: Settings > Network Settings > Automatic proxy configuration URL, then "Reload".
+Chromium (one profile directory, so the cookies stay): `chromium --user-data-dir=DIR
+--proxy-server=127.1.2.1:8000`, relaunched with the other edge's address to move.
+curl: `curl -x 127.1.2.1:8000 http://app.<domain>:8000/`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def pac_text(app_hostname: str, edge: LocationPlan) -> str:
         f"// polyregion sandbox: browse http://{app_hostname}:{edge.port}/ as a user in "
         f"{edge.name}\n"
         "function FindProxyForURL(url, host) {\n"
-        f'  if (dnsDomainIs(host, "{app_hostname}")) return "PROXY {edge.ip}:{edge.port}";\n'
+        f'  if (host == "{app_hostname}") return "PROXY {edge.ip}:{edge.port}";\n'
         '  return "DIRECT";\n'
         "}\n"
     )
