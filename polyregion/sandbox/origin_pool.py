@@ -175,10 +175,7 @@ class _Connection(asyncio.Protocol):
             timer.cancel()
             self.exchange = None
         reusable = (
-            not self.closed
-            and self.keep_alive
-            and exchange.status < 500
-            and self._drained.is_set()
+            not self.closed and self.keep_alive and exchange.status < 500 and self._drained.is_set()
         )
         return exchange, reusable
 
