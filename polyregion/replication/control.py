@@ -43,11 +43,14 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # requests are not events; keep stdout for replication events
 
-        def _send(self, code: int, body: dict[str, Any]) -> None:
+        def _send(self, code: int, body: dict[str, Any], *, close: bool = False) -> None:
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if close:  # the request body was not read: this connection cannot go on
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(data)
 
@@ -120,8 +123,7 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
                 what="replicator's control API",
             )
             if refused is not None:
-                self.close_connection = True  # the body was not read
-                self._send(*refused_body(refused))
+                self._send(*refused_body(refused), close=True)
                 return
             actions: dict[str, Callable[[dict[str, Any]], None]] = {
                 "/partition": lambda body: target.partition(*self._pair(body, optional=False)),  # type: ignore[arg-type]
