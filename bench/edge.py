@@ -9,8 +9,9 @@ the sandbox's own DNS server) and Debian's `wrk` (`apt-get install wrk`) as the 
 at `--list-connections` (16), the origin at `--connections` (200), then the edge at 200,
 `--rounds` times, interleaved. CPU per request of the edge and of the origin comes from their
 own /proc/<pid>/stat, which the machine's load does not inflate. `BENCH_EDGE_PYSPY=out.txt`
-also records the edge with py-spy (`-r 200 -f raw`, 8 s from its start) for a profile. Everything listens on
-127.0.0.1 (the edge on 127.0.0.2) and is stopped at the end. Needs wrk on PATH.
+also records the edge with py-spy (`-r 200 -f raw`, 8 s from its start) for a profile.
+Everything listens on 127.0.0.1 (the edge on 127.0.0.2) and is stopped at the end. Needs wrk
+on PATH.
 """
 
 from __future__ import annotations
