@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION = 1
 
-.PHONY: up down test lint typecheck unit venv browser-deps bench clean
+.PHONY: up down test lint typecheck unit venv browser-deps bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,15 @@ test: $(STAMP) browser-deps lint typecheck
 unit: $(STAMP)
 	$(BIN)/pytest -m "not functional and not infra and not browser"
 
+## Debian's wrk, the load generator of bench/edge.py.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the benchmarks"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || echo "wrk could not be installed: apt-get install wrk, then run bench/edge.py"; }
+
 ## Benchmarks are run one at a time, by hand (each starts its own processes; minutes each).
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	@echo "run one of: $(wildcard bench/*.py)"
 	@echo "as: $(BIN)/python bench/<name>.py  (results: docs/benchmarks.md)"
 

@@ -119,7 +119,9 @@ class AnonymousPages:
 
     The views fill `page_cache` with the HTML every signed-out reader gets alike (no session,
     no CSRF token, no cookie); a request that carries a session cookie - valid or not - goes
-    the full way. This is the app's read cache at its cheapest: no routing, no middleware."""
+    the full way. This is the app's read cache at its cheapest: no routing, no middleware.
+    An expired page is still served while the one request told to refresh it renders the next
+    (cache.py: stale-while-revalidate), so expiry never stalls the readers in flight."""
 
     def __init__(self, app: ASGIApp, context: AppContext) -> None:
         self.app = app
@@ -127,9 +129,10 @@ class AnonymousPages:
         self.cookie = context.settings.topology.session.cookie_name.encode() + b"="
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            hit, body = self.cache.get(scope["path"])
-            if hit and body is not None and not self._has_session(scope):
+        if scope["type"] == "http" and scope["method"] == "GET" and not self._has_session(scope):
+            # A stale page is served too, while one request (refresh) renders the next one.
+            hit, body, refresh = self.cache.lookup(scope["path"])
+            if hit and body is not None and not refresh:
                 await send(
                     {
                         "type": "http.response.start",

@@ -239,10 +239,16 @@ async def media(request: Request) -> Response:
     found = await c.run(c.assets.get, key, others)
     if found is None:
         raise HTTPException(404, "no such image")
-    data, content_type = found
+    data, _stored_type = found
+    # The bucket's Content-Type is whatever its writer said: serve only what the bytes prove
+    # is an image, with the type they prove (never text/html planted in the bucket).
+    try:
+        image = sniff(data, max_bytes=len(data))
+    except InvalidUpload:
+        raise HTTPException(404, "no such image") from None
     return Response(
         data,
-        media_type=content_type,
+        media_type=image.content_type,
         headers={
             "cache-control": "public, max-age=31536000, immutable",
             "x-content-type-options": "nosniff",

@@ -30,7 +30,7 @@ from polyregion.dashboard.control import ControlClient, ControlRejected, Control
 from polyregion.dashboard.hub import Hub
 from polyregion.sandbox.faults import FaultError
 from polyregion.sandbox.faults import parse as parse_fault
-from polyregion.sandbox.loopback import is_loopback_host
+from polyregion.sandbox.loopback import is_loopback_host, refuse_browser
 
 STATIC: Final = Path(__file__).parent / "static"
 CSRF_HEADER: Final = "x-polyregion-csrf"
@@ -90,6 +90,17 @@ def create_app(
         )
 
     async def fault(request: Request) -> Response:
+        # Only this page, from this server, drives faults: another site's page sends its own
+        # Origin (its form or no-cors fetch is refused before the token is even looked at).
+        refused = refuse_browser(
+            "POST",
+            request.headers.get("origin"),
+            request.headers.get("content-type"),
+            own_origin=f"http://{request.headers.get('host', '')}",
+            what="dashboard",
+        )
+        if refused is not None:
+            return _error(*refused)
         if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), token):
             return _error(403, "missing or wrong dashboard token: reload the page")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":

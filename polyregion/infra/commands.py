@@ -50,11 +50,14 @@ def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetO
     from rich.table import Table
 
     from polyregion.infra.synth import synthesize
+    from polyregion.progress import steps
 
     _quiet_jsii()
     started = time.monotonic()
-    topo = load(config)
-    result = synthesize(topo, out=out, asset=asset)
+    with steps("synth") as step:
+        step("loading the topology")
+        topo = load(config)
+        result = synthesize(topo, out=out, asset=asset, on_step=step)
     # The template file is <stack>.template.json: the stack name says it, keep the width for it.
     table = Table(title=f"{topo.name}: stacks")
     table.add_column("stack", no_wrap=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -92,18 +93,25 @@ def synthesize(
     asset: Path | None = None,
     work: Path = DEFAULT_WORK,
     checks: bool = True,
+    on_step: Callable[[str], None] = lambda _name: None,
 ) -> SynthResult:
-    """Build the app and synthesize it to `out` (None: $CDK_OUTDIR, as under the CDK CLI)."""
+    """Build the app and synthesize it to `out` (None: $CDK_OUTDIR, as under the CDK CLI).
+
+    `on_step(name)` is told each step as it starts (the CLI's progress display)."""
+    on_step("staging the Lambda asset and static files")
     if out is not None:
         prepare_out(out)
     asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
     static_dir = package.stage_static(work / "synth" / "static")
 
+    on_step("loading the AWS CDK")
     from polyregion.infra.app import build_app
 
+    on_step("building the stacks")
     app, _ = build_app(
         topology, asset_dir=asset_dir, static_dir=static_dir, outdir=out, checks=checks
     )
+    on_step("synthesizing the templates (cdk-nag checks)")
     try:
         assembly = app.synth()
     except RuntimeError as exc:  # jsii surfaces the CDK's errors as RuntimeError

@@ -241,21 +241,24 @@ def lag(
 
     topo = load(config)
     wanted = lagmod.parse_kinds(kinds)
-    if target is TargetName.AWS:
-        if dry_run:
-            plan = cloudwatch.aws_plan(topo, samples)
-            typer.echo(
-                json.dumps(plan, indent=2) if as_json else "\n".join(p["command"] for p in plan)
-            )
-            return
-        probe = lagmod.aws_probe(topo)
-    else:
-        from polyregion.ops.sandbox_control import control_for
+    if target is TargetName.AWS and dry_run:
+        plan = cloudwatch.aws_plan(topo, samples)
+        typer.echo(json.dumps(plan, indent=2) if as_json else "\n".join(p["command"] for p in plan))
+        return
+    from polyregion.progress import steps
 
-        probe = lagmod.sandbox_probe(topo, control_for(topo))
-    result = lagmod.measure_lag(probe, samples=samples, kinds=wanted)
-    if target is TargetName.AWS:
-        result["cloudwatch"] = cloudwatch.cloudwatch_latency(topo)
+    with steps("lag", quiet=as_json) as step:
+        step(f"connecting to the {target.value}")
+        if target is TargetName.AWS:
+            probe = lagmod.aws_probe(topo)
+        else:
+            from polyregion.ops.sandbox_control import control_for
+
+            probe = lagmod.sandbox_probe(topo, control_for(topo))
+        result = lagmod.measure_lag(probe, samples=samples, kinds=wanted, on_step=step)
+        if target is TargetName.AWS:
+            step("reading CloudWatch ReplicationLatency")
+            result["cloudwatch"] = cloudwatch.cloudwatch_latency(topo)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

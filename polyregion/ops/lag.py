@@ -259,14 +259,20 @@ def summarize(kind: str, pending: Iterable[_Pending]) -> list[dict[str, Any]]:
 
 
 def measure_lag(
-    probe: LagProbe, *, samples: int = 20, kinds: Iterable[str] = KINDS
+    probe: LagProbe,
+    *,
+    samples: int = 20,
+    kinds: Iterable[str] = KINDS,
+    on_step: Callable[[str], None] = lambda _name: None,
 ) -> dict[str, Any]:
+    """`on_step(name)` is told each kind as its probing starts (the CLI's progress display)."""
     if samples < 1:
         raise ConfigError("--samples", samples, "must be at least 1")
     run = secrets.token_hex(4)
     runners = {"items": _items, "objects": _objects, "secrets": _secrets}
     rows: list[dict[str, Any]] = []
     for kind in kinds:
+        on_step(f"{kind}: {samples} markers per region pair")
         rows.extend(summarize(kind, runners[kind](probe, run, samples)))
     return {
         "target": probe.target,

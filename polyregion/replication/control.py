@@ -2,6 +2,10 @@
 
 Standard library only (http.server): four tiny routes inside a process that must start fast
 and be killable at any moment do not need an ASGI stack.
+
+Like every local control surface (polyregion/sandbox/loopback.py): a Host that is not loopback
+gets 421, a request from a web page (any `Origin` header) 403, and a POST without
+`Content-Type: application/json` 415, so a page cannot partition the regions.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from polyregion.sandbox.loopback import is_loopback_host
+from polyregion.sandbox.loopback import is_loopback_host, refuse_browser
 
 
 class Controlled(Protocol):
@@ -28,6 +32,10 @@ class BadRequest(Exception):
     pass
 
 
+def refused_body(refused: tuple[int, str]) -> tuple[int, dict[str, Any]]:
+    return refused[0], {"error": refused[1]}
+
+
 def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -35,11 +43,14 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # requests are not events; keep stdout for replication events
 
-        def _send(self, code: int, body: dict[str, Any]) -> None:
+        def _send(self, code: int, body: dict[str, Any], *, close: bool = False) -> None:
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if close:  # the request body was not read: this connection cannot go on
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(data)
 
@@ -83,6 +94,11 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self._foreign_host():
                 return
+            if (origin := self.headers.get("Origin")) is not None:
+                refused = refuse_browser("GET", origin, None, what="replicator's control API")
+                if refused is not None:
+                    self._send(*refused_body(refused))
+                    return
             url = urllib.parse.urlsplit(self.path)
             if url.path == "/status":
                 self._send(200, target.status())
@@ -99,6 +115,15 @@ def _handler(target: Controlled) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             if self._foreign_host():
+                return
+            refused = refuse_browser(
+                "POST",
+                self.headers.get("Origin"),
+                self.headers.get("Content-Type"),
+                what="replicator's control API",
+            )
+            if refused is not None:
+                self._send(*refused_body(refused), close=True)
                 return
             actions: dict[str, Callable[[dict[str, Any]], None]] = {
                 "/partition": lambda body: target.partition(*self._pair(body, optional=False)),  # type: ignore[arg-type]

@@ -10,6 +10,18 @@ sandbox make one service of one region fail, as `fault dependency REGION SERVICE
 - `up`: normal.
 
 The service is read from the SigV4 credential scope, as AWS's front door would route it.
+Faults are switched only by the sandbox that started the endpoint: `POST /_sandbox/faults` needs
+`Content-Type: application/json` and the run's fault token (`$POLYREGION_SANDBOX_FAULT_TOKEN`,
+sent as `x-polyregion-fault-token`), so the supervisor's view (`status`, `fault heal`) is the
+only one there is.
+
+Like AWS, the AWS APIs accept only SigV4-signed requests (`SigV4Only`): an `Authorization:
+AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header or a presigned query
+(`X-Amz-Algorithm=AWS4-HMAC-SHA256`, `X-Amz-Credential`, `X-Amz-Signature`). Any keys are
+fine (moto does not check signatures): the point is that a web page cannot produce one, so a
+browser form POST cannot plant an object in a bucket. Any request carrying an `Origin` header
+(a browser's) is refused too, on every path.
+
 Run as `python -m polyregion.sandbox.aws_endpoint --host H --port P`.
 """
 
@@ -18,12 +30,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hmac
 import json
 import os
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
+
+from polyregion.sandbox.loopback import BrowserGuard, LoopbackHostOnly, is_json
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,6 +47,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 FAULTS_PATH: Final = "/_sandbox/faults"
+ENV_FAULT_TOKEN: Final = "POLYREGION_SANDBOX_FAULT_TOKEN"  # noqa: S105 - a name
+FAULT_TOKEN_HEADER: Final = "x-polyregion-fault-token"  # noqa: S105 - a name
+INTERNAL_PREFIXES: Final = ("/_sandbox/", "/_polyregion/")  # the sandbox's own, unsigned
 # User-facing dependency names -> SigV4 signing names (Streams signs as "dynamodb" too).
 SERVICES: Final = {"dynamodb": "dynamodb", "s3": "s3", "secrets": "secretsmanager"}
 MODES: Final = ("up", "down", "slow")
@@ -43,6 +61,48 @@ _CREDENTIAL = re.compile(rb"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_reque
 _QUERY_CREDENTIAL = re.compile(
     rb"X-Amz-Credential=[^&/]+(?:/|%2F)\d{8}(?:/|%2F)[^&/%]+(?:/|%2F)([a-z0-9-]+)"
 )
+_SIGV4_HEADER = re.compile(
+    rb"^AWS4-HMAC-SHA256 +Credential=[^,]+/aws4_request *, *SignedHeaders=[a-z0-9;-]+ *, *"
+    rb"Signature=[0-9a-f]{64}$"
+)
+
+
+def is_sigv4_signed(scope: Scope) -> bool:
+    """The request has the shape of a SigV4 signature (header or presigned query); the
+    signature itself is not checked (the sandbox accepts any keys)."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return _SIGV4_HEADER.match(value.strip()) is not None
+    query = scope.get("query_string", b"")
+    return (
+        b"X-Amz-Algorithm=AWS4-HMAC-SHA256" in query
+        and _QUERY_CREDENTIAL.search(query) is not None
+        and b"X-Amz-Signature=" in query
+    )
+
+
+class SigV4Only:
+    """ASGI middleware: 403 for an AWS API request without a SigV4 signature's shape."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and not scope["path"].startswith(INTERNAL_PREFIXES)
+            and not is_sigv4_signed(scope)
+        ):
+            body = json.dumps(
+                {
+                    "__type": "MissingAuthenticationTokenException",
+                    "message": "the sandbox's AWS endpoints accept only SigV4-signed requests "
+                    "(any keys): use an AWS SDK or the AWS CLI",
+                }
+            ).encode()
+            await _respond(send, 403, body)
+            return
+        await self.app(scope, receive, send)
 
 
 def signing_service(scope: Scope) -> str:
@@ -62,9 +122,12 @@ def signing_service(scope: Scope) -> str:
 class FaultLayer:
     """ASGI middleware: per-service faults, switched through `POST /_sandbox/faults`."""
 
-    def __init__(self, app: ASGIApp, *, hang_s: float = DEFAULT_HANG_S) -> None:
+    def __init__(
+        self, app: ASGIApp, *, hang_s: float = DEFAULT_HANG_S, token: str | None = None
+    ) -> None:
         self.app = app
         self.hang_s = hang_s
+        self.token = token  # None: nobody may switch faults (a stand-alone endpoint)
         self.modes: dict[str, str] = dict.fromkeys(SERVICES, "up")
         self._changed: dict[str, asyncio.Event] = {}
 
@@ -105,11 +168,26 @@ class FaultLayer:
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "POST":
+            headers = dict(scope["headers"])
+            if not is_json(headers.get(b"content-type", b"").decode("latin-1")):
+                await _respond(send, 415, b'{"error": "send Content-Type: application/json"}')
+                return
+            given = headers.get(FAULT_TOKEN_HEADER.encode(), b"")
+            if self.token is None or not hmac.compare_digest(given, self.token.encode()):
+                message = (
+                    "faults are switched through the sandbox (polyregion fault dependency "
+                    "REGION SERVICE MODE), which keeps the one record that status and heal use"
+                )
+                await _respond(send, 403, json.dumps({"error": message}).encode())
+                return
             body = b""
             while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
+                chunk = await receive()
+                body += chunk.get("body", b"")
+                if len(body) > 4096:
+                    await _respond(send, 413, b'{"error": "a fault is a small JSON object"}')
+                    return
+                if not chunk.get("more_body"):
                     break
             try:
                 data = json.loads(body)
@@ -157,7 +235,9 @@ class FreezeSlowCollections:
             self.freezes += 1
 
 
-def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIApp:
+def create_app(
+    *, hang_s: float = DEFAULT_HANG_S, freeze: bool = False, fault_token: str | None = None
+) -> ASGIApp:
     """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app.
 
     `freeze`: keep full garbage collections short. moto keeps ~100k long-lived objects
@@ -172,7 +252,6 @@ def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIA
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from polyregion.replication.endpoint import wrap
-    from polyregion.sandbox.loopback import LoopbackHostOnly
 
     dispatcher = DomainDispatcherApplication(create_backend_app)
     # The replication extension: S3 replication status and replica writes, read-only secret
@@ -185,9 +264,15 @@ def create_app(*, hang_s: float = DEFAULT_HANG_S, freeze: bool = False) -> ASGIA
         gc.freeze()
         gc.callbacks.append(FreezeSlowCollections())
     asgi: Any = WSGIMiddleware(wsgi, workers=16)
-    # boto3 and the CLI name the endpoint's loopback address in Host; a DNS-rebinding page
-    # names its own host, and would otherwise read the tables or switch faults on.
-    return LoopbackHostOnly(FaultLayer(asgi, hang_s=hang_s), what="sandbox AWS endpoint")
+    return guarded(FaultLayer(SigV4Only(asgi), hang_s=hang_s, token=fault_token))
+
+
+def guarded(app: ASGIApp) -> ASGIApp:
+    """The browser-facing guards of an endpoint: boto3 and the CLI name the endpoint's
+    loopback address in Host (a DNS-rebinding page names its own host: 421), and never send
+    an Origin header (a page on any site does: 403, before anything is read or switched)."""
+    what = "sandbox AWS endpoint"
+    return LoopbackHostOnly(BrowserGuard(app, what=what, json_writes=False), what=what)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hang-s", type=float, default=DEFAULT_HANG_S)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
-    app: Any = create_app(hang_s=args.hang_s, freeze=True)
+    token = os.environ.pop(ENV_FAULT_TOKEN, None)  # from the supervisor; never on argv
+    app: Any = create_app(hang_s=args.hang_s, freeze=True, fault_token=token)
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,7 +49,10 @@ def up(
 
     from rich.console import Console
 
+    from polyregion.progress import phases
     from polyregion.sandbox import components, render
+    from polyregion.sandbox.events import Event
+    from polyregion.sandbox.pac import write_pac_files
     from polyregion.sandbox.rundir import RunDir
     from polyregion.sandbox.supervisor import Supervisor
     from polyregion.topology import load
@@ -70,14 +74,29 @@ def up(
     console = Console()
     console.print(f"starting the sandbox for [bold]{topology.name}[/] from {topology.source} ...")
 
+    progress = contextlib.ExitStack()
+    done = progress.enter_context(phases(f"starting the {topology.name} sandbox"))
+    started: list[bool] = []
+
+    def show_phase(event: Event) -> None:
+        if not started and event.kind == "sandbox" and "phase" in event.detail:
+            done(event.message)
+
     def healthy(sv: Supervisor) -> None:
+        started.append(True)
+        progress.close()
         console.print(render.summary(sv.status()))
         console.print("[dim]events follow; Ctrl-C stops everything[/]")
         render.print_events(console, [e.to_json() for e in sv.events.recent(5)])
         sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
 
     supervisor = Supervisor(topology, fast=fast, run_dir=run_dir)
-    asyncio.run(supervisor.run(on_healthy=healthy))
+    write_pac_files(run_dir.path, supervisor.plan, topology.app_hostname)
+    supervisor.events.subscribe(show_phase)
+    try:
+        asyncio.run(supervisor.run(on_healthy=healthy))
+    finally:
+        progress.close()
     console.print("sandbox stopped: no process left")
 
 
@@ -89,6 +108,7 @@ def _down(config: Path | None) -> str:
 def _detach(source: str, config: Path | None, fast: bool, run_dir: object, control: str) -> None:
     from rich.console import Console
 
+    from polyregion.progress import phases
     from polyregion.sandbox import render
     from polyregion.sandbox.client import SandboxClient
     from polyregion.sandbox.rundir import RunDir
@@ -109,7 +129,11 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
             start_new_session=True,  # survives this shell; `polyregion down` stops it
         )
     deadline = time.monotonic() + DETACH_TIMEOUT_S
-    with SandboxClient(control, timeout_s=2.0) as client:
+    shown = 0  # the last start event printed
+    with (
+        SandboxClient(control, timeout_s=2.0) as client,
+        phases("starting the sandbox in the background") as done,
+    ):
         while True:
             if proc.poll() is not None:
                 tail = run_dir.log_file.read_text(errors="replace").strip().splitlines()[-5:]
@@ -121,6 +145,14 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
                 status = client.status()
             except SandboxError:
                 status = {}
+            for event in status.get("events", []):
+                if (
+                    event["seq"] > shown
+                    and event["kind"] == "sandbox"
+                    and event["detail"].get("phase")
+                ):
+                    done(event["message"])
+            shown = max([shown, *(e["seq"] for e in status.get("events", []))])
             if status.get("healthy"):
                 break
             if time.monotonic() > deadline:

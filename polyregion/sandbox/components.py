@@ -13,6 +13,7 @@ from typing import Final
 
 from polyregion.app.settings import ENV_ORIGIN_VERIFY_SECRET
 from polyregion.data.clients import ENV_ENDPOINTS
+from polyregion.sandbox.aws_endpoint import ENV_FAULT_TOKEN
 from polyregion.sandbox.edge import ENV_ORIGIN_VERIFY
 from polyregion.sandbox.plan import LocationPlan, RegionPlan, SandboxPlan
 from polyregion.sandbox.process import Child
@@ -37,8 +38,11 @@ def base_env(topology: Topology) -> dict[str, str]:
     return env
 
 
-def aws_endpoint(region: RegionPlan, topology: Topology, logs: Path) -> Child:
-    return _moto(f"aws:{region.name}", region.ip, region.aws_port, topology, logs)
+def aws_endpoint(region: RegionPlan, topology: Topology, logs: Path, fault_token: str) -> Child:
+    """`fault_token`: the run's secret for switching faults (by env, never on argv)."""
+    child = _moto(f"aws:{region.name}", region.ip, region.aws_port, topology, logs)
+    child.env[ENV_FAULT_TOKEN] = fault_token
+    return child
 
 
 def route53_moto(sandbox: SandboxPlan, topology: Topology, logs: Path) -> Child:

@@ -1,10 +1,11 @@
 """The control API: how the CLI, drills and the dashboard see and steer a running sandbox.
 
 Listens on 127.0.0.1 only. State-changing calls need `Content-Type: application/json`, which a
-web page on another origin cannot send without a CORS preflight (and none is ever granted), and
-a request whose Host is not loopback is refused (421): a DNS-rebinding page, which would be
-"same origin" and need no preflight, still names its own host. So a page you browse cannot
-kill your regions.
+web page on another origin cannot send without a CORS preflight (and none is ever granted), a
+request carrying an `Origin` header (only browsers send one) is refused (403), and a request
+whose Host is not loopback is refused (421): a DNS-rebinding page, which would be "same origin"
+and need no preflight, still names its own host. So a page you browse cannot kill your
+regions. Bodies are capped at MAX_BODY while they are read (413), never read whole first.
 
     GET  /status            the status JSON (docs/sandbox.md)
     GET  /events?since=SEQ  {"events": [...], "last_seq": N}
@@ -26,7 +27,7 @@ from starlette.routing import Route
 from polyregion.errors import PolyregionError
 from polyregion.sandbox.events import Event, EventLog
 from polyregion.sandbox.faults import Fault, FaultError
-from polyregion.sandbox.loopback import LoopbackHostOnly
+from polyregion.sandbox.loopback import BrowserGuard, LoopbackHostOnly, is_json
 
 _KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 MAX_BODY = 64 * 1024
@@ -49,11 +50,22 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> object:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+    """The JSON body, read in chunks and refused (413) as soon as it passes MAX_BODY: a
+    declared length over the cap is refused before anything is read."""
+    if not is_json(request.headers.get("content-type")):
         raise _BadRequest(415, "send Content-Type: application/json")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise _BadRequest(413, f"body larger than {MAX_BODY} bytes")
+    too_large = _BadRequest(413, f"body larger than {MAX_BODY} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    body = b"".join(chunks)
     try:
         return json.loads(body)
     except ValueError:
@@ -83,7 +95,7 @@ def create_app(controller: Controller) -> Starlette:
         try:
             data = await _json_body(request)
         except _BadRequest as exc:
-            return _error(exc.status, exc.message)
+            return _refused(exc)
         if not isinstance(data, dict) or not _KIND.match(str(data.get("kind", ""))):
             return _error(400, 'an event needs "kind": lowercase letters, digits, "_.-"')
         detail = data.get("detail") or {}
@@ -105,7 +117,7 @@ def create_app(controller: Controller) -> Starlette:
             parsed = controller.parse_fault(data)
             emitted = await controller.apply_fault(parsed)
         except _BadRequest as exc:
-            return _error(exc.status, exc.message)
+            return _refused(exc)
         except FaultError as exc:
             return _error(400, str(exc))
         except PolyregionError as exc:
@@ -120,8 +132,18 @@ def create_app(controller: Controller) -> Starlette:
             Route("/fault", fault, methods=["POST"]),
         ]
     )
+    # Outermost last: the Host check, then no request from a web page (any Origin: the CLI,
+    # drills and the dashboard's server never send one) and JSON for every POST.
+    app.add_middleware(BrowserGuard, what="sandbox control API")
     app.add_middleware(LoopbackHostOnly, what="sandbox control API")
     return app
+
+
+def _refused(exc: _BadRequest) -> JSONResponse:
+    response = _error(exc.status, exc.message)
+    if exc.status == 413:
+        response.headers["connection"] = "close"  # the rest of the body is never read
+    return response
 
 
 def _opt_str(value: object) -> str | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from polyregion.errors import SandboxError
-from polyregion.sandbox.aws_endpoint import FAULTS_PATH
+from polyregion.sandbox.aws_endpoint import FAULT_TOKEN_HEADER, FAULTS_PATH
 from polyregion.sandbox.events import Event
 from polyregion.sandbox.faults import Fault, FaultError
 
@@ -69,7 +69,9 @@ class FaultInjector:
         endpoint = self.sv.plan.region(region).aws_endpoint
         async with httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
             response = await http.post(
-                f"{endpoint}{FAULTS_PATH}", json={"dependency": dependency, "mode": mode}
+                f"{endpoint}{FAULTS_PATH}",
+                json={"dependency": dependency, "mode": mode},
+                headers={FAULT_TOKEN_HEADER: self.sv.fault_token},
             )
         if response.status_code != 200:
             raise SandboxError(f"{region} AWS endpoint refused the fault: {response.text}")

@@ -76,6 +76,13 @@ def summary(status: dict[str, Any]) -> Group:
         f"--region us-east-1 --endpoint-url {status['route53_endpoint']}\n"
         "AWS endpoints: "
         + ", ".join(f"{r['name']} {r['aws_endpoint']}" for r in status["regions"])
+        + (
+            f"\nSame signed-in user in every location: browse http://"
+            f"{status['app_hostname']}:{status['locations'][0]['entry_url'].rsplit(':', 1)[1]}"
+            f" with the PAC file of a location ({status['locations'][0]['pac_url']}, ...)"
+            if status["locations"] and status["locations"][0].get("pac_url")
+            else ""
+        )
         + f"\nControl API: {status['control_url']}/status"
         + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
         + f"\nLogs: {status['logs']}"

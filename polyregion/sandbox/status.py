@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from polyregion.sandbox import profile as profiles
+from polyregion.sandbox.pac import pac_path
 from polyregion.topology import naming
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def build(sv: Supervisor) -> dict[str, Any]:
                 "name": loc.name,
                 "subnet": str(loc.subnet),
                 "entry_url": loc.entry_url,
+                "pac_url": pac_path(sv.run_dir.path, loc.name).as_uri(),
                 "edge_ip": loc.ip,
                 "nearest": list(loc.nearest),
                 "region": by_ip.get(dns["ip"]) if dns else None,

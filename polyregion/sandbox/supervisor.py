@@ -47,7 +47,7 @@ START_TIMEOUT_S = 60.0
 
 
 class ReplicationHook(Protocol):
-    """What the replicator offers the sandbox (issue 4 plugs it in; see `components`)."""
+    """What the replicator offers the sandbox (plugged in as a component; see `components`)."""
 
     async def partition(self, a: str, b: str) -> None: ...
 
@@ -102,6 +102,8 @@ class Supervisor:
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
         # origin header: generated per run, kept out of argv and logs (children get it by env).
         self.origin_verify_value = secrets.token_urlsafe(48)
+        # Only this supervisor switches the endpoints' faults, so its record is the truth.
+        self.fault_token = secrets.token_urlsafe(32)
         self.replication: ReplicationHook | None = None
         self.dashboard_url: str | None = None
         self.components: list[Component] = []
@@ -174,7 +176,7 @@ class Supervisor:
         # Every child starts at once: their imports overlap. The apps touch AWS only when
         # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
-            self._spawn(components.aws_endpoint(r, self.topology, logs))
+            self._spawn(components.aws_endpoint(r, self.topology, logs, self.fault_token))
         self._spawn(components.route53_moto(self.plan, self.topology, logs))
         for r in self.plan.regions:
             self._spawn(components.app(r, self.plan, self.topology, logs))

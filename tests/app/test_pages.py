@@ -104,6 +104,30 @@ def test_cover_fallback_reads_the_writing_region_while_s3_replicates(
     assert httpx.get(f"{url_b}/media/etc/passwd").status_code == 404
 
 
+def test_media_serves_only_what_its_bytes_prove_is_an_image(
+    make_app: AppFactory, system: dict[str, RegionClients], topo: Topology
+) -> None:
+    """Issue 15, item 6: an object planted in the bucket as text/html is never served as HTML;
+    a real image stored with a wrong type is served with the type its bytes prove."""
+    bucket = naming.bucket(topo, A)
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    system[A].s3.put_object(
+        Bucket=bucket, Key="covers/x/planted.png", Body=html, ContentType="text/html"
+    )
+    system[A].s3.put_object(
+        Bucket=bucket, Key="covers/x/real.png", Body=PNG, ContentType="text/html"
+    )
+    url = make_app(A)
+    planted = httpx.get(f"{url}/media/covers/x/planted.png")
+    assert planted.status_code == 404
+    assert "text/html" not in planted.headers.get("content-type", "") or (
+        "<script>" not in planted.text
+    )
+    real = httpx.get(f"{url}/media/covers/x/real.png")
+    assert real.status_code == 200
+    assert real.headers["content-type"] == "image/png"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -117,6 +117,20 @@ async def test_a_form_post_is_refused(client: Client, sandbox: FakeSandbox) -> N
     assert sandbox.faults_received == []
 
 
+async def test_a_page_of_another_site_is_refused_even_with_the_token(
+    client: Client, sandbox: FakeSandbox
+) -> None:
+    """Issue 15, item 5: only the dashboard's own page (its own Origin) drives faults."""
+    body = {"action": "kill", "region": "eu-west-1"}
+    csrf = {"x-polyregion-csrf": await token(client)}
+    foreign = {**csrf, "origin": "http://127.0.0.1:9999"}
+    assert (await client.post("/api/fault", json=body, headers=foreign)).status_code == 403
+    assert sandbox.faults_received == []
+    own = {**csrf, "origin": "http://127.0.0.1:7601"}
+    assert (await client.post("/api/fault", json=body, headers=own)).status_code == 200
+    assert sandbox.faults_received == [body]
+
+
 @pytest.mark.parametrize(
     ("body", "cli"),
     [

@@ -96,7 +96,7 @@ def wait_healthy(client: SandboxClient, timeout_s: float = 30) -> dict[str, Any]
 
 
 def needs_replicator(client: SandboxClient) -> None:
-    """Partition and lag need the replicator plugged into the sandbox (issue 4)."""
+    """Partition and lag need the replicator plugged into the sandbox (docs/replication.md)."""
     if not client.status().get("replication"):
         pytest.skip("the sandbox runs without its replicator (not plugged in on this branch yet)")
 

@@ -46,3 +46,27 @@ def test_non_loopback_host_is_refused_and_changes_nothing() -> None:
         assert target.partitions == [("us-east-1", "eu-west-1")]
     finally:
         server.stop()
+
+
+def test_a_web_page_cannot_partition_or_heal() -> None:
+    """Issue 15, item 5: a cross-site `text/plain` POST (a form or no-cors fetch) arrives with
+    an Origin header and without a JSON content type: both are refused, nothing changes."""
+    target = Target()
+    server = ControlServer(target, "127.0.0.1", 0)
+    server.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", trust_env=False) as http:
+            body = b'{"a": "us-east-1", "b": "eu-west-1"}'
+            plain = http.post("/partition", content=body, headers={"content-type": "text/plain"})
+            assert plain.status_code == 415
+            page = {"content-type": "application/json", "origin": "https://evil.example"}
+            assert http.post("/partition", content=body, headers=page).status_code == 403
+            assert (
+                http.get("/status", headers={"origin": "https://evil.example"}).status_code == 403
+            )
+            assert target.partitions == []
+            ok = http.post("/partition", content=body, headers={"content-type": "application/json"})
+            assert ok.status_code == 200
+        assert target.partitions == [("us-east-1", "eu-west-1")]
+    finally:
+        server.stop()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.replication.conftest import World, wait_until, world
+from tests.support.endpoints import FAULT_HEADERS
 
 pytestmark = pytest.mark.functional
 
@@ -83,13 +84,15 @@ def test_a_failing_stream_read_is_logged_visible_in_status_and_recovers(w: World
     in /status and the event log, then a recovery event, and nothing written meanwhile is lost."""
     src, dst = "us-east-1", "eu-west-1"
     faults = f"{w.replicator.endpoints[src]}/_sandbox/faults"
-    httpx.post(faults, json={"dependency": "dynamodb", "mode": "down"}, timeout=5)
+    down = {"dependency": "dynamodb", "mode": "down"}
+    assert httpx.post(faults, json=down, headers=FAULT_HEADERS, timeout=5).status_code == 200
     try:
         wait_until(lambda: _status(w)["streams"][src]["error"] is not None, 10)
         failing = _status(w)["streams"][src]
         assert "ServiceUnavailable" in failing["error"] and failing["error_since"] is not None
     finally:
-        httpx.post(faults, json={"dependency": "dynamodb", "mode": "up"}, timeout=5)
+        up = {"dependency": "dynamodb", "mode": "up"}
+        httpx.post(faults, json=up, headers=FAULT_HEADERS, timeout=5)
     w.put(src, "after-outage", "v")
     wait_until(lambda: w.value(dst, "after-outage") == "v", 10)
     assert _status(w)["streams"][src]["error"] is None

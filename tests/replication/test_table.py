@@ -151,7 +151,10 @@ def test_control_api_rejects_bad_input_with_a_clear_error(w: World) -> None:
     import urllib.request
 
     req = urllib.request.Request(
-        f"{w.replicator.url}/partition", data=b'{"a": "us-east-1", "b": "mars-1"}', method="POST"
+        f"{w.replicator.url}/partition",
+        data=b'{"a": "us-east-1", "b": "mars-1"}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
     )
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=5)

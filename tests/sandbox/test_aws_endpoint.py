@@ -9,7 +9,15 @@ import httpx
 import pytest
 from starlette.responses import PlainTextResponse
 
-from polyregion.sandbox.aws_endpoint import FaultLayer, FreezeSlowCollections, signing_service
+from polyregion.sandbox.aws_endpoint import (
+    FAULT_TOKEN_HEADER,
+    FaultLayer,
+    FreezeSlowCollections,
+    SigV4Only,
+    guarded,
+    is_sigv4_signed,
+    signing_service,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -17,8 +25,12 @@ pytestmark = pytest.mark.anyio
 def auth(service: str) -> dict[str, str]:
     return {
         "authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/{service}/"
-        "aws4_request, SignedHeaders=host, Signature=abc"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "ab" * 32
     }
+
+
+TOKEN = "run-token"
+OWNER = {FAULT_TOKEN_HEADER: TOKEN}
 
 
 async def inner(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
@@ -50,9 +62,9 @@ def test_signing_service_from_header_and_query() -> None:
 
 
 async def test_down_slow_and_up_per_service() -> None:
-    layer = FaultLayer(inner, hang_s=0.3)  # type: ignore[arg-type]
+    layer = FaultLayer(inner, hang_s=0.3, token=TOKEN)  # type: ignore[arg-type]
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=layer), base_url="http://aws"
+        transport=httpx.ASGITransport(app=layer), base_url="http://aws", headers=OWNER
     ) as c:
         r = await c.post("/_sandbox/faults", json={"dependency": "dynamodb", "mode": "down"})
         assert r.json()["dynamodb"] == "down"
@@ -80,10 +92,10 @@ async def test_the_endpoint_refuses_non_loopback_hosts() -> None:
     """DNS rebinding: a page whose name resolves to 127.x names its own host in Host."""
     from polyregion.sandbox.aws_endpoint import create_app
 
-    app = create_app(hang_s=0.1)
+    app = create_app(hang_s=0.1, fault_token=TOKEN)
     fault = {"dependency": "dynamodb", "mode": "down"}
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://attacker.example"
+        transport=httpx.ASGITransport(app=app), base_url="http://attacker.example", headers=OWNER
     ) as c:
         refused = await c.post("/_sandbox/faults", json=fault)
     assert refused.status_code == 421
@@ -109,3 +121,60 @@ def test_only_slow_full_collections_freeze_their_survivors() -> None:
         assert freeze.freezes == 1
     finally:
         gc.unfreeze()
+
+
+async def test_faults_switch_only_with_the_runs_token_and_json() -> None:
+    """One owner of fault state (issue 15, item 5): what the supervisor did not switch cannot
+    be switched, so its record (status, heal) is the truth."""
+    layer = guarded(FaultLayer(inner, token=TOKEN))  # type: ignore[arg-type]
+    fault = {"dependency": "dynamodb", "mode": "down"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=layer), base_url="http://127.0.1.1:8001"
+    ) as c:
+        assert (await c.post("/_sandbox/faults", json=fault)).status_code == 403
+        wrong = {FAULT_TOKEN_HEADER: "guess"}
+        assert (await c.post("/_sandbox/faults", json=fault, headers=wrong)).status_code == 403
+        text = {**OWNER, "content-type": "text/plain"}
+        as_text = await c.post(
+            "/_sandbox/faults", content=b'{"dependency": "dynamodb", "mode": "down"}', headers=text
+        )
+        assert as_text.status_code == 415
+        page = {**OWNER, "origin": "https://evil.example"}
+        assert (await c.post("/_sandbox/faults", json=fault, headers=page)).status_code == 403
+        assert (await c.get("/_sandbox/faults")).json()["dynamodb"] == "up"
+        assert (await c.post("/_sandbox/faults", json=fault, headers=OWNER)).status_code == 200
+        assert (await c.get("/_sandbox/faults")).json()["dynamodb"] == "down"
+
+
+def test_sigv4_shape() -> None:
+    signed = {"headers": [(b"authorization", auth("s3")["authorization"].encode())]}
+    assert is_sigv4_signed(signed)
+    assert not is_sigv4_signed({"headers": [(b"authorization", b"AWS AKID:sig")]})  # SigV2
+    assert not is_sigv4_signed({"headers": [], "query_string": b""})
+    presigned = (
+        b"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fs3"
+        b"%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&"
+        b"X-Amz-SignedHeaders=host&X-Amz-Signature=" + b"ab" * 32
+    )
+    assert is_sigv4_signed({"headers": [], "query_string": presigned})
+
+
+async def test_unsigned_and_browser_requests_never_reach_the_aws_apis() -> None:
+    """Issue 15, item 6: a page's form POST (unsigned, with an Origin) cannot plant an object."""
+    app = guarded(SigV4Only(inner))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.1.1:8001"
+    ) as c:
+        form = await c.post(
+            "/bucket",
+            data={"key": "covers/x.png", "file": "<script>"},
+        )
+        assert form.status_code == 403
+        assert (await c.put("/bucket/covers/x.png", content=b"<html>")).status_code == 403
+        browser = {**auth("s3"), "origin": "https://evil.example"}
+        assert (await c.put("/bucket/k", content=b"x", headers=browser)).status_code == 403
+        assert (await c.put("/bucket/k", content=b"x", headers=auth("s3"))).text == "moto"
+        # The sandbox's own internal paths stay unsigned (the replicator), browsers refused.
+        assert (await c.get("/_polyregion/dynamodb/stream-wait")).text == "moto"
+        internal = await c.post("/_polyregion/s3/replica", headers={"origin": "null"})
+        assert internal.status_code == 403

@@ -135,3 +135,48 @@ def test_dns_rebinding_hosts_are_refused(served: tuple[FakeSupervisor, str]) -> 
     ok = http.post("/fault", json={"action": "heal"}, headers={"host": "localhost"})
     assert ok.status_code == 200, ok.text
     assert [f.action for f in sv.applied] == ["heal"]
+
+
+def _raw_post(url: str, head: str, body: bytes) -> bytes:
+    """Send a request head and part of a body over a raw socket; the answer or b"" on timeout."""
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=3) as s:
+        s.sendall(head.encode() + body)
+        try:
+            return s.recv(4096)
+        except TimeoutError:
+            return b""
+
+
+def test_a_large_body_is_refused_before_it_is_read(served: tuple[FakeSupervisor, str]) -> None:
+    """Issue 15, item 12: a 200 MB body was read whole before being refused; now a declared
+    length over the cap is refused at once, and a chunked body as soon as it passes the cap."""
+    sv, url = served
+    declared = _raw_post(
+        url,
+        "POST /fault HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        f"content-length: {200 * 1024 * 1024}\r\n\r\n",
+        b"{" * 1024,
+    )
+    assert declared.startswith(b"HTTP/1.1 413"), declared[:100]
+    chunk = b"{" * 8192
+    chunked = _raw_post(
+        url,
+        "POST /events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        "transfer-encoding: chunked\r\n\r\n",
+        (b"2000\r\n" + chunk + b"\r\n") * 9,  # 72 KiB sent, the stream never ends
+    )
+    assert chunked.startswith(b"HTTP/1.1 413"), chunked[:100]
+    assert sv.applied == []
+
+
+def test_a_web_page_is_refused_even_with_json(served: tuple[FakeSupervisor, str]) -> None:
+    sv, url = served
+    with httpx.Client(base_url=url, trust_env=False) as http:
+        page = {"origin": "https://evil.example"}
+        kill = {"action": "kill", "region": "eu-west-1"}
+        assert http.post("/fault", json=kill, headers=page).status_code == 403
+        assert http.get("/status", headers=page).status_code == 403
+    assert sv.applied == []

@@ -15,6 +15,12 @@ from starlette.routing import Route
 
 from polyregion.sandbox.edge import Edge, EdgeConfig, EdgeLimits
 from polyregion.sandbox.edge_cache import EdgeCache
+from polyregion.sandbox.origin_pool import (
+    OriginConnectError,
+    OriginProtocolError,
+    OriginResponse,
+    OriginTimeout,
+)
 from polyregion.sandbox.resolver import Answer, LocationResolver, ResolveError
 
 pytestmark = pytest.mark.anyio
@@ -73,6 +79,39 @@ class Clock:
         return self.now
 
 
+class HttpxOrigin:
+    """The edge's OriginClient over an httpx transport: an in-memory origin for these tests
+    (tests/sandbox/test_origin_pool.py covers the real pool against a real server)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(
+        self,
+        ip: str,
+        port: int,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> OriginResponse:
+        request = httpx.Request(
+            method, f"http://{ip}:{port}{target}", headers=headers, content=body
+        )
+        try:
+            r = await self.client.send(request)
+        except httpx.ConnectError as exc:
+            raise OriginConnectError(str(exc)) from exc
+        except httpx.TimeoutException as exc:
+            raise OriginTimeout(str(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise OriginProtocolError(str(exc)) from exc
+        return OriginResponse(r.status_code, r.headers.multi_items(), r.content)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
 def make_edge(
     *, transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None, **kw: Any
 ) -> Edge:
@@ -91,7 +130,10 @@ def make_edge(
         timeout=httpx.Timeout(0.3),
     )
     return Edge(
-        config, resolver=FixedResolver(), client=client, cache=EdgeCache(clock=clock or Clock())
+        config,
+        resolver=FixedResolver(),
+        origin=HttpxOrigin(client),
+        cache=EdgeCache(clock=clock or Clock()),
     )
 
 

@@ -12,7 +12,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from polyregion.sandbox.aws_endpoint import ENV_FAULT_TOKEN, FAULT_TOKEN_HEADER
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
+
+# What the sandbox's supervisor holds: only a holder of the run's token switches faults.
+FAULT_TOKEN = "test-fault-token"
+FAULT_HEADERS = {FAULT_TOKEN_HEADER: FAULT_TOKEN}
 
 
 @contextmanager
@@ -26,7 +31,7 @@ def region_endpoints(regions: tuple[str, ...], host: str = "127.0.0.1") -> Itera
             procs.append(
                 subprocess.Popen(
                     [*argv, "--port", str(port)],
-                    env={**os.environ, **FAKE_CREDENTIALS},
+                    env={**os.environ, **FAKE_CREDENTIALS, ENV_FAULT_TOKEN: FAULT_TOKEN},
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )

@@ -5,6 +5,8 @@ dnslib's DNSServer because that one handles a single query per TCP connection, w
 on a truncated TCP message, and prints a traceback for each malformed packet. Here malformed
 input gets FORMERR when its header is readable and is dropped otherwise; a TCP connection
 carries any number of queries and closes after `tcp_idle_timeout_s` without a full message.
+Messages with QR set (responses) are dropped, and a question name breaking RFC 1035's size
+limits (63-byte labels, 255-byte names) gets FORMERR with no question echoed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from polyregion.sandbox.route53.resolver import Route53Resolver
 
 log = logging.getLogger(__name__)
 CLASSIC_UDP_SIZE: Final = 512
+MAX_LABEL: Final = 63
+MAX_NAME: Final = 255
 
 
 @dataclass
@@ -42,6 +46,12 @@ def handle_message(
         request = DNSRecord.parse(data)
     except Exception:  # untrusted bytes: dnslib raises many kinds of errors on garbage
         return _error_reply(data, RCODE.FORMERR)
+    if request.header.qr:
+        return None  # RFC 1035 4.1.1: a response; answering one lets two servers loop
+    if any(not _valid_name(q.qname.label) for q in request.questions):
+        # RFC 1035 2.3.4: labels of 63 bytes at most, names of 255. The reply cannot echo
+        # such a question (it would not pack): a bare header.
+        return _error_reply(data, RCODE.FORMERR)
     try:
         reply = resolver.answer(request, source_ip)
         packed = bytes(reply.pack())
@@ -55,6 +65,13 @@ def handle_message(
     if udp and len(packed) > limit:
         packed = bytes(reply.truncate().pack())
     return packed
+
+
+def _valid_name(labels: tuple[bytes, ...]) -> bool:
+    """RFC 1035 2.3.4: every label <= 63 bytes, the whole name <= 255 bytes on the wire."""
+    return all(len(label) <= MAX_LABEL for label in labels) and (
+        sum(len(label) + 1 for label in labels) + 1 <= MAX_NAME
+    )
 
 
 def _error_reply(data: bytes, rcode: int) -> bytes | None:

@@ -5,7 +5,8 @@ Separated from the sockets (dns.py) so every rule is tested with plain function 
   address, else a default (routing.Locator); the ECS option is echoed with a scope prefix;
 - latency / failover / simple record sets are chosen by routing.choose, health-aware;
 - the TTL of an answer is the record's; NXDOMAIN (with the SOA) for unknown names in the zone,
-  NODATA for known names without that type, REFUSED outside the zone, NOTIMP for non-queries;
+  NODATA for known names without that type, REFUSED outside the zone or the IN class, NOTIMP
+  for non-queries, BADVERS for an EDNS version above 0 (RFC 6891);
 - names such as app.<domain> can be answered by pluggable `RecordSource`s (the sandbox's edges).
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from dnslib import EDNS0, OPCODE, QTYPE, RCODE, RR, DNSRecord, EDNSOption
+from dnslib import CLASS, EDNS0, OPCODE, QTYPE, RCODE, RR, DNSRecord, EDNSOption
 
 from polyregion.sandbox.route53.routing import (
     Located,
@@ -32,6 +33,12 @@ from polyregion.sandbox.route53.routing import (
 ECS_OPTION: Final = 8  # EDNS Client Subnet [RFC 7871]
 EDNS_UDP_SIZE: Final = 4096
 DEFAULT_SOA_TTL: Final = 900
+BADVERS: Final = 16  # RFC 6891 extended RCODE
+
+
+def _edns_version(opt: RR) -> int:
+    """The OPT record's EDNS version: the second byte of its TTL field (RFC 6891 6.1.3)."""
+    return (int(opt.ttl) >> 16) & 0xFF
 
 
 @functools.lru_cache(maxsize=4096)
@@ -164,6 +171,19 @@ class Route53Resolver:
             reply.header.rcode = RCODE.FORMERR
             return reply
         opt = next((rr for rr in request.ar if rr.rtype == QTYPE.OPT), None)
+        if opt is not None and _edns_version(opt) > 0:
+            # RFC 6891 6.1.3: BADVERS (16: extended RCODE 1 in the OPT, header RCODE 0), with
+            # an OPT of the version implemented here (0), and no answer.
+            reply.header.aa = 0
+            reply.header.rcode = BADVERS & 0xF
+            reply.add_ar(EDNS0(udp_len=EDNS_UDP_SIZE, ext_rcode=BADVERS >> 4))
+            return reply
+        if request.q.qclass != CLASS.IN:
+            # Route 53 serves the Internet class only: CHAOS (version.bind, ...) and the rest
+            # are refused, never answered with IN data.
+            reply.header.aa = 0
+            reply.header.rcode = RCODE.REFUSED
+            return reply
         ecs_raw = None
         if opt is not None:
             ecs_raw = next((o.data for o in opt.rdata if o.code == ECS_OPTION), None)

@@ -195,3 +195,73 @@ def test_port_in_use_is_a_clear_error(server: DnsServer) -> None:
     other = DnsServer(server.resolver, port=server.port)
     with pytest.raises(SandboxError, match="in use"):
         other.start()
+
+
+# -- RFC 1035 / 6891 conformance (issue 15, item 11) -----------------------------------------
+def _udp_raw(server: DnsServer, wire: bytes, timeout: float = 0.5) -> bytes | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(wire, server.address)
+        try:
+            return s.recv(65535)
+        except TimeoutError:
+            return None
+
+
+def test_a_message_with_qr_set_is_never_answered(server: DnsServer) -> None:
+    """RFC 1035 4.1.1: QR=1 is a response; answering responses lets two servers loop."""
+    q = dns.message.make_query("origin.example.com", "A")
+    q.flags |= dns.flags.QR
+    assert _udp_raw(server, q.to_wire()) is None
+    assert query(server, "origin.example.com").rcode() == dns.rcode.NOERROR  # still serving
+
+
+def _name_wire(labels: list[bytes]) -> bytes:
+    return b"".join(bytes([len(label)]) + label for label in labels) + b"\0"
+
+
+def _raw_query(qname_wire: bytes, qid: int = 0x4242) -> bytes:
+    header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    return header + qname_wire + struct.pack("!HH", 1, 1)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [b"a" * 64, b"example", b"com"],  # a label over 63 bytes
+        [b"b" * 63] * 4 + [b"example", b"com"],  # a name over 255 bytes
+    ],
+    ids=["64-byte label", "name over 255 bytes"],
+)
+def test_an_oversized_label_or_name_is_formerr_without_a_traceback(
+    server: DnsServer, labels: list[bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    reply = _udp_raw(server, _raw_query(_name_wire(labels)))
+    assert reply is not None
+    header = struct.unpack("!HHHHHH", reply[:12])
+    assert header[0] == 0x4242
+    assert header[1] & 0x8000  # QR: a response
+    assert header[1] & 0x000F == dns.rcode.FORMERR
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_chaos_class_is_refused_never_answered_with_in_data(server: DnsServer) -> None:
+    q = dns.message.make_query("app.example.com", "TXT", rdclass="CH")
+    r = dns.query.udp(q, server.host, port=server.port, timeout=2)
+    assert r.rcode() in (dns.rcode.REFUSED, dns.rcode.NOTIMP)
+    assert r.answer == []
+    q = dns.message.make_query("origin.example.com", "A", rdclass="CH")
+    r = dns.query.udp(q, server.host, port=server.port, timeout=2)
+    assert r.rcode() in (dns.rcode.REFUSED, dns.rcode.NOTIMP)
+    assert r.answer == []
+
+
+def test_an_edns_version_above_0_gets_badvers(server: DnsServer) -> None:
+    """RFC 6891 6.1.3: a responder that does not implement the version answers BADVERS,
+    with an OPT record of the version it does implement (0) and no answer."""
+    q = dns.message.make_query("origin.example.com", "A", use_edns=1)
+    r = dns.query.udp(q, server.host, port=server.port, timeout=2)
+    assert r.rcode() == dns.rcode.BADVERS
+    assert r.edns == 0
+    assert r.answer == []
