@@ -82,5 +82,26 @@ def show(file: FileArg = None) -> None:
     console.print(routes)
 
 
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="The project directory (default: the current one).")
+    ] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing polyregion.toml.")
+    ] = False,
+) -> None:
+    """Write a commented polyregion.toml guessed from the project in DIRECTORY."""
+    from polyregion.topology import scaffold
+
+    path, guess = scaffold.write(directory, force=force)
+    typer.echo(f"wrote {path}: {guess.framework} ({guess.evidence})")
+    typer.echo(f"command: {' '.join(guess.command)}")
+    typer.echo("fill in:")
+    for item in guess.todo:
+        typer.echo(f"  - {item}")
+    typer.echo(f"then: polyregion config check {path} && polyregion up --config {path}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")
+    app.command("init")(init)
