@@ -53,6 +53,7 @@ def write_config(path: Path, name: str, regions: tuple[str, ...], replicate_dele
     lines.append('[[tables]]\nname = "notes"\nscope = "global"\npartition_key = "id"\n')
     deletes = str(replicate_deletes).lower()
     lines.append(f'[[buckets]]\nname = "assets"\nreplicate_deletes = {deletes}\n')
+    lines.append('[[buckets]]\nname = "scratch"\nscope = "regional"\n')  # never replicated
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 

@@ -120,6 +120,11 @@ def test_a_crash_mid_run_is_reported_killed_and_routed_around(notes: RunningSand
 
     wait_for(served_by_b, timeout_s=30, step_s=0.2)
     assert "killed (exit 3)" in notes.cli("status").stdout
+    revived = notes.cli("fault", "revive", A)  # starts the crashed app again
+    assert revived.returncode == 0, revived.stderr
+    region = notes.client.status()["regions"][0]
+    assert region["alive"] and region["app"]["exit_code"] is None
+    assert region["faults"]["killed"] is False
 
 
 @pytest.mark.parametrize(
