@@ -1,6 +1,6 @@
 """Recent attempts (failed sign-ins, sign-ups) per key, for throttling: a sliding-window log.
 
-Kept in the region's sign-in audit table (a regional data class: never replicated), so every
+Kept in the region's sign-in audit table (a regional table: never replicated), so every
 Lambda instance of the region sees the same counts; the rows expire by DynamoDB TTL:
 
     pk = "attempt#<rule>#<subject>"  sk = "<epoch ms>#<random>"  expires_at (epoch s, TTL)

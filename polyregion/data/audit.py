@@ -1,4 +1,4 @@
-"""The sign-in audit log: a *regional* data class, written to the region's own table only.
+"""The sign-in audit log: a *regional* table, written to the region's own table only.
 
 It is never replicated (no stream, not a global table): regulated data stays where it was
 written. Each region therefore sees only the sign-ins it served.

@@ -153,7 +153,7 @@ class AwsTarget:
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
         reader = ReplicaReader(
-            naming.global_table(self.topology),
+            naming.table(self.topology, naming.BLOG_TABLE),
             {r: RegionClients(region=r, session=self.session) for r in self.regions},
         )
         return reader.holding(keys, regions)

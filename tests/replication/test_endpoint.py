@@ -200,3 +200,41 @@ def test_replica_writes_reject_bad_requests_clearly(ddb: Any) -> None:
     code, body = apply(c, op("put", stamp(v), v), table="no-such-table")
     assert code == 400 and "ResourceNotFoundException" in body["error"]
     assert stored(ddb, "x") is None
+
+
+def test_items_without_a_stamp_are_ordered_by_the_stamps_the_endpoint_keeps(ddb: Any) -> None:
+    """An app's plain items (key `id` only): the endpoint stamps each local write in its stream
+    record, keeps that stamp per key, and a replicated write older than it loses."""
+    from polyregion.replication.stamps import RECORD_STAMP, REPLICA, record_stamp
+
+    c = client()
+    ddb.create_table(
+        TableName="plain",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].get_table("plain").stream_shard
+    ddb.put_item(TableName="plain", Item={"id": {"S": "n"}, "text": {"S": "local"}})
+    local = record_stamp(shard.items[-1].record["dynamodb"]["NewImage"])
+    assert local is not None and local.region == "eu-west-1"
+    # Older than the local write (it was made before it elsewhere): refused.
+    stale = {"id": {"S": "n"}, "text": {"S": "stale"}}
+    before = Stamp(local.at - 1000, "us-east-1", 7)
+    assert apply(c, op("put", before, stale), table="plain")[1] == {"applied": [False]}
+    newer = Stamp(local.at + 5, "us-east-1", 8)
+    fresh = {"id": {"S": "n"}, "text": {"S": "fresh"}}
+    assert apply(c, op("put", newer, fresh), table="plain")[1] == {"applied": [True]}
+    replica = shard.items[-1].record["dynamodb"]["NewImage"]
+    assert record_stamp(replica, REPLICA) == newer and RECORD_STAMP not in replica
+    # The item is exactly what the app wrote: no stamp attributes, no markers.
+    got = ddb.get_item(TableName="plain", Key={"id": {"S": "n"}}, ConsistentRead=True)["Item"]
+    assert got == fresh
+    # A later local write is stamped after the replicated version it overwrites.
+    ddb.put_item(TableName="plain", Item={"id": {"S": "n"}, "text": {"S": "again"}})
+    again = record_stamp(shard.items[-1].record["dynamodb"]["NewImage"])
+    assert again is not None and again > newer
