@@ -10,20 +10,10 @@ from polyregion.lint.model import Severity
 from polyregion.lint.rules.base import Context, Hit, path, rule
 from polyregion.lint.rules.edge import cloudfront_target, routing_policy
 from polyregion.lint.rules.hosts import apis_behind, resolve_host
+from polyregion.topology.regions import HEALTH_CHECKER_REGIONS
 
-# API_HealthCheckConfig: the regions health checkers run from.
-CHECKER_REGIONS = frozenset(
-    {
-        "us-east-1",
-        "us-west-1",
-        "us-west-2",
-        "eu-west-1",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-northeast-1",
-        "sa-east-1",
-    }
-)
+# API_HealthCheckConfig: the regions health checkers run from (one list, in topology).
+CHECKER_REGIONS = frozenset(HEALTH_CHECKER_REGIONS)
 ENDPOINT_TYPES = ("HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP")
 
 
