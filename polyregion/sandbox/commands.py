@@ -1,4 +1,4 @@
-"""`polyregion up|down|status|fault`: run the local multi-region sandbox and break it."""
+"""`polyregion down|status|fault`: see and break the running sandbox (`up`: polyregion/up.py)."""
 
 from __future__ import annotations
 
@@ -22,63 +22,6 @@ fault_app = typer.Typer(
     help="Break the running sandbox: kill a region, fail a dependency, cut replication.",
     no_args_is_help=True,
 )
-
-
-def up(
-    config: ConfigOpt = None,
-    detach: Annotated[
-        bool, typer.Option("--detach", "-d", help="Run in the background; return when healthy.")
-    ] = False,
-    fast: Annotated[
-        bool,
-        typer.Option(
-            "--fast",
-            help="Fast timings for tests and demos (1 s interval, threshold 2, TTL 1 s): "
-            "NOT AWS values.",
-        ),
-    ] = False,
-) -> None:
-    """Start the local sandbox: every region, Route 53 and an edge per location.
-
-    Each region is an AWS endpoint plus the app; Route 53 is its API, health checkers and DNS.
-    Prints one URL per simulated location to browse from. Ctrl-C (or `polyregion down` when
-    detached) stops everything.
-    """
-    import asyncio
-
-    from rich.console import Console
-
-    from polyregion.sandbox import components, render
-    from polyregion.sandbox.rundir import RunDir
-    from polyregion.sandbox.supervisor import Supervisor
-    from polyregion.topology import load
-
-    topology = load(config)
-    run_dir = RunDir.for_topology(topology)
-    control = f"http://127.0.0.1:{topology.sandbox.control_port}"
-    if (pid := run_dir.running_pid()) is not None:
-        who = f" (pid {pid})" if pid > 0 else ""
-        raise SandboxError(
-            f"a sandbox is already running{who} with control API {control}; "
-            f"use it, or stop it with `{_down(config)}`"
-        )
-    if detach:
-        _detach(topology.source, config, fast, run_dir, control)
-        return
-    # This process talks only to the sandbox's own endpoints: never with real credentials.
-    os.environ.update(components.SANDBOX_AWS_ENV)
-    console = Console()
-    console.print(f"starting the sandbox for [bold]{topology.name}[/] from {topology.source} ...")
-
-    def healthy(sv: Supervisor) -> None:
-        console.print(render.summary(sv.status()))
-        console.print("[dim]events follow; Ctrl-C stops everything[/]")
-        render.print_events(console, [e.to_json() for e in sv.events.recent(5)])
-        sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
-
-    supervisor = Supervisor(topology, fast=fast, run_dir=run_dir)
-    asyncio.run(supervisor.run(on_healthy=healthy))
-    console.print("sandbox stopped: no process left")
 
 
 def _down(config: Path | None) -> str:
@@ -256,7 +199,6 @@ def fault_heal(config: ConfigOpt = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("up")(up)
     app.command("down")(down)
     app.command("status")(status)
     app.add_typer(fault_app, name="fault")

@@ -24,6 +24,7 @@ def build(sv: Supervisor) -> dict[str, Any]:
     by_ip = plan.region_by_ip
     health = sv.region_health()
     regions = []
+    killed = sv.injector.killed
     for r in plan.regions:
         app = sv.children.get(f"app:{r.name}")
         regions.append(
@@ -37,8 +38,8 @@ def build(sv: Supervisor) -> dict[str, Any]:
                 "bucket": r.bucket,
                 "alive": bool(app and app.alive),
                 "faults": {
-                    "killed": r.name in sv.killed,
-                    "dependencies": dict(sv.dependencies[r.name]),
+                    "killed": r.name in killed,
+                    "dependencies": dict(sv.injector.dependencies[r.name]),
                 },
                 "health": health.get(r.name),
             }
@@ -85,9 +86,11 @@ def build(sv: Supervisor) -> dict[str, Any]:
         "secret": naming.session_secret(topo),
         "regions": regions,
         "locations": locations,
-        "replication": sv.replication.status() if sv.replication is not None else {},
+        "replication": {},
         "events": [e.to_json() for e in sv.events.recent(RECENT_EVENTS)],
         "last_event_seq": sv.events.last_seq,
-        "dashboard_url": sv.dashboard_url,
+        "dashboard_url": None,
+        "children": sv.children.status(),
         "logs": str(sv.run_dir.logs),
+        **sv.component_status(),
     }

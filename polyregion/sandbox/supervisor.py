@@ -4,7 +4,7 @@ Start order (each step waits only for what the next one needs; the whole is heal
 seconds): control API -> per-region AWS endpoints and the edges (children, in parallel) ->
 the Route 53 control plane -> provisioning of every region (same session secret everywhere,
 as Secrets Manager replication gives) -> the apps -> health checkers and the DNS server ->
-optional components (the replicator, the dashboard) -> healthy.
+the components `up` composed in (the replicator, the dashboard: see component.py) -> healthy.
 
 Stop order is the reverse; every child is in its own process group and is SIGTERMed, then
 SIGKILLed, so Ctrl-C or `polyregion down` leaves no process behind.
@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -30,9 +31,16 @@ from polyregion.data.provision import provision_region
 from polyregion.errors import SandboxError
 from polyregion.sandbox import components
 from polyregion.sandbox import status as status_json
+from polyregion.sandbox.children import AfterRestart, Children
+from polyregion.sandbox.component import (
+    Component,
+    ComponentContext,
+    ComponentFactory,
+    Partitioner,
+)
 from polyregion.sandbox.control import create_app
 from polyregion.sandbox.events import Event, EventLog
-from polyregion.sandbox.faults import DEPENDENCIES, Fault, parse
+from polyregion.sandbox.faults import Fault, parse
 from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
@@ -46,40 +54,6 @@ from polyregion.topology.model import Topology
 START_TIMEOUT_S = 60.0
 
 
-class ReplicationHook(Protocol):
-    """What the replicator offers the sandbox (issue 4 plugs it in; see `components`)."""
-
-    async def partition(self, a: str, b: str) -> None: ...
-
-    async def heal(self) -> None: ...
-
-    def status(self) -> dict[str, Any]: ...
-
-
-class Component(Protocol):
-    """An optional part started after the core (the replicator, the dashboard)."""
-
-    name: str
-
-    async def start(self, supervisor: Supervisor) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-# Factories of optional components, called with the supervisor once the core is up; a
-# factory returns None when its part is not available. The replicator and the dashboard
-# register here (they may set `supervisor.replication` / `supervisor.dashboard_url`).
-OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
-
-
-def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
-    """The components `up` always starts (imported late: they pull in boto3 and friends)."""
-    from polyregion.dashboard.component import dashboard_component
-    from polyregion.replication.sandbox import replicator
-
-    return [replicator, dashboard_component]
-
-
 class Supervisor:
     def __init__(
         self,
@@ -87,6 +61,7 @@ class Supervisor:
         *,
         fast: bool = False,
         run_dir: RunDir | None = None,
+        components: Sequence[ComponentFactory] = (),
         say: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self.topology = topology
@@ -95,21 +70,31 @@ class Supervisor:
         self.run_dir = run_dir or RunDir.for_topology(topology)
         self.say = say
         self.events = EventLog()
-        self.children: dict[str, Child] = {}
-        self.killed: set[str] = set()
-        self.dependencies = {r.name: dict.fromkeys(DEPENDENCIES, "up") for r in self.plan.regions}
+        self.children = Children(self.events, on_change=self.run_dir.record_children)
         self.routing: Any = None
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
         # origin header: generated per run, kept out of argv and logs (children get it by env).
         self.origin_verify_value = secrets.token_urlsafe(48)
-        self.replication: ReplicationHook | None = None
-        self.dashboard_url: str | None = None
+        self.factories = list(components)
         self.components: list[Component] = []
         self.phase = "starting"
         self.started_at = time.time()
         self.healthy_at: float | None = None
-        self.monitor = Monitor(self, tick_s=min(0.25, self.profile.interval_s / 4))
-        self.injector = FaultInjector(self)
+        self.monitor = Monitor(
+            self.plan,
+            topology.origin_hostname,
+            self.events,
+            self.children,
+            self.region_health,
+            tick_s=min(0.25, self.profile.interval_s / 4),
+        )
+        self.injector = FaultInjector(
+            self.plan,
+            self.events,
+            self.children,
+            revive_app=self.restart_app,
+            partitioner=self._partitioner,
+        )
         self._control = BackgroundServer(
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
@@ -174,14 +159,19 @@ class Supervisor:
         # Every child starts at once: their imports overlap. The apps touch AWS only when
         # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
-            self._spawn(components.aws_endpoint(r, self.topology, logs))
-        self._spawn(components.route53_moto(self.plan, self.topology, logs))
+            self._spawn(functools.partial(components.aws_endpoint, r, self.topology, logs))
+        self._spawn(functools.partial(components.route53_moto, self.plan, self.topology, logs))
         for r in self.plan.regions:
-            self._spawn(components.app(r, self.plan, self.topology, logs))
+            self._spawn(functools.partial(components.app, r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
             self._spawn(
-                components.edge(
-                    loc, self.plan, self.topology, logs, origin_verify=self.origin_verify_value
+                functools.partial(
+                    components.edge,
+                    loc,
+                    self.plan,
+                    self.topology,
+                    logs,
+                    origin_verify=self.origin_verify_value,
                 )
             )
         await asyncio.gather(
@@ -202,12 +192,31 @@ class Supervisor:
             raise
 
     async def _start_components(self) -> None:
-        for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
-            component = factory(self)
-            if component is not None:
-                await component.start(self)
-                self.components.append(component)
-                self._phase_done(f"{component.name} started")
+        context = ComponentContext(
+            topology=self.topology,
+            plan=self.plan,
+            run_dir=self.run_dir.path,
+            logs=self.run_dir.logs,
+            events=self.events,
+            spawn=self._spawn,
+            child_env=components.base_env(self.topology),
+        )
+        for factory in self.factories:
+            component = factory()
+            self.components.append(component)  # stopped even if its start fails halfway
+            await component.start(context)
+            self._phase_done(f"{component.name} started")
+
+    def _partitioner(self) -> Partitioner | None:
+        return next((c for c in self.components if isinstance(c, Partitioner)), None)
+
+    def component_status(self) -> dict[str, Any]:
+        """The top-level status fields the components add (`replication`, `dashboard_url`)."""
+        fields: dict[str, Any] = {}
+        for component in self.components:
+            with contextlib.suppress(Exception):  # a status view must never fail the status
+                fields.update(component.status())
+        return fields
 
     async def _start_origins_and_routing(self) -> None:
         await asyncio.gather(
@@ -268,21 +277,19 @@ class Supervisor:
         if self.routing is not None:
             await asyncio.to_thread(self.routing.stop)
             self.routing = None
-        await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children.values()))
-        self.children.clear()
+        await self.children.stop_all()
         await self._control.stop()
         # Children recorded by an earlier run (orphans) stay on record for `polyregion down`.
         self.run_dir.release(forget_children=self._spawned)
         self.phase = "stopped"
 
     # -- children -----------------------------------------------------------------------
-    def _spawn(self, child: Child) -> None:
-        child.start()  # from the loop's (main) thread: see Child.start
+    def _spawn(
+        self, make: Callable[[], Child], *, after_restart: AfterRestart | None = None
+    ) -> Child:
+        """Start a child (from the loop's main thread: see Child.start) and keep it running."""
         self._spawned = True
-        self.children[child.name] = child
-        self.run_dir.record_children(
-            {name: c.pid for name, c in self.children.items() if c.pid is not None}
-        )
+        return self.children.spawn(make, after_restart=after_restart)
 
     async def _wait_listening(
         self, name: str, host: str, port: int, timeout_s: float = 30.0
@@ -391,8 +398,7 @@ class Supervisor:
         """Start a region's app again (after `fault kill`) and wait until it listens."""
         name = f"app:{region}"
         r = self.plan.region(region)
-        self.monitor.forget(name)
-        self._spawn(components.app(r, self.plan, self.topology, self.run_dir.logs))
+        self.children.release(name)
         await self._wait_listening(name, r.ip, r.origin_port)
 
     # -- views --------------------------------------------------------------------------
