@@ -15,6 +15,7 @@ import typer
 
 from polyregion.errors import SandboxError
 from polyregion.options import ConfigOpt
+from polyregion.sandbox.status_types import SandboxStatus
 
 DETACH_TIMEOUT_S = 90.0
 
@@ -61,10 +62,10 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
                     + " | ".join(tail)
                 )
             try:
-                status = client.status()
+                status: SandboxStatus | None = client.status()
             except SandboxError:
-                status = {}
-            if status.get("healthy"):
+                status = None
+            if status is not None and status.get("healthy"):
                 break
             if time.monotonic() > deadline:
                 os.killpg(proc.pid, signal.SIGTERM)

@@ -49,6 +49,7 @@ from polyregion.sandbox.process import Child, group_alive
 from polyregion.sandbox.profile import profile_for
 from polyregion.sandbox.rundir import RunDir
 from polyregion.sandbox.servers import BackgroundServer
+from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology.model import Topology
 
 START_TIMEOUT_S = 60.0
@@ -62,6 +63,7 @@ class Supervisor:
         fast: bool = False,
         run_dir: RunDir | None = None,
         components: Sequence[ComponentFactory] = (),
+        endpoint_extensions: Sequence[str] = (),
         say: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self.topology = topology
@@ -75,7 +77,9 @@ class Supervisor:
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
         # origin header: generated per run, kept out of argv and logs (children get it by env).
         self.origin_verify_value = secrets.token_urlsafe(48)
+        self._session_secret = secrets.token_urlsafe(48)  # the same in every region
         self.factories = list(components)
+        self.endpoint_extensions = tuple(endpoint_extensions)  # see aws_endpoint.load_extension
         self.components: list[Component] = []
         self.phase = "starting"
         self.started_at = time.time()
@@ -159,7 +163,12 @@ class Supervisor:
         # Every child starts at once: their imports overlap. The apps touch AWS only when
         # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
-            self._spawn(functools.partial(components.aws_endpoint, r, self.topology, logs))
+            self._spawn(
+                functools.partial(
+                    components.aws_endpoint, r, self.topology, logs, self.endpoint_extensions
+                ),
+                after_restart=functools.partial(self._endpoint_restarted, r.name),
+            )
         self._spawn(functools.partial(components.route53_moto, self.plan, self.topology, logs))
         for r in self.plan.regions:
             self._spawn(functools.partial(components.app, r, self.plan, self.topology, logs))
@@ -241,21 +250,39 @@ class Supervisor:
 
     def _provision(self) -> None:
         """Every region's tables, bucket and secrets; each value is the same everywhere."""
-        secret = secrets.token_urlsafe(48)
         with ThreadPoolExecutor(len(self.plan.regions)) as pool:
-            futures = [
-                pool.submit(
-                    provision_region,
-                    self.topology,
-                    r.name,
-                    clients_for(r.name, self.plan.aws_endpoints),
-                    secret_value=secret,
-                    origin_verify_value=self.origin_verify_value,
-                )
-                for r in self.plan.regions
-            ]
-            for f in futures:
+            for f in [pool.submit(self._provision_region, r.name) for r in self.plan.regions]:
                 f.result()
+
+    def _provision_region(self, region: str) -> None:
+        provision_region(
+            self.topology,
+            region,
+            clients_for(region, self.plan.aws_endpoints),
+            secret_value=self._session_secret,
+            origin_verify_value=self.origin_verify_value,
+        )
+
+    async def _endpoint_restarted(self, region: str, _child: Child) -> None:
+        """A region's AWS endpoint crashed and was started again: moto keeps its state in
+        memory, so the region is empty. Provision it again so its app serves (and answers
+        its health check) again, and say what was lost."""
+        r = self.plan.region(region)
+        try:
+            await self._wait_listening(f"aws:{region}", r.ip, r.aws_port)
+            await asyncio.to_thread(self._provision_region, region)
+        except Exception as exc:  # the next crash gets another try
+            self.events.emit(
+                "process", f"aws:{region} restarted but not provisioned: {exc}", region=region
+            )
+            return
+        self.events.emit(
+            "process",
+            f"aws:{region} provisioned again; its items, objects and secret versions written "
+            "since `up` are gone (moto keeps them in memory)",
+            region=region,
+            child=f"aws:{region}",
+        )
 
     async def _start_routing(self) -> None:
         from polyregion.sandbox.routing import Routing
@@ -402,8 +429,27 @@ class Supervisor:
         await self._wait_listening(name, r.ip, r.origin_port)
 
     # -- views --------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        return status_json.build(self)
+    def status(self) -> SandboxStatus:
+        return status_json.build(
+            self.topology,
+            self.plan,
+            self.profile,
+            status_json.Lifecycle(
+                phase=self.phase,
+                healthy=self.healthy,
+                started_at=self.started_at,
+                healthy_at=self.healthy_at,
+                route53_endpoint=self.route53_endpoint,
+                hosted_zone_id=self.hosted_zone_id,
+                logs=str(self.run_dir.logs),
+            ),
+            health=self.region_health(),
+            monitor=self.monitor,
+            injector=self.injector,
+            children=self.children,
+            events=self.events,
+            extra=self.component_status(),
+        )
 
     @property
     def route53_endpoint(self) -> str | None:

@@ -17,7 +17,9 @@ import httpx
 import pytest
 
 from polyregion.sandbox.process import pid_alive
+from polyregion.sandbox.status_types import SandboxStatus
 from tests.sandbox.conftest import RunningSandbox, wait_for, write_topology
+from tests.support.typed_json import problems
 
 pytestmark = pytest.mark.functional
 
@@ -86,6 +88,11 @@ def test_status_contract_and_users_land_on_their_nearest_region(sandbox: Running
         assert loc["dns"]["ttl"] == 1
         assert served_by(loc["entry_url"]) == expected[loc["name"]]
     assert any(e["kind"] == "sandbox" and "healthy" in e["message"] for e in s["events"])
+    # The real answer has exactly the shape its types declare (status_types.py).
+    assert problems(s, SandboxStatus) == []
+    names = {c["name"] for c in s["children"]}
+    assert {"replicator", "route53:moto", "app:us-east-1", "edge:paris"} <= names
+    assert all(c["alive"] and c["restarts"] == 0 and not c["held"] for c in s["children"])
 
 
 def test_edge_caches_static_assets_and_forwards_cookies(sandbox: RunningSandbox) -> None:
