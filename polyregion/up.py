@@ -8,7 +8,7 @@ imports the layers built on it (docs/architecture.md).
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
@@ -16,6 +16,10 @@ from polyregion.errors import SandboxError
 from polyregion.options import ConfigOpt
 from polyregion.sandbox import commands
 from polyregion.sandbox.component import ComponentFactory
+
+# What the region endpoints host for replication (S3 replication status, replica writes,
+# read-only secret replicas): plugged into each endpoint process by name.
+ENDPOINT_EXTENSIONS: Final = ("polyregion.replication.endpoint:wrap",)
 
 
 def components() -> list[ComponentFactory]:
@@ -79,7 +83,13 @@ def up(
         render.print_events(console, [e.to_json() for e in sv.events.recent(5)])
         sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
 
-    supervisor = Supervisor(topology, fast=fast, run_dir=run_dir, components=components())
+    supervisor = Supervisor(
+        topology,
+        fast=fast,
+        run_dir=run_dir,
+        components=components(),
+        endpoint_extensions=ENDPOINT_EXTENSIONS,
+    )
     asyncio.run(supervisor.run(on_healthy=healthy))
     console.print("sandbox stopped: no process left")
 

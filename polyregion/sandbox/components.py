@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -37,8 +38,14 @@ def base_env(topology: Topology) -> dict[str, str]:
     return env
 
 
-def aws_endpoint(region: RegionPlan, topology: Topology, logs: Path) -> Child:
-    return _moto(f"aws:{region.name}", region.ip, region.aws_port, topology, logs)
+def aws_endpoint(
+    region: RegionPlan, topology: Topology, logs: Path, extensions: Sequence[str] = ()
+) -> Child:
+    """`extensions`: `module:function` wrappers of moto's app that `up` plugs in."""
+    child = _moto(f"aws:{region.name}", region.ip, region.aws_port, topology, logs)
+    for spec in extensions:
+        child.argv += ["--extension", spec]
+    return child
 
 
 def route53_moto(sandbox: SandboxPlan, topology: Topology, logs: Path) -> Child:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from polyregion.up import ENDPOINT_EXTENSIONS
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
 
 
@@ -23,6 +24,8 @@ def region_endpoints(regions: tuple[str, ...], host: str = "127.0.0.1") -> Itera
         for region in regions:
             port = free_port(host)
             argv = [sys.executable, "-m", "polyregion.sandbox.aws_endpoint", "--host", host]
+            for spec in ENDPOINT_EXTENSIONS:  # as `up` runs them: with replication's extension
+                argv += ["--extension", spec]
             procs.append(
                 subprocess.Popen(
                     [*argv, "--port", str(port)],
