@@ -31,8 +31,8 @@ from polyregion.data.provision import provision_region
 from polyregion.replication.lag import percentile
 from polyregion.replication.process import ReplicatorProcess
 from polyregion.replication.s3 import configure_buckets
+from polyregion.stack import ENDPOINT_EXTENSIONS
 from polyregion.topology import Topology, load, naming
-from polyregion.up import ENDPOINT_EXTENSIONS
 
 CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 REGIONS = ("us-east-1", "eu-west-1")

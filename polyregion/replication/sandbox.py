@@ -1,7 +1,7 @@
 """The replicator inside `polyregion up`: a child process, its faults, status and events.
 
 A sandbox component (`polyregion.sandbox.component`), composed in by `polyregion up`
-(polyregion/up.py): once the regions are provisioned it puts each bucket's
+(polyregion/stack.py): once the regions are provisioned it puts each bucket's
 replication configuration (as the infrastructure does, so objects written before stay
 unreplicated, as on S3), starts `python -m polyregion.replication` on the plan's replicator
 port, forwards `fault partition` / `fault heal`, fills `status.replication` and re-emits the

@@ -1,23 +1,16 @@
-"""`polyregion down|status|fault`: see and break the running sandbox (`up`: polyregion/up.py)."""
+"""`polyregion down|fault`: stop and break the running sandbox (`up`, `status`: stack.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from polyregion.errors import SandboxError
 from polyregion.options import ConfigOpt
-from polyregion.sandbox.status_types import SandboxStatus
-
-DETACH_TIMEOUT_S = 90.0
 
 fault_app = typer.Typer(
     help="Break the running sandbox: kill a region, fail a dependency, cut replication.",
@@ -28,58 +21,6 @@ fault_app = typer.Typer(
 def _down(config: Path | None) -> str:
     """The exact command that stops this sandbox: its run directory depends on the topology."""
     return "polyregion down" + (f" -c {config}" if config is not None else "")
-
-
-def _detach(source: str, config: Path | None, fast: bool, run_dir: object, control: str) -> None:
-    from rich.console import Console
-
-    from polyregion.sandbox import render
-    from polyregion.sandbox.client import SandboxClient
-    from polyregion.sandbox.rundir import RunDir
-
-    assert isinstance(run_dir, RunDir)
-    argv = [sys.executable, "-m", "polyregion.cli", "up"]
-    if config is not None:
-        argv += ["--config", str(config.resolve())]
-    if fast:
-        argv.append("--fast")
-    run_dir.path.mkdir(parents=True, exist_ok=True)
-    with run_dir.log_file.open("ab") as log:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives this shell; `polyregion down` stops it
-        )
-    deadline = time.monotonic() + DETACH_TIMEOUT_S
-    with SandboxClient(control, timeout_s=2.0) as client:
-        while True:
-            if proc.poll() is not None:
-                tail = run_dir.log_file.read_text(errors="replace").strip().splitlines()[-5:]
-                raise SandboxError(
-                    f"the sandbox exited while starting (see {run_dir.log_file}): "
-                    + " | ".join(tail)
-                )
-            try:
-                status: SandboxStatus | None = client.status()
-            except SandboxError:
-                status = None
-            if status is not None and status.get("healthy"):
-                break
-            if time.monotonic() > deadline:
-                os.killpg(proc.pid, signal.SIGTERM)
-                raise SandboxError(
-                    f"the sandbox did not become healthy in {DETACH_TIMEOUT_S:.0f} s; "
-                    f"see {run_dir.log_file}"
-                )
-            time.sleep(0.2)
-    console = Console()
-    console.print(render.summary(status))
-    console.print(
-        f"running in the background (pid {proc.pid}, log {run_dir.log_file}); "
-        f"stop it with `{_down(config)}`"
-    )
 
 
 def down(config: ConfigOpt = None) -> None:
@@ -120,29 +61,6 @@ def down(config: ConfigOpt = None) -> None:
     stop_groups(remaining)
     run_dir.children_file.unlink(missing_ok=True)
     typer.echo("sandbox stopped")
-
-
-def status(
-    config: ConfigOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the status as JSON (fields in docs/sandbox.md).")
-    ] = False,
-) -> None:
-    """Show the sandbox: health per region, routing per location, recent events."""
-    from rich.console import Console
-
-    from polyregion.sandbox import render
-    from polyregion.sandbox.client import SandboxClient
-    from polyregion.topology import load
-
-    with SandboxClient.for_topology(load(config)) as client:
-        data = client.status()
-    if as_json:
-        typer.echo(json.dumps(data, indent=2))
-        return
-    console = Console()
-    console.print(render.summary(data))
-    render.print_events(console, data["events"][-10:])
 
 
 def _fault(config: Path | None, action: str, **params: object) -> None:
@@ -201,5 +119,4 @@ def fault_heal(config: ConfigOpt = None) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("down")(down)
-    app.command("status")(status)
     app.add_typer(fault_app, name="fault")

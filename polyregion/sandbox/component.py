@@ -6,7 +6,7 @@ A component (the replicator, the dashboard, whatever `up` composes in) is handed
 status JSON; one that can cut and heal replication also implements `Partitioner`, which
 `fault partition` / `fault heal` use.
 
-The sandbox never imports its components: the `up` command (polyregion/up.py) composes them
+The sandbox never imports its components: the `up` command (polyregion/stack.py) composes them
 and hands their factories to the supervisor, so lower layers never import higher ones.
 """
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +19,8 @@ def _clock(epoch: float | None) -> str:
     return dt.datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
 
 
-def summary(status: SandboxStatus) -> Group:
+def summary(status: SandboxStatus, extra: Sequence[RenderableType] = ()) -> Group:
+    """The status at a glance; `extra`: sections of the layers above (replication's tables)."""
     p = status["profile"]
     # `healthy` only says the sandbox came up; what matters now is each region's health.
     ok = sum(1 for r in status["regions"] if (h := r["health"]) is not None and h["healthy"])
@@ -86,14 +87,7 @@ def summary(status: SandboxStatus) -> Group:
         + f"\nLogs: {status['logs']}"
         + _restarts(status)
     )
-    parts: list[Any] = [head, regions, locations]
-    if (status.get("replication") or {}).get("pairs"):
-        from polyregion.replication.render import lag_table, streams_table
-
-        parts.append(lag_table(status["replication"]))
-        if status["replication"].get("streams"):
-            parts.append(streams_table(status["replication"]))
-    return Group(*parts, tail)
+    return Group(head, regions, locations, *extra, tail)
 
 
 def _restarts(status: SandboxStatus) -> str:

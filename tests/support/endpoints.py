@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from polyregion.up import ENDPOINT_EXTENSIONS
+from polyregion.stack import ENDPOINT_EXTENSIONS
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
 
 
