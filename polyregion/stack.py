@@ -56,6 +56,14 @@ def up(
             "NOT AWS values.",
         ),
     ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Start with empty regions: discard the tables, buckets and secrets the last "
+            "`down` kept.",
+        ),
+    ] = False,
 ) -> None:
     """Start the local sandbox: every region, Route 53 and an edge per location.
 
@@ -83,7 +91,7 @@ def up(
             f"use it, or stop it with `{commands._down(config)}`"
         )
     if detach:
-        _detach(topology.source, config, fast, run_dir, control)
+        _detach(topology.source, config, fast, run_dir, control, fresh=fresh)
         return
     # This process talks only to the sandbox's own endpoints: never with real credentials.
     os.environ.update(SANDBOX_AWS_ENV)
@@ -102,6 +110,7 @@ def up(
         run_dir=run_dir,
         components=components(),
         endpoint_extensions=ENDPOINT_EXTENSIONS,
+        fresh=fresh,
     )
     asyncio.run(supervisor.run(on_healthy=healthy))
     console.print("sandbox stopped: no process left")
@@ -121,7 +130,15 @@ def summary(status: SandboxStatus) -> Group:
     return render.summary(status, extra=extra)
 
 
-def _detach(source: str, config: Path | None, fast: bool, run_dir: object, control: str) -> None:
+def _detach(
+    source: str,
+    config: Path | None,
+    fast: bool,
+    run_dir: object,
+    control: str,
+    *,
+    fresh: bool = False,
+) -> None:
     from rich.console import Console
 
     from polyregion.sandbox.client import SandboxClient
@@ -133,6 +150,8 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
         argv += ["--config", str(config.resolve())]
     if fast:
         argv.append("--fast")
+    if fresh:
+        argv.append("--fresh")
     run_dir.path.mkdir(parents=True, exist_ok=True)
     with run_dir.log_file.open("ab") as log:
         proc = subprocess.Popen(

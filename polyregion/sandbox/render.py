@@ -85,9 +85,26 @@ def summary(status: SandboxStatus, extra: Sequence[RenderableType] = ()) -> Grou
         + f"\nControl API: {status['control_url']}/status"
         + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
         + f"\nLogs: {status['logs']}"
+        + _data(status)
         + _restarts(status)
     )
     return Group(head, regions, locations, *extra, tail)
+
+
+def _data(status: SandboxStatus) -> str:
+    """Whether this run's data came back from the last `down`, or started empty."""
+    data = status.get("data")
+    if data is None:
+        return ""
+    restored = data["restored"]
+    if data["mode"] == "restored" and restored is not None:
+        return (
+            f"\nData: restored from the last run ({restored['items']} items, "
+            f"{restored['objects']} objects); `up --fresh` starts empty"
+        )
+    if data["mode"] == "fresh":
+        return "\nData: --fresh, started empty; `down` keeps what you add"
+    return "\nData: nothing kept from a previous run; `down` keeps what you add"
 
 
 def _restarts(status: SandboxStatus) -> str:

@@ -21,6 +21,7 @@ from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import SandboxPlan
 from polyregion.sandbox.profile import TimingProfile
 from polyregion.sandbox.status_types import (
+    DataJSON,
     HealthJSON,
     LocationJSON,
     ProfileJSON,
@@ -56,6 +57,7 @@ def build(
     injector: FaultInjector,
     children: Children,
     events: EventLog,
+    data: DataJSON,
     extra: Mapping[str, Any],
 ) -> SandboxStatus:
     """`extra`: the fields the components add (`replication`, `dashboard_url`)."""
@@ -133,6 +135,7 @@ def build(
         "dashboard_url": None,
         "logs": lifecycle.logs,
         "children": cast("Any", children.status()),
+        "data": data,
     }
     status.update(cast("SandboxStatus", dict(extra)))
     return status

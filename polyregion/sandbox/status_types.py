@@ -124,6 +124,23 @@ class ChildJSON(TypedDict):
     log: str | None
 
 
+class DataCountsJSON(TypedDict):
+    items: int
+    objects: int
+    secrets: int
+
+
+class DataJSON(TypedDict):
+    """The regions' data across `down`/`up` (region_data.py, snapshot.py)."""
+
+    mode: str  # restored | new (nothing to restore) | fresh (`up --fresh`)
+    snapshot_dir: str
+    restored_from: float | None  # when the restored snapshot was taken
+    restored: DataCountsJSON | None
+    kept_at: float | None  # when this run's stop snapshotted it
+    kept: DataCountsJSON | None
+
+
 class DnsServerJSON(TypedDict):
     host: str
     port: int
@@ -159,3 +176,4 @@ class SandboxStatus(TypedDict):
     dashboard_url: str | None
     logs: str
     children: list[ChildJSON]
+    data: DataJSON

@@ -21,13 +21,10 @@ import signal
 import socket
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
-from polyregion.data.clients import clients_for
-from polyregion.data.provision import provision_region
 from polyregion.errors import SandboxError
 from polyregion.sandbox import components
 from polyregion.sandbox import status as status_json
@@ -47,6 +44,7 @@ from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
 from polyregion.sandbox.process import Child, group_alive
 from polyregion.sandbox.profile import profile_for
+from polyregion.sandbox.region_data import RegionData
 from polyregion.sandbox.rundir import RunDir
 from polyregion.sandbox.servers import BackgroundServer
 from polyregion.sandbox.status_types import SandboxStatus
@@ -64,6 +62,7 @@ class Supervisor:
         run_dir: RunDir | None = None,
         components: Sequence[ComponentFactory] = (),
         endpoint_extensions: Sequence[str] = (),
+        fresh: bool = False,
         say: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self.topology = topology
@@ -77,7 +76,13 @@ class Supervisor:
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
         # origin header: generated per run, kept out of argv and logs (children get it by env).
         self.origin_verify_value = secrets.token_urlsafe(48)
-        self._session_secret = secrets.token_urlsafe(48)  # the same in every region
+        self.data = RegionData(
+            topology,
+            self.plan,
+            self.run_dir.path,
+            origin_verify_value=self.origin_verify_value,
+            fresh=fresh,
+        )
         self.factories = list(components)
         self.endpoint_extensions = tuple(endpoint_extensions)  # see aws_endpoint.load_extension
         self.components: list[Component] = []
@@ -187,8 +192,10 @@ class Supervisor:
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
         self._phase_done("AWS endpoints listening")
-        await asyncio.to_thread(self._provision)
+        kept = await asyncio.to_thread(self.data.provision)
         self._phase_done("regions provisioned (tables, buckets, secrets)")
+        self.events.emit("sandbox", kept, data=self.data.status()["mode"])
+        self.say(kept)
         # Optional components need provisioned regions, not routing: start them meanwhile.
         extras = asyncio.create_task(self._start_components())
         try:
@@ -248,21 +255,6 @@ class Supervisor:
         await self._start_routing()
         self._phase_done("Route 53 API, health checkers and DNS started")
 
-    def _provision(self) -> None:
-        """Every region's tables, bucket and secrets; each value is the same everywhere."""
-        with ThreadPoolExecutor(len(self.plan.regions)) as pool:
-            for f in [pool.submit(self._provision_region, r.name) for r in self.plan.regions]:
-                f.result()
-
-    def _provision_region(self, region: str) -> None:
-        provision_region(
-            self.topology,
-            region,
-            clients_for(region, self.plan.aws_endpoints),
-            secret_value=self._session_secret,
-            origin_verify_value=self.origin_verify_value,
-        )
-
     async def _endpoint_restarted(self, region: str, _child: Child) -> None:
         """A region's AWS endpoint crashed and was started again: moto keeps its state in
         memory, so the region is empty. Provision it again so its app serves (and answers
@@ -270,7 +262,7 @@ class Supervisor:
         r = self.plan.region(region)
         try:
             await self._wait_listening(f"aws:{region}", r.ip, r.aws_port)
-            await asyncio.to_thread(self._provision_region, region)
+            await asyncio.to_thread(self.data.provision_region, region)
         except Exception as exc:  # the next crash gets another try
             self.events.emit(
                 "process", f"aws:{region} restarted but not provisioned: {exc}", region=region
@@ -304,11 +296,24 @@ class Supervisor:
         if self.routing is not None:
             await asyncio.to_thread(self.routing.stop)
             self.routing = None
+        await self._keep_data()
         await self.children.stop_all()
         await self._control.stop()
         # Children recorded by an earlier run (orphans) stay on record for `polyregion down`.
         self.run_dir.release(forget_children=self._spawned)
         self.phase = "stopped"
+
+    async def _keep_data(self) -> None:
+        """Snapshot every region while the endpoints still run (see region_data.py)."""
+        try:
+            kept = await asyncio.to_thread(self.data.keep)
+        except Exception as exc:  # the previous snapshot stays whole (written atomically)
+            self.events.emit("sandbox", f"could not keep the data ({exc}); the last kept stays")
+            self.say(f"could not keep the data: {exc}")
+            return
+        if kept is not None:
+            self.events.emit("sandbox", kept)
+            self.say(kept)
 
     # -- children -----------------------------------------------------------------------
     def _spawn(
@@ -448,6 +453,7 @@ class Supervisor:
             injector=self.injector,
             children=self.children,
             events=self.events,
+            data=self.data.status(),
             extra=self.component_status(),
         )
 

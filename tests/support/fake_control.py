@@ -147,6 +147,8 @@ class FakeSandbox:
                  "last_restart_at": None, "held": not self.alive[r], "log": None}
                 for i, r in enumerate(REGIONS)
             ],
+            "data": {"mode": "new", "snapshot_dir": "/tmp/data", "restored_from": None,
+                     "restored": None, "kept_at": None, "kept": None},
         }  # fmt: skip
         status.update(cast("SandboxStatus", self.extra))  # a test's own (even malformed) fields
         return status
