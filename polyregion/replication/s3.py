@@ -1,9 +1,10 @@
 """S3 cross-region replication: copy new object versions to the other regions' buckets.
 
 Driven by each source bucket's stored replication configuration, as S3 is: rules with a prefix
-filter, a destination bucket ARN and DeleteMarkerReplication. New versions are found by polling
-list_object_versions (moto has no event stream to S3 replication); the replication status kept
-by the region endpoint (endpoint.py) is the state: PENDING means "copy me", COMPLETED and
+filter, a destination bucket ARN and DeleteMarkerReplication. New versions are found by
+listing a bucket's versions when the region endpoint's change feed (`/_polyregion/s3/changes`,
+bumped by every write to a bucket) moved, or while versions still wait (a partition). The
+replication status kept by the region endpoint (endpoint.py) is the state: PENDING means "copy me", COMPLETED and
 REPLICA mean done, no status means the object predates the configuration (S3 does not
 replicate existing objects). Copies keep the source version id, so a copy made before a crash
 is found, not duplicated. Version deletes never replicate; delete markers only when enabled.
@@ -78,6 +79,11 @@ class BucketReplication:
         self.endpoints = endpoints
         self.bucket_region = {naming.bucket(topology, r): r for r in topology.region_names}
         self.seen: dict[str, set[str]] = {naming.bucket(topology, r): set() for r in clients}
+        # Per region: the change feed's count at the last complete listing (-1: never listed,
+        # so the first round lists everything, as after a restart), and versions still waiting.
+        self.listed_at: dict[str, int] = dict.fromkeys(clients, -1)
+        self.waiting: dict[str, int] = dict.fromkeys(clients, 0)
+        self.listings = 0  # list_object_versions rounds (status: shows the feed at work)
         self.replicated = 0
         self.pending = 0
         self.max_lag_ms = 0.0
@@ -89,15 +95,27 @@ class BucketReplication:
             "pending": self.pending,
             "max_lag_ms": round(self.max_lag_ms, 1),
             "error": self.error,
+            "listings": self.listings,
         }
 
     def run(self, stop: threading.Event, interval_s: float) -> None:
         while not stop.wait(interval_s):
+            self.round()
+
+    def round(self) -> None:
+        """List the buckets that changed (or still have versions waiting) since last time."""
+        error = None
+        for region in self.clients:
             try:
-                self.pending = sum(self.poll(region) for region in self.clients)
-                self.error = None
+                seq = int(self._ext(region, "s3/changes", None, "GET")["seq"])
+                if seq != self.listed_at[region] or self.waiting[region]:
+                    self.waiting[region] = self.poll(region)
+                    self.listings += 1
+                    self.listed_at[region] = seq  # read before listing: no write is missed
             except Exception as exc:  # an endpoint is down: try again next round
-                self.error = f"{type(exc).__name__}: {exc}"
+                error = f"{type(exc).__name__}: {exc}"
+        self.pending = sum(self.waiting.values())
+        self.error = error
 
     def rules(self, region: str) -> list[Rule]:
         """The bucket's stored rules (through the endpoint: moto's GetBucketReplication answer
