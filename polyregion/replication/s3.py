@@ -4,10 +4,11 @@ Driven by each source bucket's stored replication configuration, as S3 is: rules
 filter, a destination bucket ARN and DeleteMarkerReplication. New versions are found by
 listing a bucket's versions when the region endpoint's change feed (`/_polyregion/s3/changes`,
 bumped by every write to a bucket) moved, or while versions still wait (a partition). The
-replication status kept by the region endpoint (endpoint.py) is the state: PENDING means "copy me", COMPLETED and
-REPLICA mean done, no status means the object predates the configuration (S3 does not
-replicate existing objects). Copies keep the source version id, so a copy made before a crash
-is found, not duplicated. Version deletes never replicate; delete markers only when enabled.
+replication status kept by the region endpoint (endpoint.py) is the state: PENDING means
+"copy me", COMPLETED and REPLICA mean done, no status means the object predates the
+configuration (S3 does not replicate existing objects). Copies keep the source version id, so
+a copy made before a crash is found, not duplicated. Version deletes never replicate; delete
+markers only when enabled.
 """
 
 from __future__ import annotations
