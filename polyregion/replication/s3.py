@@ -14,11 +14,10 @@ markers only when enabled.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +71,11 @@ class BucketReplication:
         partitions: Partitions,
         events: EventLog,
         endpoints: Mapping[str, str],
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.topology = topology
+        self.clock = clock
         self.clients = clients
         self.partitions = partitions
         self.events = events
@@ -99,8 +101,9 @@ class BucketReplication:
             "listings": self.listings,
         }
 
-    def run(self, stop: threading.Event, interval_s: float) -> None:
-        while not stop.wait(interval_s):
+    def run(self, wait: Callable[[float], bool], interval_s: float) -> None:
+        """Round after round until `wait(interval_s)` says the replicator is stopping."""
+        while not wait(interval_s):
             self.round()
 
     def round(self) -> None:
@@ -199,7 +202,7 @@ class BucketReplication:
                 "POST",
             )
             self.replicated += 1
-            lag = time.time() * 1000 - entry["LastModified"].timestamp() * 1000
+            lag = self.clock() * 1000 - entry["LastModified"].timestamp() * 1000
             self.max_lag_ms = max(self.max_lag_ms, lag)
             self.events.emit(
                 "object-replicated", f"s3://{bucket}/{key} version {vid}", region=region
