@@ -174,7 +174,10 @@ class Supervisor:
                 ),
                 after_restart=functools.partial(self._endpoint_restarted, r.name),
             )
-        self._spawn(functools.partial(components.route53_moto, self.plan, self.topology, logs))
+        self._spawn(
+            functools.partial(components.route53_moto, self.plan, self.topology, logs),
+            after_restart=self._route53_restarted,
+        )
         for r in self.plan.regions:
             self._spawn(functools.partial(components.app, r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
@@ -274,6 +277,24 @@ class Supervisor:
             "since `up` are gone (moto keeps them in memory)",
             region=region,
             child=f"aws:{region}",
+        )
+
+    async def _route53_restarted(self, _child: Child) -> None:
+        """Route 53's moto came back empty: provision the zone and checks again (DNS kept
+        answering from the mirror's last view meanwhile)."""
+        try:
+            await self._wait_listening(
+                "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
+            )
+            if self.routing is not None:
+                await asyncio.to_thread(self.routing.reprovision)
+        except Exception as exc:  # the next crash gets another try
+            self.events.emit("process", f"route53:moto restarted but not provisioned: {exc}")
+            return
+        self.events.emit(
+            "process",
+            "route53:moto provisioned again (new health check ids; Inverted/Disabled reset)",
+            child="route53:moto",
         )
 
     async def _start_routing(self) -> None:
