@@ -215,6 +215,8 @@ def test_children_killed_outside_fault_kill_come_back_and_the_sandbox_heals(
         ),
         30,
     )
+    # Route 53 was provisioned again: new health check ids for the tests that follow.
+    sandbox.status = sandbox.client.status()
 
 
 def child(sb: RunningSandbox, name: str) -> Any:
