@@ -31,6 +31,7 @@ from polyregion.data.provision import provision_region
 from polyregion.replication.lag import percentile
 from polyregion.replication.process import ReplicatorProcess
 from polyregion.replication.s3 import configure_buckets
+from polyregion.stack import ENDPOINT_EXTENSIONS
 from polyregion.topology import Topology, load, naming
 
 CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
@@ -55,6 +56,7 @@ def endpoint() -> Any:
             "127.0.0.1",
             "--port",
             str(port),
+            *(arg for spec in ENDPOINT_EXTENSIONS for arg in ("--extension", spec)),
         ],
         env={**os.environ, **CREDS},
         stdout=subprocess.DEVNULL,

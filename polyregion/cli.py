@@ -18,6 +18,7 @@ from polyregion.errors import PolyregionError
 COMMAND_MODULES = (
     "polyregion.topology.commands",
     "polyregion.app.commands",
+    "polyregion.stack",
     "polyregion.sandbox.commands",
     "polyregion.dashboard.commands",
     "polyregion.ops.commands",

@@ -69,6 +69,7 @@ def build_view(
         "checkers": sorted({c["checker"] for r in regions for c in r["checkers"]}),
         "locations": locations,
         "replication": _replication(status.get("replication"), history),
+        "processes": [_process(p) for p in _rows(status.get("children"))],
         "lag_window_s": history.window_s,
         "events": [_event(e) for e in events][-MAX_EVENTS:][::-1],
         "controls": {
@@ -76,6 +77,18 @@ def build_view(
             "dependencies": list(DEPENDENCIES),
             "modes": list(MODES),
         },
+    }
+
+
+def _process(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A supervised child (the status JSON's `children`): pid, state, restart count."""
+    pid, restarts = raw.get("pid"), raw.get("restarts")
+    return {
+        "name": _text(raw.get("name")),
+        "pid": pid if isinstance(pid, int) else None,
+        "alive": raw.get("alive") is True,
+        "held": raw.get("held") is True,
+        "restarts": restarts if isinstance(restarts, int) else 0,
     }
 
 

@@ -20,6 +20,7 @@ from polyregion.ops.appclient import AppClient
 from polyregion.ops.model import Action, Event, FaultPlan, Observation, Op, Sample
 from polyregion.ops.replicas import ReplicaReader
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
+from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -37,7 +38,7 @@ SANDBOX_CREDENTIALS = {
 class ControlClient(Protocol):
     """What the drill needs from `polyregion.sandbox.client.SandboxClient`."""
 
-    def status(self) -> dict[str, Any]: ...
+    def status(self) -> SandboxStatus: ...
 
     def fault(self, action: str, **args: Any) -> Any: ...
 
@@ -124,7 +125,7 @@ class SandboxTarget:
         r = fault.region
         if fault.kind is FaultKind.INVERT:
             info = next(x for x in self.status["regions"] if x["name"] == r)
-            known = (info.get("health") or {}).get("health_check_id")
+            known = info["health"]["health_check_id"] if info["health"] else None
             hc = known or healthcheck.find_health_check(
                 self.route53, r, origin_ip=info["origin_ip"]
             )

@@ -21,7 +21,9 @@ needs the parts AWS keeps *inside* a region's service:
   replicator itself (REPLICATOR_HEADER).
 
 `wrap(app)` adds these to moto's WSGI app; the sandbox's region endpoint
-(`polyregion.sandbox.aws_endpoint`) serves the result under uvicorn.
+(`polyregion.sandbox.aws_endpoint`) serves the result under uvicorn when `up` plugs it in
+(`--extension polyregion.replication.endpoint:wrap`). moto's own fixes (locks, bounded
+iterators, instance tracking) live with that endpoint: polyregion/sandbox/moto_patches.py.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from polyregion.replication import replica_writes
+from polyregion.sandbox import moto_patches
 
 PREFIX: Final = "/_polyregion/"
 STREAM_WAIT_ROUTE: Final = "dynamodb/stream-wait"
 REPLICATOR_HEADER: Final = "X-Polyregion-Replicator"
-STATUS_ATTR: Final = "_polyregion_replication_status"
-MAX_SHARD_ITERATORS: Final = 20_000
+STATUS_ATTR: Final = moto_patches.STATUS_ATTR
 SECRET_WRITES: Final = frozenset(
     {
         "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "RotateSecret",
@@ -55,159 +57,14 @@ _SUBRESOURCES: Final = frozenset(
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _lock = threading.Lock()
-# Every DynamoDB write of this endpoint, and stream reads, serialized (see _patch_transactions).
-_writes = threading.RLock()
-# Notified whenever a stream record is added: the replicator's stream doorbell waits on it.
-_stream_changed = threading.Condition()
-# Called with (table, record) for every record added to a stream, under the write lock: the
-# replica store stamps it (replica_writes.ReplicaStore.on_stream_record).
-_record_hooks: list[Callable[[Any, dict[str, Any]], None]] = []
 MAX_STREAM_WAIT_S: Final = 10.0
+S3_CHANGES_ROUTE: Final = "s3/changes"
+_WRITE_METHODS: Final = frozenset({"PUT", "POST", "DELETE"})
 
 
-def _patch_moto() -> None:
-    """Make moto's object headers carry the replication status, and give stream records
-    unique sequence numbers under concurrent writes (once per process)."""
-    from moto.dynamodb.models.table import StreamShard
-    from moto.s3.models import FakeKey
-
-    if getattr(FakeKey, "_polyregion_patched", False):
-        return
-    # moto numbers a stream record len(records) + start without a lock: two writes served by
-    # two threads at once get the same sequence number, and readers then see one twice.
-    add: Any = StreamShard.add
-
-    def locked_add(self: Any, old: Any, new: Any) -> None:
-        with _stream_changed:
-            add(self, old, new)
-            for hook in _record_hooks:
-                hook(self.table, self.items[-1].record)
-            _stream_changed.notify_all()  # ring the doorbell (_stream_wait)
-
-    StreamShard.add = locked_add  # type: ignore[method-assign]
-    _patch_transactions()
-    _cache_dispatch_lookups()
-    _stop_tracking_instances()
-
-    # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
-    # a replicator polling every few ms would grow the endpoint without bound. Keep the most
-    # recent ones, as AWS expires iterators (after 15 minutes) instead of keeping them forever.
-    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
-
-    get_records: Any = DynamoDBStreamsBackend.get_records
-
-    def bounded_get_records(self: Any, iterator_arn: str, limit: int) -> Any:
-        with _writes:  # never hand out records a transaction in progress may still roll back
-            result = get_records(self, iterator_arn, limit)
-        iterators = self.shard_iterators
-        if len(iterators) > MAX_SHARD_ITERATORS:
-            for arn in list(iterators)[: len(iterators) - MAX_SHARD_ITERATORS // 2]:
-                iterators.pop(arn, None)
-        return result
-
-    DynamoDBStreamsBackend.get_records = bounded_get_records  # type: ignore[method-assign]
-    original: Any = FakeKey.response_dict
-
-    def response_dict(self: Any) -> dict[str, Any]:
-        res: dict[str, Any] = original.fget(self)
-        status = getattr(self, STATUS_ATTR, None)
-        if status:
-            res["x-amz-replication-status"] = status
-        return res
-
-    FakeKey.response_dict = property(response_dict)  # type: ignore[method-assign,assignment]
-    FakeKey._polyregion_patched = True  # type: ignore[attr-defined]
-
-
-class _Untracked(list[Any]):
-    """A list that keeps nothing (see _stop_tracking_instances)."""
-
-    def append(self, item: Any) -> None:
-        pass
-
-
-def _stop_tracking_instances() -> None:
-    """moto appends every model object it ever creates to its class's `instances_tracked`
-    (for its dashboard, which the sandbox never uses), so nothing it stores is ever freed:
-    every overwritten item, every stream record, every shard iterator (one per GetRecords)
-    and every table copy a transaction makes stayed in memory for good. Stop that for the
-    high-volume DynamoDB classes; and a transaction's backup copy shares the live stream
-    shard instead of copying every record (_patch_transactions puts the live one back
-    anyway), which made each transaction cost O(records) under the write lock."""
-    from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import StreamRecord, StreamShard, Table
-    from moto.dynamodbstreams.models import ShardIterator
-
-    for cls in (Item, StreamRecord, StreamShard, Table, ShardIterator):
-        setattr(cls, "instances_tracked", _Untracked())  # noqa: B010 - a class attribute moto declares untyped
-    StreamShard.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
-
-
-def _cache_dispatch_lookups() -> None:
-    """Cache two answers moto recomputes on every request, which never change in a process:
-    the list of its service packages (an os.listdir plus a stat per package, twice per
-    request) and the handler methods of a response class (inspect.getmembers). Caching them
-    cut a PutItem from 1.77 to 1.43 ms of endpoint CPU (bench/endpoint.py)."""
-    import functools
-
-    import moto.backends
-    import moto.core.responses
-
-    modules = tuple(moto.backends.list_of_moto_modules())
-    moto.backends.list_of_moto_modules = lambda: modules
-    responses: Any = moto.core.responses
-    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
-
-
-def _serialized(method: Any) -> Any:
-    def locked(*args: Any, **kwargs: Any) -> Any:
-        with _writes:
-            return method(*args, **kwargs)
-
-    return locked
-
-
-def _patch_transactions() -> None:
-    """Keep a table's stream alive across a cancelled TransactWriteItems.
-
-    moto backs up every table a transaction touches with `copy.deepcopy(table)` and, when the
-    transaction is cancelled (a condition failed: a slug already claimed, a retried request),
-    puts the *copy* in place of the table. The copy carries a copy of the stream shard, so every
-    shard iterator handed out before (they hold the shard object) keeps reading the orphaned
-    shard: GetRecords answers no records, forever, without an error, and the replicator stops
-    copying that region's writes (the "stall after drills"). The deepcopy also raced with
-    writes served by other threads ("dictionary changed size during iteration", a 500).
-
-    So writes are serialized (the backup is consistent and no write lands between backup and
-    rollback, where the rollback would silently drop it), and after a rollback the live shard
-    goes back on the restored table, without the records of the writes that were undone (no
-    reader saw them: GetRecords takes the same lock).
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    writers = ("put_item", "update_item", "delete_item")
-    partiql = ("execute_statement", "execute_transaction", "batch_execute_statement")
-    for name in writers + partiql:
-        setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
-    transact: Any = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        with _writes:
-            live = dict(self.tables)
-            marks = {n: len(t.stream_shard.items) for n, t in live.items() if t.stream_shard}
-            try:
-                return transact(self, transact_items)
-            finally:
-                for name, table in live.items():
-                    restored = self.tables.get(name)
-                    shard = table.stream_shard
-                    if restored is not None and restored is not table and shard is not None:
-                        with _stream_changed:  # the doorbell reads items[-1]
-                            del shard.items[marks[name] :]
-                        shard.table = restored
-                        restored.stream_shard = shard
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+def _bucket_path(environ: dict[str, Any]) -> bool:
+    """Path-style S3 requests name the bucket first; DynamoDB and Secrets Manager post to /."""
+    return bool(environ.get("PATH_INFO", "").lstrip("/").split("/", 1)[0])
 
 
 def _s3_backend() -> Any:
@@ -241,11 +98,16 @@ def _find_version(backend: Any, bucket: str, key: str, version_id: str) -> Any:
 
 class ReplicationExtension:
     def __init__(self, app: WsgiApp) -> None:
-        _patch_moto()
+        moto_patches.apply()  # the locks below guard what the patches serialize
         self.app = app
         self.replica_secrets: dict[str, str] = {}  # secret name -> its primary region
         self.replica_store = replica_writes.ReplicaStore()
-        _record_hooks[:] = [self.replica_store.on_stream_record]  # one store per process
+        moto_patches.RECORD_HOOKS[:] = [self.replica_store.on_stream_record]  # one per process
+        # S3's change feed: bumped by every successful write to a bucket, so the replicator
+        # lists a bucket's versions only after something changed (listing it every 200 ms
+        # grew moto by ~40 MB a minute while idle).
+        self.s3_seq = 0
+        self.s3_changed = threading.Condition()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -264,9 +126,27 @@ class ReplicationExtension:
             return start_response(status, headers, *rest)
 
         result = self.app(environ, capture)
-        if method in ("PUT", "POST") and captured.get("status", "").startswith("200"):
+        status = captured.get("status", "")
+        if method in ("PUT", "POST") and status.startswith("200"):
             self._mark_pending(environ, dict(captured["headers"]))
+        if method in _WRITE_METHODS and status.startswith("2") and _bucket_path(environ):
+            with self.s3_changed:
+                self.s3_seq += 1
+                self.s3_changed.notify_all()
         return result
+
+    def _s3_changes(self, q: dict[str, str]) -> tuple[int, Any]:
+        """The S3 change feed: answer the write count once it exceeds `after` (at once without
+        `after`), or after `timeout` seconds (capped)."""
+        after = int(q["after"]) if "after" in q else None
+        deadline = time.monotonic() + min(max(float(q.get("timeout", "0")), 0.0), MAX_STREAM_WAIT_S)
+        with self.s3_changed:
+            while after is not None and self.s3_seq <= after:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.s3_changed.wait(left)
+            return 200, {"seq": self.s3_seq}
 
     # -- S3 ------------------------------------------------------------------------------------
     def _mark_pending(self, environ: dict[str, Any], headers: dict[str, str]) -> None:
@@ -294,6 +174,7 @@ class ReplicationExtension:
             features = [
                 "s3-replication-status", "s3-replica-write", "s3-replication-config",
                 "secret-replica-guard", "dynamodb-replica-write", "dynamodb-stream-wait",
+                "s3-changes",
             ]  # fmt: skip
             return self._json(start_response, 200, {"features": features})
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -302,6 +183,8 @@ class ReplicationExtension:
         try:
             if route == STREAM_WAIT_ROUTE and method == "GET":
                 return self._json(start_response, *self._stream_wait(q))
+            if route == S3_CHANGES_ROUTE and method == "GET":
+                return self._json(start_response, *self._s3_changes(q))
             if route == replica_writes.ROUTE and method == "POST":
                 return self._json(start_response, *self._apply_replica_writes(json.loads(body)))
             if route == "s3/status" and method == "POST":
@@ -331,7 +214,7 @@ class ReplicationExtension:
             raise ValueError("expected {region, table, ops: [...]}")
         backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][str(body["region"])]
         try:
-            with _writes:
+            with moto_patches.WRITES:
                 applied = self.replica_store.apply_ops(
                     backend, str(body["region"]), str(body["table"]), body["ops"]
                 )
@@ -352,7 +235,7 @@ class ReplicationExtension:
         after = int(q["after"]) if "after" in q else None
         deadline = time.monotonic() + min(max(float(q.get("timeout", "1")), 0.0), MAX_STREAM_WAIT_S)
         try:
-            with _stream_changed:
+            with moto_patches.STREAM_CHANGED:
                 while True:
                     shard = backend.get_table(q["table"]).stream_shard
                     items = shard.items if shard is not None else []
@@ -360,7 +243,7 @@ class ReplicationExtension:
                     left = deadline - time.monotonic()
                     if after is None or (latest is not None and latest > after) or left <= 0:
                         return 200, {"latest": None if latest is None else str(latest)}
-                    _stream_changed.wait(left)
+                    moto_patches.STREAM_CHANGED.wait(left)
         except JsonRESTError as exc:
             return 400, {"error": f"{exc.error_type}: {exc.message}"}
 

@@ -76,6 +76,7 @@ class Link:
     on_error: Callable[[str], None]
     clock: Callable[[], float] = time.monotonic
     wall_ms: Callable[[], float] = field(default=lambda: time.time() * 1000)
+    sleep: Callable[[float], object] = time.sleep  # the backoff after a failed apply
     queue: deque[Queued] = field(default_factory=deque)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _stop: bool = False
@@ -116,7 +117,7 @@ class Link:
                 applied = self.apply(self.destination, [q.change for q in batch])
             except Exception as exc:  # the destination is down or slow: retry, in order
                 self.on_error(f"{self.source}->{self.destination}: {type(exc).__name__}: {exc}")
-                time.sleep(backoff)
+                self.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
             backoff = 0.05

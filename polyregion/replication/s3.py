@@ -1,22 +1,23 @@
 """S3 cross-region replication: copy new object versions to the other regions' buckets.
 
 Driven by each source bucket's stored replication configuration, as S3 is: rules with a prefix
-filter, a destination bucket ARN and DeleteMarkerReplication. New versions are found by polling
-list_object_versions (moto has no event stream to S3 replication); the replication status kept
-by the region endpoint (endpoint.py) is the state: PENDING means "copy me", COMPLETED and
-REPLICA mean done, no status means the object predates the configuration (S3 does not
-replicate existing objects). Copies keep the source version id, so a copy made before a crash
-is found, not duplicated. Version deletes never replicate; delete markers only when enabled.
+filter, a destination bucket ARN and DeleteMarkerReplication. New versions are found by
+listing a bucket's versions when the region endpoint's change feed (`/_polyregion/s3/changes`,
+bumped by every write to a bucket) moved, or while versions still wait (a partition). The
+replication status kept by the region endpoint (endpoint.py) is the state: PENDING means
+"copy me", COMPLETED and REPLICA mean done, no status means the object predates the
+configuration (S3 does not replicate existing objects). Copies keep the source version id, so
+a copy made before a crash is found, not duplicated. Version deletes never replicate; delete
+markers only when enabled.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,8 +75,11 @@ class BucketReplication:
         partitions: Partitions,
         events: EventLog,
         endpoints: Mapping[str, str],
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.topology = topology
+        self.clock = clock
         self.clients = clients
         self.partitions = partitions
         self.events = events
@@ -91,6 +95,11 @@ class BucketReplication:
             for b in topology.global_buckets
             for r in clients
         }
+        # Per region: the change feed's count at the last complete listing (-1: never listed,
+        # so the first round lists everything, as after a restart), and versions still waiting.
+        self.listed_at: dict[str, int] = dict.fromkeys(clients, -1)
+        self.waiting: dict[str, int] = dict.fromkeys(clients, 0)
+        self.listings = 0  # list_object_versions rounds (status: shows the feed at work)
         self.replicated = 0
         self.pending = 0
         self.max_lag_ms = 0.0
@@ -102,19 +111,30 @@ class BucketReplication:
             "pending": self.pending,
             "max_lag_ms": round(self.max_lag_ms, 1),
             "error": self.error,
+            "listings": self.listings,
         }
 
-    def run(self, stop: threading.Event, interval_s: float) -> None:
-        while not stop.wait(interval_s):
+    def run(self, wait: Callable[[float], bool], interval_s: float) -> None:
+        """Round after round until `wait(interval_s)` says the replicator is stopping."""
+        while not wait(interval_s):
+            self.round()
+
+    def round(self) -> None:
+        """List the buckets that changed (or still have versions waiting) since last time."""
+        error = None
+        for region in self.clients:
             try:
-                self.pending = sum(
-                    self.poll(region, b.name)
-                    for b in self.topology.global_buckets
-                    for region in self.clients
-                )
-                self.error = None
+                seq = int(self._ext(region, "s3/changes", None, "GET")["seq"])
+                if seq != self.listed_at[region] or self.waiting[region]:
+                    self.waiting[region] = sum(
+                        self.poll(region, b.name) for b in self.topology.global_buckets
+                    )
+                    self.listings += 1
+                    self.listed_at[region] = seq  # read before listing: no write is missed
             except Exception as exc:  # an endpoint is down: try again next round
-                self.error = f"{type(exc).__name__}: {exc}"
+                error = f"{type(exc).__name__}: {exc}"
+        self.pending = sum(self.waiting.values())
+        self.error = error
 
     def rules(self, region: str, bucket: str) -> list[Rule]:
         """The bucket's stored rules (through the endpoint: moto's GetBucketReplication answer
@@ -197,7 +217,7 @@ class BucketReplication:
                 "POST",
             )
             self.replicated += 1
-            lag = time.time() * 1000 - entry["LastModified"].timestamp() * 1000
+            lag = self.clock() * 1000 - entry["LastModified"].timestamp() * 1000
             self.max_lag_ms = max(self.max_lag_ms, lag)
             self.events.emit(
                 "object-replicated", f"s3://{bucket}/{key} version {vid}", region=region

@@ -1,11 +1,12 @@
 """The replicator inside `polyregion up`: a child process, its faults, status and events.
 
-Plugged into the sandbox supervisor as an optional component (see
-`polyregion.sandbox.supervisor`): once the regions are provisioned it puts each bucket's
+A sandbox component (`polyregion.sandbox.component`), composed in by `polyregion up`
+(polyregion/stack.py): once the regions are provisioned it puts each bucket's
 replication configuration (as the infrastructure does, so objects written before stay
 unreplicated, as on S3), starts `python -m polyregion.replication` on the plan's replicator
 port, forwards `fault partition` / `fault heal`, fills `status.replication` and re-emits the
-replicator's events as sandbox events of kind `replication`.
+replicator's events as sandbox events of kind `replication`. The child is supervised like every
+other: killed, it is started again and resumes from its checkpoint (nothing is lost).
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ import asyncio
 import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import httpx
 
 from polyregion.data.clients import clients_for
+from polyregion.errors import SandboxError
 from polyregion.replication.s3 import configure_buckets
-
-if TYPE_CHECKING:
-    from polyregion.sandbox.supervisor import Supervisor
+from polyregion.sandbox.children import EventSink
+from polyregion.sandbox.component import ComponentContext
+from polyregion.sandbox.process import Child
 
 CHILD_NAME: Final = "replicator"
 POLL_S: Final = 0.5
@@ -47,44 +49,40 @@ _OWN_FIELDS: Final = frozenset({"seq", "time", "kind", "detail", "region", "even
 class ReplicatorComponent:
     name = CHILD_NAME
 
-    def __init__(self, supervisor: Supervisor) -> None:
-        self.sv = supervisor
-        plan = supervisor.plan
-        self.url = f"http://{plan.control_host}:{plan.replicator_port}"
+    def __init__(self) -> None:
+        self.url = ""
         self._status: dict[str, Any] = {}
         self._seen = 0
         self._task: asyncio.Task[None] | None = None
         self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
+        self._child: Child | None = None
+        self._events: EventSink | None = None
 
     # -- Component -----------------------------------------------------------------------------
-    async def start(self, supervisor: Supervisor) -> None:
-        from polyregion.sandbox import components
-        from polyregion.sandbox.process import Child
-
-        sv = supervisor
-        endpoints = sv.plan.aws_endpoints
+    async def start(self, ctx: ComponentContext) -> None:
+        self._events = ctx.events
+        self.url = f"http://{ctx.plan.control_host}:{ctx.plan.replicator_port}"
+        endpoints = ctx.plan.aws_endpoints
         clients = {r: clients_for(r, endpoints) for r in endpoints}
-        await asyncio.to_thread(configure_buckets, sv.topology, clients)
-        state = sv.run_dir.path / "replication"
+        await asyncio.to_thread(configure_buckets, ctx.topology, clients)
+        state = ctx.run_dir / "replication"
         state.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "polyregion.replication", "--state-dir", str(state)]
         argv += [
             "--endpoints",
             json.dumps(endpoints),
             "--control-port",
-            str(sv.plan.replicator_port),
+            str(ctx.plan.replicator_port),
         ]
-        if sv.topology.source and not sv.topology.source.startswith("<"):
-            argv += ["--config", sv.topology.source]
-        child = Child(
-            CHILD_NAME,
-            argv,
-            env=components.base_env(sv.topology),
-            log_path=sv.run_dir.logs / "replicator.log",
+        if ctx.topology.source and not ctx.topology.source.startswith("<"):
+            argv += ["--config", ctx.topology.source]
+        env, log = ctx.child_env, ctx.logs / "replicator.log"
+        # Supervised like every child: restarted after a crash (it resumes from its checkpoint)
+        # and recorded with the others, so `down` cleans it up too.
+        self._child = ctx.spawn(
+            lambda: Child(CHILD_NAME, argv, env=env, log_path=log), after_restart=self._restarted
         )
-        sv._spawn(child)  # recorded with the other children: `down` cleans it up too
-        await self._wait_ready(child)
-        sv.replication = self
+        await self._wait_ready(self._child)
         self._task = asyncio.create_task(self._follow())
 
     async def stop(self) -> None:
@@ -93,25 +91,30 @@ class ReplicatorComponent:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._http.aclose()
-        child = self.sv.children.get(CHILD_NAME)
-        if child is not None:
-            await asyncio.to_thread(child.stop)  # SIGTERM: a final checkpoint
+        # SIGTERM: a final checkpoint (the supervision is stopped by now: no restart follows).
+        if self._child is not None:
+            await asyncio.to_thread(self._child.stop)
 
-    # -- ReplicationHook -------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """The `replication` field of the status JSON: the last status fetched (refreshed
+        every POLL_S; {} until the first answer)."""
+        return {"replication": self._status}
+
+    # -- Partitioner -----------------------------------------------------------------------------
     async def partition(self, a: str, b: str) -> None:
         await self._post("/partition", {"a": a, "b": b})
 
     async def heal(self) -> None:
         await self._post("/heal", {})
 
-    def status(self) -> dict[str, Any]:
-        """The last status fetched (refreshed every POLL_S); {} until the first answer."""
-        return self._status
-
     # -- internals -------------------------------------------------------------------------------
-    async def _post(self, path: str, body: dict[str, Any]) -> None:
-        from polyregion.errors import SandboxError
+    async def _restarted(self, child: Child) -> None:
+        """The supervision started a new replicator after a crash: it resumes from its
+        checkpoint on the same control port, so following it goes on by itself."""
+        self._child = child
+        self._seen = 0  # a new process numbers its events from 1 again
 
+    async def _post(self, path: str, body: dict[str, Any]) -> None:
         try:
             response = await self._http.post(f"{self.url}{path}", json=body)
         except httpx.HTTPError as exc:
@@ -120,9 +123,7 @@ class ReplicatorComponent:
             raise SandboxError(f"the replicator refused {path}: {response.text}")
         await self._refresh()
 
-    async def _wait_ready(self, child: Any, timeout_s: float = 30.0) -> None:
-        from polyregion.errors import SandboxError
-
+    async def _wait_ready(self, child: Child, timeout_s: float = 30.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
@@ -153,7 +154,8 @@ class ReplicatorComponent:
                     self._seen = max(self._seen, int(e["seq"]))
                     if e["kind"] in FORWARDED:
                         extra = {k: v for k, v in e.items() if k not in _OWN_FIELDS}
-                        self.sv.events.emit(
+                        assert self._events is not None
+                        self._events.emit(
                             "replication",
                             str(e["detail"]),
                             region=e.get("region"),
@@ -163,6 +165,6 @@ class ReplicatorComponent:
             await asyncio.sleep(POLL_S)
 
 
-def replicator(supervisor: Supervisor) -> ReplicatorComponent:
-    """The factory the supervisor calls once the core is up."""
-    return ReplicatorComponent(supervisor)
+def replicator() -> ReplicatorComponent:
+    """The factory `polyregion up` hands the supervisor."""
+    return ReplicatorComponent()

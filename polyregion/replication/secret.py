@@ -10,9 +10,8 @@ Its requests carry REPLICATOR_HEADER, the only writes a replica endpoint accepts
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from polyregion.data.clients import RegionClients
@@ -68,14 +67,14 @@ class SecretReplication:
             "error": self.error,
         }
 
-    def run(self, stop: threading.Event, interval_s: float) -> None:
+    def run(self, wait: Callable[[float], bool], interval_s: float) -> None:
         while True:
             try:
                 self.sync()
                 self.error = None
             except Exception as exc:  # an endpoint is down: try again next round
                 self.error = f"{type(exc).__name__}: {exc}"
-            if stop.wait(interval_s):
+            if wait(interval_s):
                 return
 
     def sync(self) -> None:

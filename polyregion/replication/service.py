@@ -73,12 +73,29 @@ class StreamStats:
 
 
 class Replicator:
-    def __init__(self, settings: ReplicatorSettings, events: EventLog | None = None) -> None:
+    """`session` (boto3), `clock` (wall, epoch s), `monotonic`, `wait` (a stop-aware sleep:
+    returns True once the replicator is stopping; default `stop_event.wait`) and `doorbell` are
+    injected, so tests drive time instead of sleeping."""
+
+    def __init__(
+        self,
+        settings: ReplicatorSettings,
+        events: EventLog | None = None,
+        *,
+        session: Any = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+        doorbell: Callable[[str, str, str], StreamDoorbell] = StreamDoorbell,
+    ) -> None:
         self.settings = settings
         self.topology = settings.topology
-        self.events = events or EventLog()
+        self.clock, self.monotonic = clock, monotonic
+        self.doorbell = doorbell  # (region, endpoint, table) -> a stream's doorbell
+        self.events = events or EventLog(clock=clock)
         self.rng = random.Random(settings.seed)  # noqa: S311 - jitter, not crypto
         self.stop_event = threading.Event()
+        self.wait: Callable[[float], bool] = wait or self.stop_event.wait
         self.partitions = Partitions()
         self.progress = Progress()
         self.store = CheckpointStore(settings.state_dir)
@@ -86,9 +103,10 @@ class Replicator:
         self.tombstones = Tombstones()
         for k, raw in self.saved.tombstones.items():
             self.tombstones.record(k, Stamp.decode(raw))
-        import boto3
+        if session is None:
+            import boto3
 
-        session = boto3.session.Session()  # one session: service models load once, not per client
+            session = boto3.session.Session()  # one session: service models load once
         self.clients: dict[str, RegionClients] = {
             r: RegionClients(r, settings.endpoints[r], CLIENT_CONFIG, session)
             for r in settings.regions
@@ -122,12 +140,20 @@ class Replicator:
                         partitions=self.partitions,
                         delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
                         on_error=self._link_error,
+                        clock=monotonic,
+                        wall_ms=lambda: self.clock() * 1000,
+                        sleep=self.wait,
                     )
                     for _ in range(settings.lanes)
                 ]
             )
         self.buckets = BucketReplication(
-            self.topology, self.clients, self.partitions, self.events, settings.endpoints
+            self.topology,
+            self.clients,
+            self.partitions,
+            self.events,
+            settings.endpoints,
+            clock=clock,
         )
         self.secret = SecretReplication(
             self.topology, self.clients, self.partitions, self.events, settings.endpoints
@@ -201,7 +227,7 @@ class Replicator:
                 functools.partial(
                     self._read_loop,
                     rd,
-                    StreamDoorbell(rd.region, self.settings.endpoints[rd.region], rd.table),
+                    self.doorbell(rd.region, self.settings.endpoints[rd.region], rd.table),
                     table,
                 ),
             )
@@ -209,11 +235,8 @@ class Replicator:
         ]
         workers += [
             ("checkpoint", self._checkpoint_loop),
-            ("s3", lambda: self.buckets.run(self.stop_event, self.settings.s3_poll_ms / 1000)),
-            (
-                "secret",
-                lambda: self.secret.run(self.stop_event, self.settings.secret_poll_ms / 1000),
-            ),
+            ("s3", lambda: self.buckets.run(self.wait, self.settings.s3_poll_ms / 1000)),
+            ("secret", lambda: self.secret.run(self.wait, self.settings.secret_poll_ms / 1000)),
         ]
         for name, fn in workers:
             t = threading.Thread(target=fn, name=name, daemon=True)
@@ -242,7 +265,7 @@ class Replicator:
 
     # -- workers -------------------------------------------------------------------------------
     def _link_error(self, message: str) -> None:
-        now = time.monotonic()
+        now = self.monotonic()
         if now - self._last_error > 5:  # a dead region must not flood the log
             self._last_error = now
             self.events.emit("replication-error", message)
@@ -277,7 +300,7 @@ class Replicator:
                         pending = reader.poll()
                     except Exception as exc:  # the region's endpoint is down or faulted
                         self._read_failed(region, stats, exc)
-                        self.stop_event.wait(0.5)
+                        self.wait(0.5)
                         continue
                     self._read_succeeded(region, stats)
                     if not pending:
@@ -293,16 +316,16 @@ class Replicator:
                     pending.pop(0)
             except Exception as exc:  # classify's calls to the source failed: keep the records
                 self._link_error(f"reading {region}: {type(exc).__name__}: {exc}")
-                self.stop_event.wait(0.5)
+                self.wait(0.5)
                 continue
-            self.stop_event.wait(self.settings.poll_ms / 1000)
+            self.wait(self.settings.poll_ms / 1000)
         doorbell.close()
 
     def _read_failed(self, region: str, stats: StreamStats, exc: Exception) -> None:
         # The exception's type and message only: botocore's name the operation and endpoint
         # URL, never credentials or item contents.
         message = f"{type(exc).__name__}: {exc}"
-        if stats.failed(message, time.time()):
+        if stats.failed(message, self.clock()):
             self.events.emit(
                 "stream-read-failed",
                 f"reading the {region} stream failed ({message}); retrying with the same "
@@ -311,7 +334,7 @@ class Replicator:
             )
 
     def _read_succeeded(self, region: str, stats: StreamStats) -> None:
-        ended = stats.succeeded(time.time())
+        ended = stats.succeeded(self.clock())
         if ended is not None:
             seconds, failures = ended
             self.events.emit(
@@ -335,7 +358,7 @@ class Replicator:
         decision = table.classify(region, record)
         seq = record["dynamodb"]["SequenceNumber"]
         stats.read += 1
-        stats.last_record_at = time.time()
+        stats.last_record_at = self.clock()
         change = decision.change
         if change is None:
             if decision.reason == "echo":
@@ -353,10 +376,10 @@ class Replicator:
 
     def _checkpoint_loop(self) -> None:
         seen = -1
-        while not self.stop_event.wait(self.settings.checkpoint_ms / 1000):
+        while not self.wait(self.settings.checkpoint_ms / 1000):
             if self.progress.version != seen:
                 seen = self.progress.version
-                now_ms = int(time.time() * 1000)
+                now_ms = int(self.clock() * 1000)
                 self.tombstones.expire(now_ms)
                 self._save()
 
@@ -365,4 +388,4 @@ class Replicator:
         for stream, shards in self.progress.positions().items():
             positions.setdefault(stream, {}).update(shards)
         self.store.save(Checkpoint(positions, self.tombstones.snapshot()))
-        self.checkpointed_at = time.time()
+        self.checkpointed_at = self.clock()

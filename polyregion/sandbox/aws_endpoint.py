@@ -35,7 +35,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Final
 
 from polyregion.sandbox.loopback import BrowserGuard, LoopbackHostOnly, is_json
@@ -235,8 +235,26 @@ class FreezeSlowCollections:
             self.freezes += 1
 
 
+def load_extension(spec: str) -> Callable[[Any], Any]:
+    """`module:function`, a WSGI wrapper around moto's app (e.g. the replication extension,
+    polyregion.replication.endpoint:wrap, which `up` plugs in): the sandbox itself never
+    imports the layers built on it."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        wrapper: Callable[[Any], Any] = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        raise SystemExit(f"--extension {spec}: not an importable module:function") from None
+    return wrapper
+
+
 def create_app(
-    *, hang_s: float = DEFAULT_HANG_S, freeze: bool = False, fault_token: str | None = None
+    *,
+    hang_s: float = DEFAULT_HANG_S,
+    freeze: bool = False,
+    fault_token: str | None = None,
+    extensions: Sequence[str] = (),
 ) -> ASGIApp:
     """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app.
 
@@ -251,12 +269,13 @@ def create_app(
     from a2wsgi import WSGIMiddleware
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from polyregion.replication.endpoint import wrap
+    from polyregion.sandbox import moto_patches
 
+    moto_patches.apply()
     dispatcher = DomainDispatcherApplication(create_backend_app)
-    # The replication extension: S3 replication status and replica writes, read-only secret
-    # replicas (polyregion/replication/endpoint.py).
-    wsgi: Any = wrap(dispatcher)
+    wsgi: Any = dispatcher
+    for spec in extensions:  # `up` adds replication's (S3 status, replica writes, secrets)
+        wsgi = load_extension(spec)(wsgi)
     if freeze:
         for service in SANDBOX_SERVICES:
             dispatcher.app_instances[service] = create_backend_app(service)
@@ -282,10 +301,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--hang-s", type=float, default=DEFAULT_HANG_S)
+    parser.add_argument(
+        "--extension", action="append", default=[], help="module:function wrapping moto's app"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     token = os.environ.pop(ENV_FAULT_TOKEN, None)  # from the supervisor; never on argv
-    app: Any = create_app(hang_s=args.hang_s, freeze=True, fault_token=token)
+    app: Any = create_app(
+        hang_s=args.hang_s, freeze=True, fault_token=token, extensions=args.extension
+    )
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
     )

@@ -6,11 +6,12 @@ with a message a person can act on (is it running? which URL?).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from polyregion.errors import SandboxError
+from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology.model import Topology
 
 
@@ -33,9 +34,9 @@ class SandboxClient:
         self._client.close()
 
     # -- the API ------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        """The status JSON (see docs/sandbox.md for the contract)."""
-        return self._call("GET", "/status")
+    def status(self) -> SandboxStatus:
+        """The status JSON (docs/sandbox.md; typed in status_types.py)."""
+        return cast("SandboxStatus", self._call("GET", "/status"))
 
     def events(self, since: int = 0) -> list[dict[str, Any]]:
         """Events with seq > since, oldest first."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -33,10 +34,19 @@ def base_env(topology: Topology) -> dict[str, str]:
     return env
 
 
-def aws_endpoint(region: RegionPlan, topology: Topology, logs: Path, fault_token: str) -> Child:
-    """`fault_token`: the run's secret for switching faults (by env, never on argv)."""
+def aws_endpoint(
+    region: RegionPlan,
+    topology: Topology,
+    logs: Path,
+    fault_token: str,
+    extensions: Sequence[str] = (),
+) -> Child:
+    """`fault_token`: the run's secret for switching faults (by env, never on argv);
+    `extensions`: `module:function` wrappers of moto's app that `up` plugs in."""
     child = _moto(f"aws:{region.name}", region.ip, region.aws_port, topology, logs)
     child.env[ENV_FAULT_TOKEN] = fault_token
+    for spec in extensions:
+        child.argv += ["--extension", spec]
     return child
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,6 +28,7 @@ from polyregion.errors import PolyregionError
 from polyregion.sandbox.events import Event, EventLog
 from polyregion.sandbox.faults import Fault, FaultError
 from polyregion.sandbox.loopback import BrowserGuard, LoopbackHostOnly, is_json
+from polyregion.sandbox.status_types import SandboxStatus
 
 _KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 MAX_BODY = 64 * 1024
@@ -38,7 +39,7 @@ class Controller(Protocol):
 
     events: EventLog
 
-    def status(self) -> dict[str, Any]: ...
+    def status(self) -> SandboxStatus: ...
 
     def parse_fault(self, data: object) -> Fault: ...
 

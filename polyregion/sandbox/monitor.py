@@ -1,6 +1,7 @@
 """Watches the running sandbox and turns changes into events.
 
-Every tick: which children died unexpectedly, what the DNS server answers *right now* for each
+Every tick: which children died (the supervision restarts them, see children.py), what the DNS
+server answers *right now* for each
 location (uncached, with the location's subnet), and which origin address each edge is using
 (its cached answer). Health flips arrive from the checkers' hook instead (see supervisor).
 """
@@ -10,24 +11,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
+from polyregion.sandbox.children import Children
 from polyregion.sandbox.edge import STATE_PATH
+from polyregion.sandbox.events import EventLog
+from polyregion.sandbox.plan import SandboxPlan
 from polyregion.sandbox.resolver import ResolveError, query
-
-if TYPE_CHECKING:
-    from polyregion.sandbox.supervisor import Supervisor
 
 
 class Monitor:
-    def __init__(self, sv: Supervisor, *, tick_s: float = 0.25) -> None:
-        self.sv = sv
+    def __init__(
+        self,
+        plan: SandboxPlan,
+        origin_hostname: str,
+        events: EventLog,
+        children: Children,
+        region_health: Callable[[], dict[str, dict[str, Any]]],
+        *,
+        tick_s: float = 0.25,
+    ) -> None:
+        self.plan = plan
+        self.origin_hostname = origin_hostname
+        self.events = events
+        self.children = children
+        self.region_health = region_health
         self.tick_s = tick_s
         self.dns: dict[str, dict[str, Any]] = {}
         self.edges: dict[str, dict[str, Any]] = {}
-        self._reported_dead: set[str] = set()
         self._flags: dict[str, tuple[bool, bool]] = {}
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
@@ -64,37 +78,21 @@ class Monitor:
                 await asyncio.wait_for(self._poked.wait(), timeout=wait)
 
     async def tick(self) -> None:
-        self._check_children()
+        self.children.check()
         self._check_route53_flags()
         await asyncio.gather(
-            *(self._check_dns(loc.name) for loc in self.sv.plan.locations),
-            *(self._check_edge(loc.name) for loc in self.sv.plan.locations),
+            *(self._check_dns(loc.name) for loc in self.plan.locations),
+            *(self._check_edge(loc.name) for loc in self.plan.locations),
         )
-
-    def _check_children(self) -> None:
-        for name, child in list(self.sv.children.items()):
-            kind, _, who = name.partition(":")
-            expected_dead = kind == "app" and who in self.sv.killed
-            if child.alive or expected_dead or name in self._reported_dead:
-                continue
-            self._reported_dead.add(name)
-            self.sv.events.emit(
-                "process",
-                f"{name} exited unexpectedly (code {child.returncode}); see {child.log_path}",
-                region=who if kind in ("aws", "app") else None,
-                location=who if kind == "edge" else None,
-                child=name,
-                returncode=child.returncode,
-            )
 
     def _check_route53_flags(self) -> None:
         """Inverted/Disabled changed through the Route 53 API (a drill, the AWS CLI)."""
-        for region, h in self.sv.region_health().items():
+        for region, h in self.region_health().items():
             flags = (bool(h.get("inverted")), bool(h.get("disabled")))
             before = self._flags.get(region)
             self._flags[region] = flags
             if before is not None and before != flags:
-                self.sv.events.emit(
+                self.events.emit(
                     "route53",
                     f"{region}: health check {h.get('health_check_id')} now "
                     f"inverted={str(flags[0]).lower()} disabled={str(flags[1]).lower()}",
@@ -104,18 +102,14 @@ class Monitor:
                     disabled=flags[1],
                 )
 
-    def forget(self, child_name: str) -> None:
-        """A child was restarted on purpose: report its next death again."""
-        self._reported_dead.discard(child_name)
-
     async def _check_dns(self, location: str) -> None:
-        loc = next(x for x in self.sv.plan.locations if x.name == location)
+        loc = next(x for x in self.plan.locations if x.name == location)
         try:
             ip, ttl = await query(
-                self.sv.topology.origin_hostname,
+                self.origin_hostname,
                 loc.subnet,
-                self.sv.plan.dns_host,
-                self.sv.plan.dns_port,
+                self.plan.dns_host,
+                self.plan.dns_port,
                 timeout_s=0.5,
             )
         except ResolveError:
@@ -123,10 +117,10 @@ class Monitor:
         previous = self.dns.get(location)
         self.dns[location] = {"ip": ip, "ttl": ttl, "checked_at": time.time()}
         if previous is not None and previous["ip"] != ip:
-            by_ip = self.sv.plan.region_by_ip
-            self.sv.events.emit(
+            by_ip = self.plan.region_by_ip
+            self.events.emit(
                 "dns",
-                f"{location}: {self.sv.topology.origin_hostname} now answers "
+                f"{location}: {self.origin_hostname} now answers "
                 f"{by_ip.get(ip, ip)} (was {by_ip.get(previous['ip'], previous['ip'])})",
                 location=location,
                 region=by_ip.get(ip),
@@ -137,7 +131,7 @@ class Monitor:
             )
 
     async def _check_edge(self, location: str) -> None:
-        loc = next(x for x in self.sv.plan.locations if x.name == location)
+        loc = next(x for x in self.plan.locations if x.name == location)
         if self._http is None:
             return
         try:
@@ -159,8 +153,8 @@ class Monitor:
         old_ip = previous.get("ip") if previous else None
         new_ip = answer.get("ip")
         if new_ip and old_ip and new_ip != old_ip:
-            by_ip = self.sv.plan.region_by_ip
-            self.sv.events.emit(
+            by_ip = self.plan.region_by_ip
+            self.events.emit(
                 "edge",
                 f"{location} edge now sends traffic to {by_ip.get(new_ip, new_ip)} "
                 f"(was {by_ip.get(old_ip, old_ip)})",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+
+from polyregion.sandbox.status_types import SandboxStatus
 
 
 def _clock(epoch: float | None) -> str:
@@ -16,10 +19,11 @@ def _clock(epoch: float | None) -> str:
     return dt.datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
 
 
-def summary(status: dict[str, Any]) -> Group:
+def summary(status: SandboxStatus, extra: Sequence[RenderableType] = ()) -> Group:
+    """The status at a glance; `extra`: sections of the layers above (replication's tables)."""
     p = status["profile"]
     # `healthy` only says the sandbox came up; what matters now is each region's health.
-    ok = sum(1 for r in status["regions"] if (r.get("health") or {}).get("healthy"))
+    ok = sum(1 for r in status["regions"] if (h := r["health"]) is not None and h["healthy"])
     total = len(status["regions"])
     head = Text.assemble(
         ("polyregion sandbox ", "bold"),
@@ -36,12 +40,15 @@ def summary(status: dict[str, Any]) -> Group:
     for column in regions.columns[:2]:
         column.no_wrap = True
     for r in status["regions"]:
-        h = r.get("health") or {}
-        checkers = h.get("checkers") or {}
-        ok = sum(1 for c in checkers.values() if c.get("healthy"))
-        flags = [f for f in ("inverted", "disabled") if h.get(f)]
-        health = f"{h.get('status', '?')} {ok}/{len(checkers)}" if h else "-"
-        health += "".join(f" {f}" for f in flags)
+        h = r["health"]
+        health = "-"
+        if h is not None:
+            checkers = h["checkers"]
+            ok = sum(1 for c in checkers.values() if c["healthy"])
+            flags = [
+                f for f, on in (("inverted", h["inverted"]), ("disabled", h["disabled"])) if on
+            ]
+            health = f"{h['status']} {ok}/{len(checkers)}" + "".join(f" {f}" for f in flags)
         faults = r["faults"]
         bad = [f"{d} {m}" for d, m in faults["dependencies"].items() if m != "up"]
         app = r.get("app") or {}
@@ -54,7 +61,7 @@ def summary(status: dict[str, Any]) -> Group:
         regions.add_row(
             r["name"],
             r["origin_url"],
-            f"[green]{health}[/]" if h.get("healthy") else f"[red]{health}[/]",
+            f"[green]{health}[/]" if h is not None and h["healthy"] else f"[red]{health}[/]",
             ", ".join(bad) or "-",
         )
     locations = Table(
@@ -63,18 +70,17 @@ def summary(status: dict[str, Any]) -> Group:
     for column in locations.columns[:3]:
         column.no_wrap = True
     for loc in status["locations"]:
-        dns = loc.get("dns") or {}
-        edge = loc.get("edge") or {}
+        answer, edge = loc["dns"], loc["edge"]
         locations.add_row(
             loc["name"],
             loc["entry_url"],
             loc["subnet"],
-            f"{dns.get('region') or '-'} TTL {dns.get('ttl', '-')}",
-            edge.get("region") or "-",
+            f"{answer['region'] or '-'} TTL {answer['ttl']}" if answer else "- TTL -",
+            (edge["region"] if edge else None) or "-",
         )
-    dns = status["dns"]
+    server = status["dns"]
     tail = Text(
-        f"DNS: dig @{dns['host']} -p {dns['port']} {status['origin_hostname']} "
+        f"DNS: dig @{server['host']} -p {server['port']} {status['origin_hostname']} "
         f"+subnet={status['locations'][0]['subnet'] if status['locations'] else '203.0.113.0/24'}\n"
         # As printed, it runs: the AWS CLI wants a region and some keys (any will do here).
         "Route 53 API: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws route53 list-health-checks "
@@ -96,18 +102,37 @@ def summary(status: dict[str, Any]) -> Group:
             for r in status["regions"]
             if (r.get("app") or {}).get("log")
         )
+        + _data(status)
+        + _restarts(status)
     )
-    parts: list[Any] = [head, regions, locations]
-    if (status.get("replication") or {}).get("pairs"):
-        from polyregion.replication.render import lag_table, streams_table
-
-        parts.append(lag_table(status["replication"]))
-        if status["replication"].get("streams"):
-            parts.append(streams_table(status["replication"]))
-    return Group(*parts, tail)
+    return Group(head, regions, locations, *extra, tail)
 
 
-def event_line(event: dict[str, Any]) -> Text:
+def _data(status: SandboxStatus) -> str:
+    """Whether this run's data came back from the last `down`, or started empty."""
+    data = status.get("data")
+    if data is None:
+        return ""
+    restored = data["restored"]
+    if data["mode"] == "restored" and restored is not None:
+        return (
+            f"\nData: restored from the last run ({restored['items']} items, "
+            f"{restored['objects']} objects); `up --fresh` starts empty"
+        )
+    if data["mode"] == "fresh":
+        return "\nData: --fresh, started empty; `down` keeps what you add"
+    return "\nData: nothing kept from a previous run; `down` keeps what you add"
+
+
+def _restarts(status: SandboxStatus) -> str:
+    """Children the supervision restarted (none: nothing to say)."""
+    restarted = [
+        f"{c['name']} {c['restarts']}" for c in status.get("children", []) if c["restarts"]
+    ]
+    return f"\nRestarts: {', '.join(restarted)}" if restarted else ""
+
+
+def event_line(event: Mapping[str, Any]) -> Text:
     colour = {
         "fault": "yellow",
         "health": "magenta",
@@ -124,6 +149,6 @@ def event_line(event: dict[str, Any]) -> Text:
     )
 
 
-def print_events(console: Console, events: list[dict[str, Any]]) -> None:
+def print_events(console: Console, events: Sequence[Mapping[str, Any]]) -> None:
     for e in events:
         console.print(event_line(e), highlight=False)

@@ -79,6 +79,11 @@ class Routing:
         self.emulation.start()
         self.emulation.set_app_records({loc.name: loc.ip for loc in self.plan.locations})
 
+    def reprovision(self) -> None:
+        """Blocking: after Route 53's moto restarted empty (see Route53Emulation.reprovision)."""
+        self.emulation.reprovision()
+        self.emulation.set_app_records({loc.name: loc.ip for loc in self.plan.locations})
+
     def stop(self) -> None:
         self.emulation.stop()
 

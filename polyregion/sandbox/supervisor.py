@@ -4,7 +4,7 @@ Start order (each step waits only for what the next one needs; the whole is heal
 seconds): control API -> per-region AWS endpoints and the edges (children, in parallel) ->
 the Route 53 control plane -> provisioning of every region (same session secret everywhere,
 as Secrets Manager replication gives) -> the apps -> health checkers and the DNS server ->
-optional components (the replicator, the dashboard) -> healthy.
+the components `up` composed in (the replicator, the dashboard: see component.py) -> healthy.
 
 Stop order is the reverse; every child is in its own process group and is SIGTERMed, then
 SIGKILLed, so Ctrl-C or `polyregion down` leaves no process behind.
@@ -14,70 +14,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
 import signal
 import socket
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
-from polyregion.data.clients import clients_for
-from polyregion.data.provision import provision_region
 from polyregion.errors import SandboxError
 from polyregion.sandbox import components
 from polyregion.sandbox import status as status_json
+from polyregion.sandbox.children import AfterRestart, Children
+from polyregion.sandbox.component import (
+    Component,
+    ComponentContext,
+    ComponentFactory,
+    Partitioner,
+)
 from polyregion.sandbox.control import create_app
 from polyregion.sandbox.events import Event, EventLog
-from polyregion.sandbox.faults import DEPENDENCIES, Fault, parse
+from polyregion.sandbox.faults import Fault, parse
 from polyregion.sandbox.injector import FaultInjector
 from polyregion.sandbox.monitor import Monitor
 from polyregion.sandbox.plan import plan as make_plan
 from polyregion.sandbox.ports import check_free
 from polyregion.sandbox.process import Child, group_alive
 from polyregion.sandbox.profile import profile_for
+from polyregion.sandbox.region_data import RegionData
 from polyregion.sandbox.rundir import RunDir
 from polyregion.sandbox.servers import BackgroundServer
+from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology.model import Topology
 
 START_TIMEOUT_S = 60.0
-
-
-class ReplicationHook(Protocol):
-    """What the replicator offers the sandbox (plugged in as a component; see `components`)."""
-
-    async def partition(self, a: str, b: str) -> None: ...
-
-    async def heal(self) -> None: ...
-
-    def status(self) -> dict[str, Any]: ...
-
-
-class Component(Protocol):
-    """An optional part started after the core (the replicator, the dashboard)."""
-
-    name: str
-
-    async def start(self, supervisor: Supervisor) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-# Factories of optional components, called with the supervisor once the core is up; a
-# factory returns None when its part is not available. The replicator and the dashboard
-# register here (they may set `supervisor.replication` / `supervisor.dashboard_url`).
-OPTIONAL_COMPONENTS: list[Callable[[Supervisor], Component | None]] = []
-
-
-def _builtin_components() -> list[Callable[[Supervisor], Component | None]]:
-    """The components `up` always starts (imported late: they pull in boto3 and friends)."""
-    from polyregion.dashboard.component import dashboard_component
-    from polyregion.replication.sandbox import replicator
-
-    return [replicator, dashboard_component]
 
 
 class Supervisor:
@@ -87,6 +60,9 @@ class Supervisor:
         *,
         fast: bool = False,
         run_dir: RunDir | None = None,
+        components: Sequence[ComponentFactory] = (),
+        endpoint_extensions: Sequence[str] = (),
+        fresh: bool = False,
         say: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self.topology = topology
@@ -95,24 +71,43 @@ class Supervisor:
         self.run_dir = run_dir or RunDir.for_topology(topology)
         self.say = say
         self.events = EventLog()
-        self.children: dict[str, Child] = {}
-        self.killed: set[str] = set()
+        self.children = Children(self.events, on_change=self.run_dir.record_children)
         self.origin_open: dict[str, bool] = {}  # region -> its app answers without the header
-        self.dependencies = {r.name: dict.fromkeys(DEPENDENCIES, "up") for r in self.plan.regions}
         self.routing: Any = None
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
         # origin header: generated per run, kept out of argv and logs (children get it by env).
         self.origin_verify_value = secrets.token_urlsafe(48)
         # Only this supervisor switches the endpoints' faults, so its record is the truth.
         self.fault_token = secrets.token_urlsafe(32)
-        self.replication: ReplicationHook | None = None
-        self.dashboard_url: str | None = None
+        self.data = RegionData(
+            topology,
+            self.plan,
+            self.run_dir.path,
+            origin_verify_value=self.origin_verify_value,
+            fresh=fresh,
+        )
+        self.factories = list(components)
+        self.endpoint_extensions = tuple(endpoint_extensions)  # see aws_endpoint.load_extension
         self.components: list[Component] = []
         self.phase = "starting"
         self.started_at = time.time()
         self.healthy_at: float | None = None
-        self.monitor = Monitor(self, tick_s=min(0.25, self.profile.interval_s / 4))
-        self.injector = FaultInjector(self)
+        self.monitor = Monitor(
+            self.plan,
+            topology.origin_hostname,
+            self.events,
+            self.children,
+            self.region_health,
+            tick_s=min(0.25, self.profile.interval_s / 4),
+        )
+        self.injector = FaultInjector(
+            self.plan,
+            self.events,
+            self.children,
+            revive_app=self.restart_app,
+            partitioner=self._partitioner,
+            fault_token=self.fault_token,
+        )
         self._control = BackgroundServer(
             create_app(self), self.plan.control_host, self.plan.control_port, name="control API"
         )
@@ -177,22 +172,42 @@ class Supervisor:
         # Every child starts at once: their imports overlap. The apps touch AWS only when
         # asked, so they may start before their region is provisioned.
         for r in self.plan.regions:
-            self._spawn(components.aws_endpoint(r, self.topology, logs, self.fault_token))
-        self._spawn(components.route53_moto(self.plan, self.topology, logs))
+            self._spawn(
+                functools.partial(
+                    components.aws_endpoint,
+                    r,
+                    self.topology,
+                    logs,
+                    self.fault_token,
+                    self.endpoint_extensions,
+                ),
+                after_restart=functools.partial(self._endpoint_restarted, r.name),
+            )
+        self._spawn(
+            functools.partial(components.route53_moto, self.plan, self.topology, logs),
+            after_restart=self._route53_restarted,
+        )
         for r in self.plan.regions:
-            self._spawn(components.app(r, self.plan, self.topology, logs))
+            self._spawn(functools.partial(components.app, r, self.plan, self.topology, logs))
         for loc in self.plan.locations:
             self._spawn(
-                components.edge(
-                    loc, self.plan, self.topology, logs, origin_verify=self.origin_verify_value
+                functools.partial(
+                    components.edge,
+                    loc,
+                    self.plan,
+                    self.topology,
+                    logs,
+                    origin_verify=self.origin_verify_value,
                 )
             )
         await asyncio.gather(
             *(self._wait_listening(f"aws:{r.name}", r.ip, r.aws_port) for r in self.plan.regions)
         )
         self._phase_done("AWS endpoints listening")
-        await asyncio.to_thread(self._provision)
+        kept = await asyncio.to_thread(self.data.provision)
         self._phase_done("regions provisioned (tables, buckets, secrets)")
+        self.events.emit("sandbox", kept, data=self.data.status()["mode"])
+        self.say(kept)
         # Optional components need provisioned regions, not routing: start them meanwhile.
         extras = asyncio.create_task(self._start_components())
         try:
@@ -205,12 +220,31 @@ class Supervisor:
             raise
 
     async def _start_components(self) -> None:
-        for factory in [*_builtin_components(), *OPTIONAL_COMPONENTS]:
-            component = factory(self)
-            if component is not None:
-                await component.start(self)
-                self.components.append(component)
-                self._phase_done(f"{component.name} started")
+        context = ComponentContext(
+            topology=self.topology,
+            plan=self.plan,
+            run_dir=self.run_dir.path,
+            logs=self.run_dir.logs,
+            events=self.events,
+            spawn=self._spawn,
+            child_env=components.base_env(self.topology),
+        )
+        for factory in self.factories:
+            component = factory()
+            self.components.append(component)  # stopped even if its start fails halfway
+            await component.start(context)
+            self._phase_done(f"{component.name} started")
+
+    def _partitioner(self) -> Partitioner | None:
+        return next((c for c in self.components if isinstance(c, Partitioner)), None)
+
+    def component_status(self) -> dict[str, Any]:
+        """The top-level status fields the components add (`replication`, `dashboard_url`)."""
+        fields: dict[str, Any] = {}
+        for component in self.components:
+            with contextlib.suppress(Exception):  # a status view must never fail the status
+                fields.update(component.status())
+        return fields
 
     async def _start_origins_and_routing(self) -> None:
         await asyncio.gather(
@@ -234,23 +268,44 @@ class Supervisor:
         await self._start_routing()
         self._phase_done("Route 53 API, health checkers and DNS started")
 
-    def _provision(self) -> None:
-        """Every region's tables, bucket and secrets; each value is the same everywhere."""
-        secret = secrets.token_urlsafe(48)
-        with ThreadPoolExecutor(len(self.plan.regions)) as pool:
-            futures = [
-                pool.submit(
-                    provision_region,
-                    self.topology,
-                    r.name,
-                    clients_for(r.name, self.plan.aws_endpoints),
-                    secret_value=secret,
-                    origin_verify_value=self.origin_verify_value,
-                )
-                for r in self.plan.regions
-            ]
-            for f in futures:
-                f.result()
+    async def _endpoint_restarted(self, region: str, _child: Child) -> None:
+        """A region's AWS endpoint crashed and was started again: moto keeps its state in
+        memory, so the region is empty. Provision it again so its app serves (and answers
+        its health check) again, and say what was lost."""
+        r = self.plan.region(region)
+        try:
+            await self._wait_listening(f"aws:{region}", r.ip, r.aws_port)
+            await asyncio.to_thread(self.data.provision_region, region)
+        except Exception as exc:  # the next crash gets another try
+            self.events.emit(
+                "process", f"aws:{region} restarted but not provisioned: {exc}", region=region
+            )
+            return
+        self.events.emit(
+            "process",
+            f"aws:{region} provisioned again; its items, objects and secret versions written "
+            "since `up` are gone (moto keeps them in memory)",
+            region=region,
+            child=f"aws:{region}",
+        )
+
+    async def _route53_restarted(self, _child: Child) -> None:
+        """Route 53's moto came back empty: provision the zone and checks again (DNS kept
+        answering from the mirror's last view meanwhile)."""
+        try:
+            await self._wait_listening(
+                "route53:moto", self.plan.route53_host, self.plan.route53_moto_port
+            )
+            if self.routing is not None:
+                await asyncio.to_thread(self.routing.reprovision)
+        except Exception as exc:  # the next crash gets another try
+            self.events.emit("process", f"route53:moto restarted but not provisioned: {exc}")
+            return
+        self.events.emit(
+            "process",
+            "route53:moto provisioned again (new health check ids; Inverted/Disabled reset)",
+            child="route53:moto",
+        )
 
     async def _start_routing(self) -> None:
         from polyregion.sandbox.routing import Routing
@@ -272,21 +327,32 @@ class Supervisor:
         if self.routing is not None:
             await asyncio.to_thread(self.routing.stop)
             self.routing = None
-        await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children.values()))
-        self.children.clear()
+        await self._keep_data()
+        await self.children.stop_all()
         await self._control.stop()
         # Children recorded by an earlier run (orphans) stay on record for `polyregion down`.
         self.run_dir.release(forget_children=self._spawned)
         self.phase = "stopped"
 
+    async def _keep_data(self) -> None:
+        """Snapshot every region while the endpoints still run (see region_data.py)."""
+        try:
+            kept = await asyncio.to_thread(self.data.keep)
+        except Exception as exc:  # the previous snapshot stays whole (written atomically)
+            self.events.emit("sandbox", f"could not keep the data ({exc}); the last kept stays")
+            self.say(f"could not keep the data: {exc}")
+            return
+        if kept is not None:
+            self.events.emit("sandbox", kept)
+            self.say(kept)
+
     # -- children -----------------------------------------------------------------------
-    def _spawn(self, child: Child) -> None:
-        child.start()  # from the loop's (main) thread: see Child.start
+    def _spawn(
+        self, make: Callable[[], Child], *, after_restart: AfterRestart | None = None
+    ) -> Child:
+        """Start a child (from the loop's main thread: see Child.start) and keep it running."""
         self._spawned = True
-        self.children[child.name] = child
-        self.run_dir.record_children(
-            {name: c.pid for name, c in self.children.items() if c.pid is not None}
-        )
+        return self.children.spawn(make, after_restart=after_restart)
 
     async def _wait_listening(
         self, name: str, host: str, port: int, timeout_s: float = 30.0
@@ -432,13 +498,34 @@ class Supervisor:
         """Start a region's app again (after `fault kill`) and wait until it listens."""
         name = f"app:{region}"
         r = self.plan.region(region)
-        self.monitor.forget(name)
-        self._spawn(components.app(r, self.plan, self.topology, self.run_dir.logs))
+        self.children.release(name)
         await self._wait_listening(name, r.ip, r.origin_port)
 
     # -- views --------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        return status_json.build(self)
+    def status(self) -> SandboxStatus:
+        return status_json.build(
+            self.topology,
+            self.plan,
+            self.profile,
+            status_json.Lifecycle(
+                phase=self.phase,
+                healthy=self.healthy,
+                started_at=self.started_at,
+                healthy_at=self.healthy_at,
+                route53_endpoint=self.route53_endpoint,
+                hosted_zone_id=self.hosted_zone_id,
+                logs=str(self.run_dir.logs),
+            ),
+            health=self.region_health(),
+            monitor=self.monitor,
+            injector=self.injector,
+            children=self.children,
+            events=self.events,
+            data=self.data.status(),
+            extra=self.component_status(),
+            origin_open=self.origin_open,
+            run_dir=self.run_dir.path,
+        )
 
     @property
     def route53_endpoint(self) -> str | None:

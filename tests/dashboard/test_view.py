@@ -42,6 +42,20 @@ def test_steady_state_shows_every_region_and_location_healthy() -> None:
     json.dumps(view)  # the stream sends it as is
 
 
+def test_processes_show_their_restarts_and_a_killed_app_as_held() -> None:
+    sandbox = FakeSandbox()
+    sandbox.extra["children"] = [
+        {"name": "replicator", "pid": 42, "alive": True, "restarts": 2,
+         "last_restart_at": 1.0, "held": False, "log": None},
+        {"name": "app:eu-west-1", "pid": 43, "alive": False, "restarts": 0,
+         "last_restart_at": None, "held": True, "log": None},
+    ]  # fmt: skip
+    assert view_of(sandbox)["processes"] == [
+        {"name": "replicator", "pid": 42, "alive": True, "held": False, "restarts": 2},
+        {"name": "app:eu-west-1", "pid": 43, "alive": False, "held": True, "restarts": 0},
+    ]
+
+
 def test_a_killed_region_is_down_and_its_users_move() -> None:
     sandbox = FakeSandbox()
     sandbox.fault({"action": "kill", "region": "eu-west-1"})

@@ -95,10 +95,13 @@ def wait_healthy(client: SandboxClient, timeout_s: float = 30) -> dict[str, Any]
         time.sleep(0.2)
 
 
-def needs_replicator(client: SandboxClient) -> None:
-    """Partition and lag need the replicator plugged into the sandbox (docs/replication.md)."""
-    if not client.status().get("replication"):
-        pytest.skip("the sandbox runs without its replicator (not plugged in on this branch yet)")
+def needs_replicator(client: SandboxClient, timeout_s: float = 20.0) -> None:
+    """Partition and lag need the replicator, which `up` always runs: its status is {} only
+    until its first poll, so wait for it (never skip: a missing replicator is a failure)."""
+    deadline = time.monotonic() + timeout_s
+    while not client.status().get("replication"):
+        assert time.monotonic() < deadline, f"no replication status within {timeout_s:.0f} s"
+        time.sleep(0.1)
 
 
 def explain(result: DrillResult) -> str:
@@ -132,9 +135,9 @@ def test_region_outage_via_the_cli_recovers_within_the_bound_on_the_survivor(
     doc = json.loads(out.stdout)
     # Exit 1 exactly when the lost-writes gate (0, from the topology) fails.
     assert out.returncode == (0 if doc["writes_lost"] == 0 else 1), out.stderr[-2000:]
-    if control.status().get("replication"):
-        # the app died, its endpoint did not: the replicator still ships every acked write
-        assert doc["writes_lost"] == 0
+    needs_replicator(control)
+    # the app died, its endpoint did not: the replicator still ships every acked write
+    assert doc["writes_lost"] == 0
     bound = doc["bound_s"]
     assert bound == 3.0  # fast profile: 1 s x 2 + 1 s TTL
     assert doc["rolled_back"] is True and doc["status"] == "completed"

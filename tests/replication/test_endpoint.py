@@ -50,6 +50,25 @@ def test_replica_secrets_refuse_writes_except_from_the_replicator() -> None:
     assert b"replica secret" not in other.data
 
 
+def test_the_s3_change_feed_moves_on_bucket_writes_only() -> None:
+    """The replicator lists a bucket's versions only when this feed moved (issue 15: listing
+    every 200 ms grew an idle endpoint by ~40 MB a minute)."""
+    c = client()
+    seq = json.loads(c.get("/_polyregion/s3/changes").data)["seq"]
+    c.put("/feed-bucket")  # CreateBucket (path style)
+    c.put("/feed-bucket/a.txt", data=b"x")
+    c.get("/feed-bucket/a.txt")  # reads do not count
+    c.post("/", data="{}", headers={"X-Amz-Target": "DynamoDB_20120810.ListTables"})
+    moved = json.loads(c.get(f"/_polyregion/s3/changes?after={seq}&timeout=5").data)["seq"]
+    assert moved == seq + 2
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/s3/aws4_request"}
+    assert c.delete("/feed-bucket/a.txt", headers=signed).status_code == 204
+    assert json.loads(c.get("/_polyregion/s3/changes").data)["seq"] == moved + 1
+    # Nothing new: a wait returns the same count after its (short) timeout.
+    same = json.loads(c.get(f"/_polyregion/s3/changes?after={moved + 1}&timeout=0.05").data)
+    assert same["seq"] == moved + 1
+
+
 # -- replica writes (replica_writes.py) ------------------------------------------------------------
 TABLE = "replica-writes"
 

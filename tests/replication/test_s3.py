@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from tests.replication.conftest import World, wait_until
+from polyregion.replication.events import EventLog
+from polyregion.replication.links import Partitions
+from polyregion.replication.s3 import BucketReplication
+from polyregion.topology import load
+from tests.replication.conftest import World, wait_until, write_config
 
 pytestmark = pytest.mark.functional
 
@@ -118,3 +125,39 @@ def test_a_regional_bucket_is_never_replicated_and_several_global_ones_are(
     wait_until(lambda: status(w, b, "after-scratch.txt") == "REPLICA", timeout_s=10)
     listed = w.clients[b].s3.list_objects_v2(Bucket=scratch[b])
     assert listed.get("KeyCount", 0) == 0
+
+
+class FeedOnly(BucketReplication):
+    """BucketReplication whose endpoint calls are scripted: the change feed and the listing."""
+
+    def __init__(self, topology: Any, regions: tuple[str, ...]) -> None:
+        super().__init__(topology, dict.fromkeys(regions), Partitions(), EventLog(), {})  # type: ignore[arg-type]
+        self.feed = dict.fromkeys(regions, 0)
+        self.listed: list[str] = []
+        self.still_waiting: dict[str, int] = dict.fromkeys(regions, 0)
+
+    def _ext(self, region: str, route: str, *_: Any, **__: Any) -> dict[str, Any]:
+        assert route == "s3/changes"
+        return {"seq": self.feed[region]}
+
+    def poll(self, region: str, name: str = "assets") -> int:
+        self.listed.append(region)
+        return self.still_waiting[region]
+
+
+def test_an_idle_bucket_is_listed_once_then_only_after_a_write(tmp_path: Path) -> None:
+    topology = load(write_config(tmp_path / "p.toml", "feed", ("us-east-1", "eu-west-1"), False))
+    r = FeedOnly(topology, ("us-east-1", "eu-west-1"))
+    r.round()  # first round: everything (versions written while the replicator was down)
+    assert r.listed == ["us-east-1", "eu-west-1"]
+    for _ in range(50):  # idle: the feed does not move, nothing is listed
+        r.round()
+    assert len(r.listed) == 2
+    r.feed["eu-west-1"] += 1  # a write in eu-west-1
+    r.round()
+    assert r.listed[2:] == ["eu-west-1"]
+    r.still_waiting["eu-west-1"] = 1  # a partition holds a version: list again every round
+    r.feed["eu-west-1"] += 1
+    r.round()
+    r.round()
+    assert r.listed[3:] == ["eu-west-1", "eu-west-1"] and r.pending == 1

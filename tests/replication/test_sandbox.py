@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -108,6 +112,87 @@ def test_fault_partition_and_heal_reach_the_replicator(sandbox: RunningSandbox) 
         ),
         timeout_s=5,
     )
+
+
+def test_a_sigkilled_replicator_comes_back_and_loses_no_acknowledged_write(
+    sandbox: RunningSandbox,
+) -> None:
+    """Issue 15: `kill -9` of the replicator mid-writes. The supervision restarts it, it
+    resumes from its checkpoint, `fault heal` reaches it, `status` shows the new pid, and every
+    acknowledged write (items and objects, both directions) reaches every region."""
+    a, b = (r["name"] for r in sandbox.status["regions"])
+    bucket = {r["name"]: r["bucket"] for r in sandbox.status["regions"]}
+    old_pid = sandbox.client.status()["replication"]["pid"]
+    acked: list[tuple[str, str]] = []
+    objects: list[tuple[str, str]] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        clients = {r: aws(sandbox, "s3", r) for r in (a, b)}
+        n = 0
+        while not stop.is_set():
+            region = (a, b)[n % 2]
+            put(sandbox, region, f"kill9-{n}")
+            acked.append((region, f"kill9-{n}"))
+            if n % 5 == 0:
+                key = f"kill9/{n}.txt"
+                clients[region].put_object(Bucket=bucket[region], Key=key, Body=b"x")
+                objects.append((region, key))
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        wait_for(lambda: len(acked) >= 20, timeout_s=20)
+        os.kill(old_pid, signal.SIGKILL)
+        killed_at = len(acked)
+        wait_for(lambda: not pid_alive(old_pid), timeout_s=5)
+        new_pid = wait_for_value(
+            lambda: sandbox.client.status()["replication"].get("pid"), lambda p: p != old_pid, 20
+        )
+        assert pid_alive(new_pid)
+        wait_for(lambda: len(acked) >= killed_at + 20, timeout_s=20)
+    finally:
+        stop.set()
+        writer.join()
+    assert killed_at < len(acked)  # writes went on while the replicator was dead
+    status = sandbox.client.status()
+    (child,) = [c for c in status["children"] if c["name"] == "replicator"]
+    assert child["restarts"] >= 1 and child["pid"] == new_pid and child["alive"]
+    assert any(
+        e["kind"] == "process" and e["detail"].get("child") == "replicator"
+        and e["detail"].get("pid") == new_pid
+        for e in sandbox.client.events()
+    )  # fmt: skip
+    healed = sandbox.cli("fault", "heal")
+    assert healed.returncode == 0, healed.stderr + healed.stdout
+    for source, pk in acked:
+        other = b if source == a else a
+        wait_for(lambda pk=pk, other=other: present(sandbox, other, pk), timeout_s=30)
+    for source, key in objects:
+        other = b if source == a else a
+        s3 = aws(sandbox, "s3", other)
+        wait_for(lambda key=key, other=other, s3=s3: exists(s3, bucket[other], key), timeout_s=30)
+
+
+def exists(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except Exception:
+        return False
+    return True
+
+
+def wait_for_value(get: Any, ok: Any, timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with contextlib.suppress(Exception):
+            value = get()
+            if ok(value):
+                return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no acceptable value within {timeout_s} s")
+        time.sleep(0.1)
 
 
 def test_down_stops_the_replicator(sandbox: RunningSandbox) -> None:

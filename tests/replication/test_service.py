@@ -7,11 +7,15 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.replication.conftest import World, wait_until, world
+from polyregion.replication.service import Replicator
+from polyregion.replication.settings import LagModel, ReplicatorSettings
+from polyregion.replication.stream import StreamDoorbell
+from tests.replication.conftest import World, _session, wait_until, world
 
 pytestmark = pytest.mark.functional
 
@@ -97,19 +101,96 @@ def test_sigkill_mid_burst_loses_nothing_and_applies_nothing_twice(w: World) -> 
         assert set(counts.values()) == {1}, {k: n for k, n in counts.items() if n != 1}
 
 
-def test_a_quiet_stream_is_not_polled_after_a_restart(w: World) -> None:
-    w.put(w.regions[0], "quiet-1", "before the restart")
-    wait_until(lambda: all(w.value(r, "quiet-1") for r in w.regions), timeout_s=10)
-    w.replicator.kill()
-    w.replicator.start()  # resumes after its checkpoint: nothing new to read anywhere
-    time.sleep(0.5)
-    before = {r: s["polls"] for r, s in w.replicator.status()["streams"].items()}
-    time.sleep(1.5)
-    after = {r: s["polls"] for r, s in w.replicator.status()["streams"].items()}
-    # The doorbell answers after 1 s without records: about one poll per second per region.
-    assert all(after[r] - before[r] <= 4 for r in w.regions), (before, after)
-    w.put(w.regions[1], "quiet-2", "after the restart")  # and it still wakes up at once
-    assert wait_until(lambda: w.value(w.regions[0], "quiet-2") is not None, timeout_s=5) < 1
+class Time:
+    """The replicator's injected clocks and sleep: a sleep advances the clock instead of
+    passing (it yields a moment so the other threads run), and is recorded per thread."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.stop = threading.Event()
+        self.slept: list[tuple[str, float]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.slept.append((threading.current_thread().name, seconds))
+        self.now += seconds
+        return self.stop.wait(0.002)
+
+
+class CountingDoorbell(StreamDoorbell):
+    """The real doorbell (a short timeout), counting its answers: with news, or timed out."""
+
+    def __init__(self, region: str, endpoint: str, table: str) -> None:
+        super().__init__(region, endpoint, table, wait_s=0.2)
+        self.rounds: list[bool] = []  # True: a record after `after` was there
+
+    def wait(self, after: str | None) -> str | None:
+        latest = super().wait(after)
+        news = after is None or (latest is not None and int(latest) > int(after))
+        self.rounds.append(news)
+        return latest
+
+
+def in_process(w: World, state: Path, t: Time, bells: dict[str, CountingDoorbell]) -> Replicator:
+    def doorbell(region: str, endpoint: str, table: str) -> CountingDoorbell:
+        bells[region] = CountingDoorbell(region, endpoint, table)
+        return bells[region]
+
+    settings = ReplicatorSettings(
+        topology=w.topology,
+        endpoints={r: c.endpoint for r, c in w.clients.items()},
+        state_dir=state,
+        lag=LagModel.from_topology(w.topology, delay_ms=0, jitter_ms=0),
+    )
+    return Replicator(
+        settings, session=_session(), clock=t.clock, monotonic=t.clock, wait=t.wait,
+        doorbell=doorbell,
+    )  # fmt: skip
+
+
+def test_a_quiet_stream_is_not_polled_after_a_restart(
+    endpoints: dict[str, str], tmp_path: Path
+) -> None:
+    """After a restart with nothing new, each reader waits on its doorbell: one GetRecords per
+    doorbell answer, never a sleep-and-poll loop; a write then wakes it at once. The clock and
+    sleep are injected: no real sleeps, no timing window."""
+    with world(endpoints, tmp_path, "quiet", regions=("us-east-1", "eu-west-1")) as w:
+        w.replicator.stop()  # this test runs its own, in-process
+        a, b = w.regions
+        t, bells = Time(), {}
+        first = in_process(w, tmp_path / "state", t, bells)
+        first.start()
+        try:
+            w.put(a, "quiet-1", "before the restart")
+            wait_until(lambda: w.value(b, "quiet-1") is not None, timeout_s=10)
+            wait_until(lambda: not first.progress.in_flight(), timeout_s=10)
+        finally:
+            t.stop.set()
+            first.stop()  # the final checkpoint
+        t, bells = Time(), {}
+        second = in_process(w, tmp_path / "state", t, bells)
+        second.start()  # resumes after its checkpoint: nothing new to read anywhere
+        try:
+            wait_until(lambda: all(len(bells[r].rounds) >= 4 for r in w.regions), timeout_s=10)
+            status = second.status()["streams"]
+            for r in w.regions:
+                rounds = len(bells[r].rounds)
+                # One GetRecords per doorbell answer (the answer that is in flight may add one).
+                assert rounds - 1 <= status[r]["polls"] <= rounds, (r, status[r], rounds)
+                assert status[r]["read"] == 0  # nothing re-read after the checkpoint
+            readers = {name for name, _ in t.slept if name.startswith("reader")}
+            assert readers == set(), t.slept  # a quiet reader never sleeps-and-polls
+            before = len(bells[b].rounds)
+            w.put(b, "quiet-2", "after the restart")  # and it still wakes up at once:
+            wait_until(lambda: w.value(a, "quiet-2") is not None, timeout_s=10)
+            # ...the doorbell answered because of the write, not because it timed out.
+            assert True in bells[b].rounds[before:]
+            assert second.status()["streams"][b]["read"] == 1
+        finally:
+            t.stop.set()
+            second.stop()
 
 
 def test_jepsen_random_writes_partitions_and_kills_converge_to_last_writer(w: World) -> None:

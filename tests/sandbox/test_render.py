@@ -1,57 +1,38 @@
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 
 from polyregion.sandbox import render
+from polyregion.sandbox.status_types import SandboxStatus
+from tests.support.fake_control import FakeSandbox
 
-STATUS: dict[str, Any] = {
-    "name": "demo",
-    "phase": "running",
-    "healthy": True,
-    "profile": {
-        "label": "fast (not AWS values)",
-        "interval_s": 1.0,
-        "failure_threshold": 2,
-        "ttl_s": 1,
-    },
-    "regions": [
-        {
-            "name": "eu-west-1",
-            "origin_url": "http://127.0.2.1:8000",
-            "aws_endpoint": "http://127.0.2.1:8001",
-            "alive": False,
-            "faults": {"killed": True, "dependencies": {"dynamodb": "down", "s3": "up"}},
-            "health": {
-                "healthy": False,
-                "status": "unhealthy",
-                "inverted": True,
-                "checkers": {"us-east-1": {"healthy": False}, "eu-west-1": {"healthy": True}},
-            },
-        }
-    ],
-    "locations": [
-        {
-            "name": "paris",
-            "entry_url": "http://127.1.2.1:8000/",
-            "subnet": "203.0.113.0/24",
-            "dns": {"region": "us-east-1", "ip": "127.0.1.1", "ttl": 1},
-            "edge": None,
-        }
-    ],
-    "dns": {"host": "127.0.0.1", "port": 5353},
-    "origin_hostname": "origin.example.com",
-    "route53_endpoint": "http://127.0.0.1:8002",
-    "control_url": "http://127.0.0.1:7600",
-    "dashboard_url": None,
-    "logs": "/tmp/logs",
-}
+
+def status() -> SandboxStatus:
+    """The fake's typed status, with one region killed, inverted and its DynamoDB down."""
+    s = FakeSandbox().status()
+    s["name"], s["dashboard_url"] = "demo", None
+    eu = s["regions"][1]
+    eu["alive"], eu["faults"] = False, {"killed": True, "dependencies": {"dynamodb": "down"}}
+    health = eu["health"]
+    assert health is not None
+    health["healthy"], health["status"], health["inverted"] = False, "unhealthy", True
+    health["checkers"] = {
+        c: {**v, "healthy": i == 0} for i, (c, v) in enumerate(list(health["checkers"].items())[:2])
+    }
+    s["regions"] = [eu]
+    s["locations"] = [s["locations"][1]]
+    paris = s["locations"][0]
+    paris["edge"] = None
+    assert paris["dns"] is not None
+    paris["dns"]["region"], paris["dns"]["ip"] = "us-east-1", "127.0.1.1"
+    s["children"][0]["restarts"] = 3
+    s["replication"] = {}  # the replicator's own tables are tested in tests/replication
+    return s
 
 
 def test_summary_fits_80_columns_without_cutting_urls() -> None:
     console = Console(width=80, record=True)
-    console.print(render.summary(STATUS))
+    console.print(render.summary(status()))
     text = console.export_text()
     assert "http://127.1.2.1:8000/" in text  # the URL people copy is never truncated
     assert "http://127.0.2.1:8000" in text
@@ -59,6 +40,7 @@ def test_summary_fits_80_columns_without_cutting_urls() -> None:
     for word in ("unhealthy 1/2", "inverted", "killed", "dynamodb"):
         assert word in text
     assert "dig @127.0.0.1 -p 5353 origin.example.com +subnet=203.0.113.0/24" in text
+    assert "Restarts: app:us-east-1 3" in text  # the supervision's restarts are shown
 
 
 def test_event_line() -> None:

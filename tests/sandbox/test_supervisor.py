@@ -6,9 +6,12 @@ One sandbox for the module (`conftest.sandbox`); every test leaves it healthy ag
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +20,9 @@ import httpx
 import pytest
 
 from polyregion.sandbox.process import pid_alive
+from polyregion.sandbox.status_types import SandboxStatus
 from tests.sandbox.conftest import RunningSandbox, wait_for, write_topology
+from tests.support.typed_json import problems
 
 pytestmark = pytest.mark.functional
 
@@ -90,6 +95,11 @@ def test_status_contract_and_users_land_on_their_nearest_region(sandbox: Running
         assert loc["dns"]["ttl"] == 1
         assert served_by(loc["entry_url"]) == expected[loc["name"]]
     assert any(e["kind"] == "sandbox" and "healthy" in e["message"] for e in s["events"])
+    # The real answer has exactly the shape its types declare (status_types.py).
+    assert problems(s, SandboxStatus) == []
+    names = {c["name"] for c in s["children"]}
+    assert {"replicator", "route53:moto", "app:us-east-1", "edge:paris"} <= names
+    assert all(c["alive"] and c["restarts"] == 0 and not c["held"] for c in s["children"])
 
 
 def test_edge_caches_static_assets_and_forwards_cookies(sandbox: RunningSandbox) -> None:
@@ -149,6 +159,72 @@ def test_kill_moves_dns_and_edge_traffic_within_the_bound_and_back(
         sandbox.client.revive("eu-west-1")
     back = wait_for(lambda: served_by(paris) == "eu-west-1", limit)
     print(f"failback after revive: {back:.2f} s")
+
+
+def test_a_killed_region_stays_dead_until_revived(sandbox: RunningSandbox) -> None:
+    """`fault kill` is the one deliberate death: the supervision holds the app."""
+    try:
+        sandbox.client.kill("us-east-1")
+        app = child(sandbox, "app:us-east-1")
+        assert app["held"] is True and app["alive"] is False
+        # Longer than the first backoffs (0.5 s, 1 s): a supervised crash would be back by now.
+        time.sleep(2.0)
+        app = child(sandbox, "app:us-east-1")
+        assert (app["alive"], app["restarts"]) == (False, 0)
+    finally:
+        sandbox.client.revive("us-east-1")
+    app = child(sandbox, "app:us-east-1")
+    assert app["alive"] is True and app["held"] is False
+
+
+def test_children_killed_outside_fault_kill_come_back_and_the_sandbox_heals(
+    sandbox: RunningSandbox, route53: Any
+) -> None:
+    """kill -9 of an edge, an app, a region's AWS endpoint and Route 53's moto: each is
+    restarted (an event, a restart count, a new pid), the emptied endpoints are provisioned
+    again, and every location is routed to its nearest healthy region again."""
+    victims = ["edge:paris", "app:eu-west-1", "aws:eu-west-1", "route53:moto"]
+    old = {name: child(sandbox, name)["pid"] for name in victims}
+    for name in victims:
+        os.kill(old[name], signal.SIGKILL)
+    for name in victims:
+        wait_for(
+            lambda name=name: (
+                (c := child(sandbox, name))["alive"] and c["pid"] != old[name] and c["restarts"]
+            ),
+            15,
+        )
+    events = sandbox.client.events(since=0)
+    restarted = {e["detail"].get("child") for e in events if "restarted" in e["message"]}
+    assert set(victims) <= restarted
+    provisioned = {e["detail"].get("child") for e in events if "provisioned again" in e["message"]}
+    assert {"aws:eu-west-1", "route53:moto"} <= provisioned or wait_for(
+        lambda: (
+            {"aws:eu-west-1", "route53:moto"}
+            <= {
+                e["detail"].get("child")
+                for e in sandbox.client.events(since=0)
+                if "provisioned again" in e["message"]
+            }
+        ),
+        15,
+    )
+    # Route 53's API answers with the zone's checks again; every region healthy and routed home.
+    assert len(route53.list_health_checks()["HealthChecks"]) == len(sandbox.status["regions"])
+    for loc in sandbox.status["locations"]:
+        wait_for(lambda loc=loc: served_by(loc["entry_url"]) == loc["nearest"][0], 30)
+    wait_for(
+        lambda: all(
+            r["health"] and r["health"]["healthy"] for r in sandbox.client.status()["regions"]
+        ),
+        30,
+    )
+    # Route 53 was provisioned again: new health check ids for the tests that follow.
+    sandbox.status = sandbox.client.status()
+
+
+def child(sb: RunningSandbox, name: str) -> Any:
+    return next(c for c in sb.client.status()["children"] if c["name"] == name)
 
 
 @pytest.mark.parametrize(("dependency", "mode"), [("dynamodb", "down"), ("secrets", "slow")])

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from polyregion.sandbox.aws_endpoint import ENV_FAULT_TOKEN, FAULT_TOKEN_HEADER
+from polyregion.stack import ENDPOINT_EXTENSIONS
 from tests.support.moto import FAKE_CREDENTIALS, free_port, wait_http
 
 # What the sandbox's supervisor holds: only a holder of the run's token switches faults.
@@ -28,6 +29,8 @@ def region_endpoints(regions: tuple[str, ...], host: str = "127.0.0.1") -> Itera
         for region in regions:
             port = free_port(host)
             argv = [sys.executable, "-m", "polyregion.sandbox.aws_endpoint", "--host", host]
+            for spec in ENDPOINT_EXTENSIONS:  # as `up` runs them: with replication's extension
+                argv += ["--extension", spec]
             procs.append(
                 subprocess.Popen(
                     [*argv, "--port", str(port)],

@@ -194,6 +194,17 @@
     $("health-table").replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
   }
 
+  function renderProcesses(v) {
+    const head = h("tr", {}, ...["process", "pid", "state", "restarts"]
+      .map((t) => h("th", { scope: "col" }, t)));
+    const rows = v.processes.map((p) => h("tr", { "data-process": p.name },
+      h("th", { scope: "row", class: "mono" }, p.name),
+      h("td", { class: "mono" }, p.pid === null ? "–" : String(p.pid)),
+      h("td", {}, p.held ? "killed (fault)" : p.alive ? "running" : "restarting"),
+      h("td", { "data-restarts": String(p.restarts) }, String(p.restarts))));
+    $("processes-table").replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
+  }
+
   function quickButton(action, region) {
     const button = h("button", { type: "button", class: "quick" }, `${action}…`);
     button.addEventListener("click", () => {
@@ -316,6 +327,7 @@
     renderFacts(v);
     renderMap(v);
     renderHealth(v);
+    renderProcesses(v);
     renderDns(v);
     renderReplication(v);
     renderTimeline(v);

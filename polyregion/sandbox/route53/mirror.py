@@ -140,6 +140,11 @@ class Route53Mirror:
                 self._on_sync(self._snapshot)
             return self._snapshot
 
+    def forget_zone(self) -> None:
+        """The zone was created again (a new id): look it up at the next sync."""
+        with self._sync_lock:
+            self._zone_id = None
+
     def _find_zone(self) -> str | None:
         wanted = self.domain + "."
         zones = self.client.list_hosted_zones_by_name(DNSName=wanted, MaxItems="1")

@@ -121,6 +121,14 @@ class Route53Emulation:
             self.stop()
             raise
 
+    def reprovision(self) -> None:
+        """The moto holding Route 53 restarted empty (the supervision restarted it): create the
+        zone, health checks and records again and read them back. New health check ids; an
+        Inverted/Disabled set through the API before is lost."""
+        self.provisioned = apply_plan(self.moto_client, self.plan)
+        self.mirror.forget_zone()
+        self.mirror.sync()
+
     def stop(self) -> None:
         """Stop everything started; safe to call twice or after a failed start."""
         self.front.stop()

@@ -1,0 +1,48 @@
+"""`polyregion up`'s composition: what it plugs in, and the layering it keeps."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from polyregion.replication.endpoint import wrap
+from polyregion.sandbox.aws_endpoint import load_extension
+from polyregion.sandbox.component import Partitioner
+from polyregion.stack import ENDPOINT_EXTENSIONS, components
+
+PACKAGE = Path(__file__).resolve().parents[1] / "polyregion"
+# Each layer may import only what is listed below it (and itself).
+HIGHER = {
+    "sandbox": ("polyregion.replication", "polyregion.dashboard", "polyregion.ops",
+                "polyregion.stack"),
+    "replication": ("polyregion.dashboard", "polyregion.ops", "polyregion.stack"),
+}  # fmt: skip
+
+
+def imports(path: Path) -> set[str]:
+    """Every module a file imports, at top level or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_lower_layers_never_import_higher_ones() -> None:
+    offending = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for layer, higher in HIGHER.items()
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
+        for name in sorted(imports(path))
+        if name.startswith(higher)
+    ]
+    assert offending == []
+
+
+def test_up_plugs_in_the_replicator_and_the_dashboard() -> None:
+    made = [factory() for factory in components()]
+    assert [c.name for c in made] == ["replicator", "dashboard"]
+    assert isinstance(made[0], Partitioner) and not isinstance(made[1], Partitioner)
+    assert [load_extension(spec) for spec in ENDPOINT_EXTENSIONS] == [wrap]
