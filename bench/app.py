@@ -57,6 +57,7 @@ def serve(target: str, port: int, endpoint: str) -> None:
     if target == "app":
         from polyregion.app.asgi import create_app
         from polyregion.app.settings import AppSettings
+
         from polyregion.topology import from_dict
 
         topo = from_dict({"app": {"name": BENCH_APP}})

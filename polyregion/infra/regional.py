@@ -27,11 +27,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from polyregion.app.settings import AUDIT_DATA_CLASS, ENV_ORIGIN_VERIFY_SECRET
+from polyregion.kit.env import ORIGIN_VERIFY_SECRET as ENV_ORIGIN_VERIFY_SECRET
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
-HANDLER = "polyregion.app.lambda_handler.handler"
+HANDLER = "blog.lambda_handler.handler"  # examples/blog, copied into the asset (package.py)
+AUDIT_DATA_CLASS = "signin-audit"  # the blog's regional table
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_CONFIG = "polyregion.toml"  # the asset ships the topology file at its root
 LAMBDA_TASK_ROOT = "/var/task"

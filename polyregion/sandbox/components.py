@@ -11,13 +11,16 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from polyregion.app.settings import ENV_ORIGIN_VERIFY_SECRET
 from polyregion.data.clients import ENV_ENDPOINTS
+from polyregion.kit.env import ORIGIN_VERIFY_SECRET as ENV_ORIGIN_VERIFY_SECRET
 from polyregion.sandbox.edge import ENV_ORIGIN_VERIFY
 from polyregion.sandbox.plan import LocationPlan, RegionPlan, SandboxPlan
 from polyregion.sandbox.process import Child
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
+
+# The bundled blog (examples/blog), run by path until the topology's `[app] command` is used.
+BLOG_DIR: Final = Path(__file__).resolve().parents[2] / "examples" / "blog"
 
 # Never real AWS from the sandbox: dummy credentials, no instance metadata lookups.
 SANDBOX_AWS_ENV: Final = {
@@ -74,20 +77,11 @@ def app(region: RegionPlan, sandbox: SandboxPlan, topology: Topology, logs: Path
             ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
         }
     )
+    env["HOST"], env["PORT"] = region.ip, str(region.origin_port)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BLOG_DIR), env.get("PYTHONPATH", "")) if p)
     return Child(
         f"app:{region.name}",
-        [
-            sys.executable,
-            "-m",
-            "polyregion.cli",
-            "serve",
-            "--region",
-            region.name,
-            "--host",
-            region.ip,
-            "--port",
-            str(region.origin_port),
-        ],
+        [sys.executable, "-m", "blog"],
         env=env,
         log_path=logs / f"app-{region.name}.log",
     )

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from polyregion.app import csrf
-from polyregion.app import posts as post_logic
-from polyregion.app.consistency import ConsistencyToken
-from polyregion.app.throttle import throttled_message, viewer_address
-from polyregion.app.web import (
+from blog import csrf
+from blog import posts as post_logic
+from blog.consistency import ConsistencyToken
+from blog.throttle import throttled_message, viewer_address
+from blog.web import (
     consistency_token,
     ctx,
     current_session,

@@ -21,12 +21,12 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from polyregion.app import api, pages
-from polyregion.app.consistency import StillReplicating
-from polyregion.app.context import AppContext, ClientFactory, default_clients
-from polyregion.app.origin_guard import OriginGuard
-from polyregion.app.settings import AppSettings, settings_from_env
-from polyregion.app.web import STATIC_DIR, asset_version, render, wants_json
+from blog import api, pages
+from blog.consistency import StillReplicating
+from blog.context import AppContext, ClientFactory, default_clients
+from blog.origin_guard import OriginGuard
+from blog.settings import AppSettings, settings_from_env
+from blog.web import STATIC_DIR, asset_version, render, wants_json
 from polyregion.data.items import Clock
 
 log = logging.getLogger("polyregion.app")

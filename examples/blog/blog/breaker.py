@@ -31,7 +31,7 @@ import anyio.to_thread
 
 from polyregion.data.clients import ClientConfig
 
-log = logging.getLogger("polyregion.app.breaker")
+log = logging.getLogger("blog.breaker")
 T = TypeVar("T")
 State = Literal["closed", "open", "half-open"]
 

@@ -1,4 +1,7 @@
-"""`polyregion serve`: run the regional app under uvicorn.
+"""`python -m blog`: run one region of the blog under uvicorn (what `[app] command` runs).
+
+It listens on `$HOST:$PORT` (the app contract; `--host`/`--port` win) and serves the region in
+`$POLYREGION_REGION`, against the endpoints in `$POLYREGION_AWS_ENDPOINTS` (the sandbox's).
 
 With no AWS endpoints configured (and no `--aws real`), it starts a moto server on loopback,
 provisions the topology's resources in it and serves against that: anyone can try the app
@@ -53,11 +56,19 @@ def sigterm_unwinds() -> Iterator[None]:
 def serve(
     region: Annotated[
         str | None,
-        typer.Option(help="Region this instance serves (default: the topology's primary)."),
+        typer.Option(
+            envvar="POLYREGION_REGION",
+            help="Region this instance serves ($POLYREGION_REGION; default: the primary).",
+        ),
     ] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(envvar="HOST", help="Address to listen on (default: $HOST).")
+    ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+        int,
+        typer.Option(
+            min=0, max=65535, envvar="PORT", help="Port to listen on ($PORT; 0: any free port)."
+        ),
     ] = 8080,
     config: ConfigOpt = None,
     aws: Annotated[
@@ -74,8 +85,8 @@ def serve(
     """Run one region's web app; without AWS endpoints, against a local moto server."""
     import uvicorn
 
-    from polyregion.app.asgi import create_app
-    from polyregion.app.settings import (
+    from blog.asgi import create_app
+    from blog.settings import (
         ENV_ORIGIN_VERIFY_SECRET,
         ENV_SECURE_COOKIES,
         settings_from_env,
@@ -123,7 +134,7 @@ def serve(
         app = create_app(settings)
         app.state.ctx.warm()  # the first health probe should not pay for building clients
         port = port or free_port(host)
-        typer.echo(f"polyregion app for {name} on http://{host}:{port}/ against {backend}")
+        typer.echo(f"blog for {name} on http://{host}:{port}/ against {backend}")
         header = topo.origin.verify_header
         if settings.origin_verify_secret:
             typer.echo(
@@ -139,5 +150,14 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+def main() -> None:
+    """`python -m blog`: a bad setting is one line naming it and exit 2, never a traceback."""
+    import sys
+
+    from polyregion.errors import PolyregionError
+
+    try:
+        typer.run(serve)
+    except PolyregionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

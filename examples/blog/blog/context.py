@@ -14,21 +14,21 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from polyregion.app.breaker import REMOTE_CLIENT_CONFIG, RemoteCalls
-from polyregion.app.cache import TTLCache
-from polyregion.app.consistency import ReadYourWrites
-from polyregion.app.health import HealthChecker, dependency_checks
-from polyregion.app.sessions import SessionCodec
-from polyregion.app.settings import AppSettings
-from polyregion.app.throttle import Throttle
+from blog.breaker import REMOTE_CLIENT_CONFIG, RemoteCalls
+from blog.cache import TTLCache
+from blog.consistency import ReadYourWrites
+from blog.health import HealthChecker, dependency_checks
+from blog.sessions import SessionCodec
+from blog.settings import AppSettings
+from blog.throttle import Throttle
 from polyregion.data.assets import AssetStore
 from polyregion.data.attempts import Attempts, DynamoAttempts, MemoryAttempts
 from polyregion.data.audit import AuditLog
 from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.data.items import Clock
 from polyregion.data.posts import Post, PostStore
-from polyregion.data.secret import SecretKeyProvider
 from polyregion.data.users import UserStore
+from polyregion.kit.keys import SecretKeyProvider
 from polyregion.topology import naming
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ import hmac
 import secrets
 from typing import Final
 
-from polyregion.data.secret import KeySet
+from polyregion.kit.keys import KeySet
 
 COOKIE: Final = "pr_csrf"
 FIELD: Final = "csrf_token"

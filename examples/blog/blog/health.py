@@ -20,7 +20,7 @@ from typing import Any, Literal
 import anyio
 import anyio.to_thread
 
-log = logging.getLogger("polyregion.app.health")
+log = logging.getLogger("blog.health")
 Status = Literal["ok", "fail"]
 # Worker threads reserved for checks: a hung dependency can pin at most this many, and
 # requests keep their own pool. Abandoned threads end at the client's own socket timeout.

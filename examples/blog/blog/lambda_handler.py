@@ -1,4 +1,4 @@
-"""AWS Lambda entry point: `polyregion.app.lambda_handler.handler`.
+"""AWS Lambda entry point: `blog.lambda_handler.handler`.
 
 Mangum adapts API Gateway v2 / Function URL events to ASGI in-process: pure Python (no
 binary layer, no extra process), and testable with a recorded event. The app is built once
@@ -19,7 +19,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _handler is None:
         from mangum import Mangum
 
-        from polyregion.app.asgi import create_app
+        from blog.asgi import create_app
 
         app = create_app()
         if app.context is not None and app.context.origin_keys is not None:

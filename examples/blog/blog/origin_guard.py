@@ -20,7 +20,7 @@ import logging
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from polyregion.data.secret import KeySet, SecretKeyProvider
+from polyregion.kit.keys import KeySet, SecretKeyProvider
 
 log = logging.getLogger("polyregion.app")
 FORBIDDEN = b"Forbidden"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from polyregion.app.consistency import ConsistencyToken
-from polyregion.app.context import AppContext
-from polyregion.app.web import consistency_token, ctx
+from blog.consistency import ConsistencyToken
+from blog.context import AppContext
+from blog.web import consistency_token, ctx
 from polyregion.data.assets import Image, cover_key
 from polyregion.data.posts import Post, SlugTaken, VersionConflict, new_post_id
 

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 import jwt
 
-from polyregion.app.consistency import ConsistencyToken
-from polyregion.data.secret import KeySet, SigningKey
+from blog.consistency import ConsistencyToken
+from polyregion.kit.keys import KeySet, SigningKey
 
 ALGORITHM: Final = "HS256"
 PURPOSE: Final = "session"

@@ -29,7 +29,7 @@ from typing import Final
 
 from starlette.requests import Request
 
-from polyregion.app.settings import AppSettings
+from blog.settings import AppSettings
 from polyregion.data.attempts import Attempts
 from polyregion.data.items import Clock, now_ms
 

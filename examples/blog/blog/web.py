@@ -13,12 +13,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from polyregion.app import csrf
-from polyregion.app.consistency import ConsistencyToken
-from polyregion.app.context import AppContext
-from polyregion.app.sessions import Session
+from blog import csrf
+from blog.consistency import ConsistencyToken
+from blog.context import AppContext
+from blog.sessions import Session
 from polyregion.data.items import now_ms
-from polyregion.data.secret import KeySet
+from polyregion.kit.keys import KeySet
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from blog.asgi import create_app
+from blog.settings import AppSettings
 
-from polyregion.app.asgi import create_app
-from polyregion.app.settings import AppSettings
 from polyregion.data.clients import ClientConfig, RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict
+from tests.conftest import moto_url  # noqa: F401 (the shared moto server; no real AWS)
 
 PASSWORD = "correct-horse"
 SECRET = "test-session-secret-that-is-long-enough-for-hs256"

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from conftest import PASSWORD, A, AppFactory, B, signup
 
 from polyregion.data.clients import RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict, naming
-from tests.app.conftest import PASSWORD, A, AppFactory, B, signup
 from tests.support.lossy import lossy_proxy
 
 pytestmark = pytest.mark.functional

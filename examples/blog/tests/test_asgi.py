@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from polyregion.app.web import static_url
-from tests.app.conftest import A, AppFactory, signup
+from blog.web import static_url
+from conftest import A, AppFactory, signup
 
 pytestmark = pytest.mark.functional
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
-from polyregion.app.breaker import CircuitBreaker, CircuitOpen, RemoteCalls
+from blog.breaker import CircuitBreaker, CircuitOpen, RemoteCalls
 
 
 class Clock:

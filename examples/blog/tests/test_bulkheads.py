@@ -8,9 +8,9 @@ import time
 
 import httpx
 import pytest
+from conftest import A, AppFactory, B, FaultyProxy, signup
 
 from polyregion.data.clients import RegionClients
-from tests.app.conftest import A, AppFactory, B, FaultyProxy, signup
 
 pytestmark = pytest.mark.functional
 

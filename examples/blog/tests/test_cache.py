@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from polyregion.app.cache import TTLCache
+from blog.cache import TTLCache
 
 
 class Clock:

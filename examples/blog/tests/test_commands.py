@@ -1,4 +1,4 @@
-"""`polyregion serve` as a new user runs it: no AWS account, no endpoints configured."""
+"""`python -m blog` as a new user runs it: no AWS account, no endpoints configured."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+BLOG_DIR = Path(__file__).resolve().parents[1]
 
 
 def children(pid: int) -> list[int]:
@@ -39,8 +41,9 @@ def alive(pid: int) -> bool:
 def test_serve_runs_against_a_local_moto_and_always_stops_it(stop: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLYREGION_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join([str(BLOG_DIR), str(BLOG_DIR.parents[1])])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "polyregion.cli", "serve", "--region", "eu-west-1", "--port", "0"],
+        [sys.executable, "-m", "blog", "--region", "eu-west-1", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -82,18 +85,25 @@ def test_serve_runs_against_a_local_moto_and_always_stops_it(stop: signal.Signal
 
 
 def test_serve_help_and_bad_region() -> None:
-    run = [sys.executable, "-m", "polyregion.cli", "serve"]
-    out = subprocess.run([*run, "--help"], capture_output=True, text=True, check=False)
+    run = [sys.executable, "-m", "blog"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BLOG_DIR), str(BLOG_DIR.parents[1])])}
+    out = subprocess.run([*run, "--help"], capture_output=True, text=True, check=False, env=env)
     assert out.returncode == 0 and "--region" in out.stdout and "--aws" in out.stdout
-    out = subprocess.run([*run, "--region", "mars-1"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [*run, "--region", "mars-1"], capture_output=True, text=True, check=False, env=env
+    )
     assert out.returncode == 2
     assert "region = 'mars-1' is invalid" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_serve_refuses_endpoints_that_miss_its_region() -> None:
-    env = {**os.environ, "POLYREGION_AWS_ENDPOINTS": '{"us-east-1": "http://127.0.0.1:9"}'}
+    env = {
+        **os.environ,
+        "POLYREGION_AWS_ENDPOINTS": '{"us-east-1": "http://127.0.0.1:9"}',
+        "PYTHONPATH": os.pathsep.join([str(BLOG_DIR), str(BLOG_DIR.parents[1])]),
+    }
     out = subprocess.run(
-        [sys.executable, "-m", "polyregion.cli", "serve", "--region", "eu-west-1"],
+        [sys.executable, "-m", "blog", "--region", "eu-west-1"],
         capture_output=True,
         text=True,
         check=False,

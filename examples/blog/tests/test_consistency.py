@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from blog.consistency import ConsistencyToken, ReadYourWrites, StillReplicating
 
-from polyregion.app.consistency import ConsistencyToken, ReadYourWrites, StillReplicating
 from polyregion.data.posts import Post
 
 

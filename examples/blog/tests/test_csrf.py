@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from polyregion.app import csrf
-from polyregion.data.secret import KeySet, SigningKey
+from blog import csrf
+
+from polyregion.kit.keys import KeySet, SigningKey
 
 K1 = SigningKey("v1", b"one-secret-long-enough-for-hmac-sha256-keys")
 K2 = SigningKey("v2", b"two-secret-long-enough-for-hmac-sha256-keys")

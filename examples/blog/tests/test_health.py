@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from blog.health import HealthChecker
+from conftest import A, AppFactory, FaultyProxy
 
-from polyregion.app.health import HealthChecker
 from polyregion.data.clients import RegionClients
 from polyregion.topology import Topology, from_dict, naming
-from tests.app.conftest import A, AppFactory, FaultyProxy
 
 
 def test_all_ok_is_healthy_with_the_documented_shape() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from blog import lambda_handler
 
-from polyregion.app import lambda_handler
 from polyregion.data.clients import clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import load

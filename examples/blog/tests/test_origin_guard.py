@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from blog.origin_guard import matches
+from conftest import A, AppFactory
 
-from polyregion.app.origin_guard import matches
 from polyregion.data.clients import RegionClients
-from polyregion.data.secret import KeySet, SigningKey
-from tests.app.conftest import A, AppFactory
+from polyregion.kit.keys import KeySet, SigningKey
 
 SECRET_ID = "t-app/origin-verify-guard-test"
 OLD, NEW = "old-origin-value-0123456789", "new-origin-value-9876543210"

@@ -6,10 +6,10 @@ import re
 
 import httpx
 import pytest
+from conftest import A, AppFactory, B
 
 from polyregion.data.clients import RegionClients
 from polyregion.topology import Topology, naming
-from tests.app.conftest import A, AppFactory, B
 
 pytestmark = pytest.mark.functional
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from polyregion.app.posts import Invalid, slugify, validate
+from blog.posts import Invalid, slugify, validate
 
 
 def test_slugify_makes_url_safe_ascii_and_avoids_reserved_words() -> None:

@@ -5,10 +5,10 @@ import json
 import warnings
 
 import jwt
+from blog.consistency import ConsistencyToken
+from blog.sessions import SessionCodec
 
-from polyregion.app.consistency import ConsistencyToken
-from polyregion.app.sessions import SessionCodec
-from polyregion.data.secret import KeySet, SigningKey
+from polyregion.kit.keys import KeySet, SigningKey
 
 OLD = SigningKey("v-old", b"old-secret-value-long-enough-for-hmac-sha256")
 NEW = SigningKey("v-new", b"new-secret-value-long-enough-for-hmac-sha256")

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from blog.settings import settings_from_env
 
-from polyregion.app.settings import settings_from_env
 from polyregion.errors import ConfigError
 from polyregion.topology import from_dict
 
@@ -62,7 +62,7 @@ def test_bad_settings_name_the_key(env: dict[str, str], key: str) -> None:
     [("signin_user_limit", 0), ("signup_window_s", -1), ("password_scrypt_n", 3000)],
 )
 def test_bad_throttle_and_hash_settings_name_the_key(key: str, value: int) -> None:
-    from polyregion.app.settings import AppSettings
+    from blog.settings import AppSettings
 
     with pytest.raises(ConfigError) as info:
         AppSettings(topology=TOPO, region="us-east-1", **{key: value})

@@ -8,17 +8,17 @@ import time
 
 import httpx
 import pytest
+from blog.settings import AppSettings
+from blog.throttle import subject, viewer_address
+from conftest import PASSWORD, A, AppFactory, signup
 from starlette.requests import Request
+from test_pages import csrf_of
 
-from polyregion.app.settings import AppSettings
-from polyregion.app.throttle import subject, viewer_address
 from polyregion.data.attempts import MemoryAttempts
 from polyregion.data.audit import AuditLog
 from polyregion.data.clients import RegionClients
 from polyregion.data.items import from_ddb, key
 from polyregion.topology import Topology, naming
-from tests.app.conftest import PASSWORD, A, AppFactory, signup
-from tests.app.test_pages import csrf_of
 
 WRONG = "not-the-password"
 
@@ -180,7 +180,8 @@ def test_viewer_address_trusts_only_cloudfronts_header() -> None:
 
 
 def test_without_an_audit_table_the_throttle_still_works_per_process() -> None:
-    from polyregion.app.context import AppContext
+    from blog.context import AppContext
+
     from polyregion.topology import from_dict
 
     no_audit = [{"name": "posts", "scope": "global"}, {"name": "users", "scope": "global"}]

@@ -1,4 +1,4 @@
-"""The session signing keys, from the replicated secret in Secrets Manager.
+"""Keys from a replicated Secrets Manager secret (the session secret, the origin-verify value).
 
 Both `AWSCURRENT` and `AWSPREVIOUS` are kept, with their VersionIds, so a token signed just
 before a rotation still verifies after it (nobody is logged out). Keys are cached in-process
@@ -116,6 +116,13 @@ class SecretKeyProvider:
     def refresh_unless_recent(self) -> KeySet:
         """A presented value matched no key (origin verification): same bound as an unknown kid."""
         return self.refresh_for_unknown("")  # VersionIds are never empty: never "found"
+
+    def probe(self) -> None:
+        """One GetSecretValue (AWSCURRENT), outside the lock, caching nothing: a health check.
+
+        Never through `refresh()`: a hung Secrets Manager would then hold the lock that
+        requests needing fresh keys wait on."""
+        self._fetch(self._client(), CURRENT)
 
     def _refresh_locked(self) -> KeySet:
         sm = self._client()

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from polyregion.data.secret import UNKNOWN_KID_REFRESH_S, SecretKeyProvider
+from polyregion.kit.keys import UNKNOWN_KID_REFRESH_S, SecretKeyProvider
 
 
 class NotFound(Exception):
