@@ -1,4 +1,5 @@
-"""The JSON API: health, and the calls the failover drills drive through the real path.
+"""The JSON API: the calls the failover drills drive through the real path (health: the
+kit route mounted in asgi.py).
 
 Field names are a contract with the drills (docs/app.md, "JSON API").
 """
@@ -13,9 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from blog import csrf
 from blog import posts as post_logic
-from blog.consistency import ConsistencyToken
+from blog.consistency import token_for
 from blog.throttle import throttled_message, viewer_address
 from blog.web import (
     consistency_token,
@@ -28,13 +28,9 @@ from blog.web import (
     start_session,
 )
 from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
+from polyregion.kit import csrf
 
 NO_STORE = {"cache-control": "no-store"}
-
-
-async def health(request: Request) -> Response:
-    report = await ctx(request).health.report()
-    return JSONResponse(report.to_json(), status_code=report.http_status, headers=NO_STORE)
 
 
 async def live(request: Request) -> Response:
@@ -145,7 +141,7 @@ async def create_post(request: Request) -> Response:
     )
     post = await post_logic.create(c, fields, username, cover=None)
     response = JSONResponse({**post.to_json(), "region": c.region}, status_code=201)
-    await remember_write(request, response, ConsistencyToken.for_post(post))
+    await remember_write(request, response, token_for(post))
     return response
 
 
@@ -160,7 +156,7 @@ async def update_post(request: Request) -> Response:
     current, _ = await post_logic.load(request, request.path_params["slug"])
     post = await post_logic.update(c, current, fields, username, version, cover=None)
     response = JSONResponse({**post.to_json(), "region": c.region})
-    await remember_write(request, response, ConsistencyToken.for_post(post))
+    await remember_write(request, response, token_for(post))
     return response
 
 
@@ -183,7 +179,6 @@ async def list_posts(request: Request) -> Response:
 
 def routes(health_path: str) -> list[Route]:
     return [
-        Route(health_path, health, methods=["GET", "HEAD"]),
         Route(f"{health_path.rstrip('/')}/live", live, methods=["GET", "HEAD"]),
         Route("/api/users", create_user, methods=["POST"]),
         Route("/api/session", sign_in, methods=["POST"]),

@@ -24,10 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from blog import api, pages
 from blog.consistency import StillReplicating
 from blog.context import AppContext, ClientFactory, default_clients
-from blog.origin_guard import OriginGuard
 from blog.settings import AppSettings, settings_from_env
 from blog.web import STATIC_DIR, asset_version, render, wants_json
 from polyregion.data.items import Clock
+from polyregion.kit.health_http import health_route
+from polyregion.kit.origin import OriginGuard
 
 log = logging.getLogger("polyregion.app")
 REGION_HEADER = "x-polyregion-region"
@@ -166,6 +167,8 @@ class RegionalApp(Starlette):
                 header=self.context.settings.topology.origin.verify_header,
                 keys=self.context.origin_keys,
                 open_paths=frozenset({health, f"{health.rstrip('/')}/live"}),
+                # A region that cannot read the value refuses every request: health says so.
+                health=self.context.health,
             )
         return stack
 
@@ -235,6 +238,7 @@ def create_app(
     app = RegionalApp(
         routes=[
             *pages.routes(settings),
+            health_route(context.health, settings.topology.health.path),
             *api.routes(settings.topology.health.path),
             Mount(f"/static/{asset_version()}", app=static, name="static"),
         ],

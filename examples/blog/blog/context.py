@@ -14,24 +14,24 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from blog.breaker import REMOTE_CLIENT_CONFIG, RemoteCalls
 from blog.cache import TTLCache
 from blog.consistency import ReadYourWrites
-from blog.health import HealthChecker, dependency_checks
-from blog.sessions import SessionCodec
 from blog.settings import AppSettings
 from blog.throttle import Throttle
 from polyregion.data.assets import AssetStore
 from polyregion.data.attempts import Attempts, DynamoAttempts, MemoryAttempts
 from polyregion.data.audit import AuditLog
 from polyregion.data.clients import ClientConfig, RegionClients
-from polyregion.data.items import Clock
+from polyregion.data.items import Clock, key
 from polyregion.data.posts import Post, PostStore
 from polyregion.data.users import UserStore
-from polyregion.kit.keys import SecretKeyProvider
+from polyregion.kit import HealthChecker, RemoteCalls, SecretKeyProvider, SessionCodec
+from polyregion.kit.aws import REMOTE_CLIENT_CONFIG
+from polyregion.kit.checks import dynamodb_table_check, s3_bucket_check, secret_check
 from polyregion.topology import naming
 
 T = TypeVar("T")
+PROBE = "__health_check__"
 # (region, endpoint or None for real AWS, config) -> clients; injectable (tests share clients)
 ClientFactory = Callable[[str, str | None, ClientConfig], RegionClients]
 
@@ -154,15 +154,15 @@ class AppContext:
         self.sessions = SessionCodec(
             issuer=f"polyregion:{topo.name}", max_age_s=topo.session.max_age_s
         )
-        self.ryw = ReadYourWrites(
+        self.ryw: ReadYourWrites[Post] = ReadYourWrites(
             self.region,
-            self.posts_in,
+            lambda r, pk: self.posts_in(r).get(pk, consistent=True),
+            lambda post: post.version,
             wait_ms=settings.ryw_wait_ms,
             poll_ms=settings.ryw_poll_ms,
+            remote=self.remote,
+            remote_read=lambda r, pk: self._remote_posts(r).get(pk, consistent=True),
             run=self.run,
-            remote_run=self.remote.run,
-            remote_posts_in=self._remote_posts,
-            remote_available=self.remote.available,
             max_waiters=settings.ryw_waiters,
         )
         self.post_cache: TTLCache[Post | None] = TTLCache(settings.read_cache_s)
@@ -172,14 +172,14 @@ class AppContext:
         hc = self.health_clients
         self.health = HealthChecker(
             self.region,
-            dependency_checks(
-                dynamodb=lambda: hc(self.region).dynamodb,
-                s3=lambda: hc(self.region).s3,
-                secretsmanager=lambda: hc(self.region).secretsmanager,
-                table=self.table,
-                bucket=settings.bucket(self.region),
-                secret_id=self.secret_id,
-            ),
+            {
+                # GetItem of a probe key that need not exist, HeadBucket, GetSecretValue.
+                "dynamodb": dynamodb_table_check(
+                    lambda: hc(self.region).dynamodb, self.table, key=key(PROBE, PROBE)
+                ),
+                "s3": s3_bucket_check(lambda: hc(self.region).s3, settings.bucket(self.region)),
+                "secrets": secret_check(lambda: hc(self.region).secretsmanager, self.secret_id),
+            },
             timeout_s=timeout_s,
             cache_s=topo.health.cache_s,
             warmup=lambda: (

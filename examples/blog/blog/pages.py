@@ -10,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from blog import csrf
 from blog import posts as post_logic
-from blog.consistency import ConsistencyToken
+from blog.consistency import token_for
 from blog.settings import AppSettings
 from blog.throttle import throttled_message, viewer_address
 from blog.web import (
@@ -28,6 +27,7 @@ from blog.web import (
 )
 from polyregion.data.assets import Image, InvalidUpload, sniff
 from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
+from polyregion.kit import csrf
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -205,7 +205,7 @@ async def _post_form(request: Request, post: Any) -> Response:
             request, "post_form.html", status_code=409, post=post, values=values, error=exc.detail
         )
     response = _redirect(f"/posts/{saved.slug}")
-    await remember_write(request, response, ConsistencyToken.for_post(saved))
+    await remember_write(request, response, token_for(saved))
     return response
 
 

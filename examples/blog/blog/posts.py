@@ -143,10 +143,10 @@ async def load(request: Request, slug: str) -> tuple[Post, str]:
     if len(slug) > MAX_SLUG or not SLUG.match(slug):
         raise HTTPException(404, f"no post at /posts/{slug[:MAX_SLUG]}")
     token = await consistency_token(request)
-    if token is not None and token.slug == slug:
+    if token is not None and token.hint == slug:
         seen = await c.run(c.posts.find_by_slug, slug)
-        resolved = await c.ryw.resolve(token, seen if seen and seen.pk == token.pk else None)
-        post, source = resolved.post, resolved.source
+        resolved = await c.ryw.resolve(token, seen if seen and seen.pk == token.key else None)
+        post, source = resolved.item, resolved.source
     else:
         post, cached = await c.post_cache.get_or_fetch(
             slug, lambda: c.run(c.posts.find_by_slug, slug)
@@ -163,9 +163,9 @@ async def recent(request: Request, token: ConsistencyToken | None) -> list[Post]
     posts, _ = await c.list_cache.get_or_fetch("recent", lambda: c.run(c.posts.recent, LIST_SIZE))
     if token is None:
         return posts
-    seen = next((p for p in posts if p.pk == token.pk), None)
+    seen = next((p for p in posts if p.pk == token.key), None)
     resolved = await c.ryw.resolve(token, seen)
-    if resolved.post is None or resolved.post is seen:
+    if resolved.item is None or resolved.item is seen:
         return posts
-    merged = [p for p in posts if p.pk != token.pk] + [resolved.post]
+    merged = [p for p in posts if p.pk != token.key] + [resolved.item]
     return sorted(merged, key=lambda p: p.created_at, reverse=True)[:LIST_SIZE]

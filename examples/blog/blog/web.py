@@ -13,12 +13,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from blog import csrf
 from blog.consistency import ConsistencyToken
 from blog.context import AppContext
-from blog.sessions import Session
 from polyregion.data.items import now_ms
+from polyregion.kit import csrf
 from polyregion.kit.keys import KeySet
+from polyregion.kit.sessions import Session
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"

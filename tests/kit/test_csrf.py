@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from blog import csrf
-
+from polyregion.kit import csrf
 from polyregion.kit.keys import KeySet, SigningKey
 
 K1 = SigningKey("v1", b"one-secret-long-enough-for-hmac-sha256-keys")

@@ -5,10 +5,10 @@ import json
 import warnings
 
 import jwt
-from blog.consistency import ConsistencyToken
-from blog.sessions import SessionCodec
 
+from polyregion.kit.consistency import ConsistencyToken
 from polyregion.kit.keys import KeySet, SigningKey
+from polyregion.kit.sessions import SessionCodec
 
 OLD = SigningKey("v-old", b"old-secret-value-long-enough-for-hmac-sha256")
 NEW = SigningKey("v-new", b"new-secret-value-long-enough-for-hmac-sha256")

@@ -3,7 +3,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from blog.breaker import CircuitBreaker, CircuitOpen, RemoteCalls
+
+from polyregion.kit.breaker import CircuitBreaker, CircuitOpen, RemoteCalls
 
 
 class Clock:
