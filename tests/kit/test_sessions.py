@@ -7,8 +7,8 @@ import warnings
 import jwt
 
 from polyregion.kit.consistency import ConsistencyToken
-from polyregion.kit.keys import KeySet, SigningKey
-from polyregion.kit.sessions import SessionCodec
+from polyregion.kit.keys import KeySet, SecretKeyProvider, SigningKey
+from polyregion.kit.sessions import SessionCodec, Sessions
 
 OLD = SigningKey("v-old", b"old-secret-value-long-enough-for-hmac-sha256")
 NEW = SigningKey("v-new", b"new-secret-value-long-enough-for-hmac-sha256")
@@ -105,3 +105,71 @@ def test_malformed_consistency_claim_is_ignored_not_fatal() -> None:
     session = codec().decode(token, keys(NEW))
     assert session is not None
     assert session.consistency is None
+
+
+class _Versions:
+    """Secrets Manager stand-in: AWSCURRENT / AWSPREVIOUS by stage; `rotate` moves them."""
+
+    class exceptions:
+        class ResourceNotFoundException(Exception):
+            pass
+
+    def __init__(self) -> None:
+        self.stages = {"AWSCURRENT": ("v1", "first-secret-value-long-enough-0123456789")}
+
+    def rotate(self, version: str, value: str) -> None:
+        self.stages = {"AWSCURRENT": (version, value), "AWSPREVIOUS": self.stages["AWSCURRENT"]}
+
+    def get_secret_value(self, SecretId: str, VersionStage: str) -> dict[str, str]:
+        if VersionStage not in self.stages:
+            raise self.exceptions.ResourceNotFoundException(VersionStage)
+        version, value = self.stages[VersionStage]
+        return {"VersionId": version, "SecretString": value}
+
+
+def sessions_over(sm: _Versions, now: float = NOW, mono: list[float] | None = None) -> Sessions:
+    ticks = mono if mono is not None else [0.0]
+    keys = SecretKeyProvider(
+        lambda: sm,  # type: ignore[arg-type,return-value]
+        "app/session-secret",
+        max_age_s=300,
+        clock=lambda: ticks[0],
+    )
+    return Sessions(
+        keys, issuer="polyregion:notes", max_age_s=3600, secure=False, clock=lambda: now
+    )
+
+
+def test_sessions_issue_read_and_survive_a_rotation_seen_by_another_process() -> None:
+    sm = _Versions()
+    mono = [0.0]
+    writer, reader = sessions_over(sm, mono=mono), sessions_over(sm, mono=mono)
+    old = writer.issue("alice")
+    assert reader.read(old) is not None  # reader caches v1
+    sm.rotate("v2", "second-secret-value-long-enough-0123456789")
+    writer.keys.refresh()
+    new = writer.issue("bob")
+    mono[0] = 10.0  # past the 5 s bound on refetches for unknown key ids
+    # The reader has v1 cached and has never seen v2: the unknown kid triggers one refresh.
+    session = reader.read(new)
+    assert session is not None and session.username == "bob"
+    assert reader.read(old) is not None  # AWSPREVIOUS still verifies
+    assert reader.read("junk") is None and reader.read(None) is None
+
+
+def test_sessions_csrf_is_bound_to_the_session_and_the_cookie_attributes() -> None:
+    s = sessions_over(_Versions())
+    alice = s.read(s.issue("alice"))
+    assert alice is not None
+    token = s.csrf_token(alice)
+    assert s.csrf_ok(alice, token, token)
+    assert not s.csrf_ok(None, token, token)  # not valid signed out
+    assert not s.csrf_ok(alice, token, None)
+    assert s.csrf_token(alice, existing=token) == token
+    reissued = s.read(s.reissue(alice, ConsistencyToken("eu-west-1", "note#1", 2, 5, "x")))
+    assert reissued is not None and reissued.issued_at == alice.issued_at
+    assert reissued.consistency == ConsistencyToken("eu-west-1", "note#1", 2, 5, "x")
+    assert s.csrf_ok(reissued, token, token)  # re-issuing keeps the CSRF binding
+    cookie = s.cookie("pr_session", "v")
+    assert cookie["httponly"] and cookie["samesite"] == "lax" and cookie["secure"] is False
+    assert cookie["max_age"] == 3600

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from blog.origin_guard import matches
 from conftest import A, AppFactory
 
 from polyregion.data.clients import RegionClients
-from polyregion.kit.keys import KeySet, SigningKey
 
 SECRET_ID = "t-app/origin-verify-guard-test"
 OLD, NEW = "old-origin-value-0123456789", "new-origin-value-9876543210"
@@ -67,10 +65,14 @@ def test_an_unreadable_secret_fails_closed(make_app: AppFactory) -> None:
     assert r.status_code == 503
     assert NEW not in r.text
     assert httpx.get(f"{url}/api/health/live").status_code == 200
+    # Issue 13 defect 5: such a region must not look healthy to Route 53.
+    health = httpx.get(f"{url}/api/health", timeout=5)
+    assert health.status_code == 503 and health.json()["status"] == "degraded"
+    assert health.json()["checks"]["origin-verify"]["status"] == "fail"
+    assert health.json()["checks"]["dynamodb"]["status"] == "ok"
 
 
-def test_matches_compares_every_accepted_value() -> None:
-    keys = KeySet(SigningKey("v2", NEW.encode()), SigningKey("v1", OLD.encode()), fetched_at=0)
-    assert matches(NEW.encode(), keys) and matches(OLD.encode(), keys)
-    assert not matches(NEW.encode()[:-1], keys) and not matches(b"", keys)
-    assert matches(NEW.encode(), KeySet(SigningKey("v2", NEW.encode()), None, fetched_at=0))
+def test_health_covers_the_origin_verify_secret(guarded: str) -> None:
+    body = httpx.get(f"{guarded}/api/health", timeout=5).json()
+    assert body["status"] == "healthy"
+    assert set(body["checks"]) == {"dynamodb", "s3", "secrets", "origin-verify"}
