@@ -45,7 +45,7 @@ def test_build_asset_adds_package_and_config_and_reports_size(tmp_path: Path) ->
 
     report = package.build_asset(load(config), tmp_path / "lambda", run=fake_pip)
     asset = tmp_path / "lambda"
-    assert (asset / "polyregion" / "app" / "lambda_handler.py").is_file()
+    assert (asset / "blog" / "lambda_handler.py").is_file()
     assert (asset / "polyregion.toml").read_text() == config.read_text()
     assert not list(asset.rglob("__pycache__"))
     assert package.is_full_build(asset)

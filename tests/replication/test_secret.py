@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from polyregion.app.sessions import SessionCodec
 
 from polyregion.kit.keys import SecretKeyProvider
+from polyregion.kit.sessions import SessionCodec
 from polyregion.topology import naming
 from tests.replication.conftest import World, wait_until
 
