@@ -164,7 +164,7 @@ class RegionalApp(Starlette):
             health = self.context.settings.topology.health.path
             stack = OriginGuard(
                 stack,
-                header=self.context.settings.topology.origin.verify_header,
+                header=self.context.settings.verify_header,
                 keys=self.context.origin_keys,
                 open_paths=frozenset({health, f"{health.rstrip('/')}/live"}),
                 # A region that cannot read the value refuses every request: health says so.

@@ -28,7 +28,6 @@ from polyregion.data.users import UserStore
 from polyregion.kit import HealthChecker, RemoteCalls, SecretKeyProvider, SessionCodec
 from polyregion.kit.aws import REMOTE_CLIENT_CONFIG
 from polyregion.kit.checks import dynamodb_table_check, s3_bucket_check, secret_check
-from polyregion.topology import naming
 
 T = TypeVar("T")
 PROBE = "__health_check__"
@@ -92,8 +91,8 @@ class AppContext:
         self.settings = settings
         topo = settings.topology
         self.region = settings.region
-        self.table = naming.global_table(topo)
-        self.secret_id = naming.session_secret(topo)
+        self.table = settings.global_table
+        self.secret_id = settings.session_secret
         self.clients = ClientPool(settings, ClientConfig(), clients)
         timeout_s = topo.health.check_timeout_ms / 1000
         # Health clients fail fast: one attempt, socket timeouts no longer than the check's.

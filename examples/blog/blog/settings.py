@@ -15,6 +15,8 @@ from typing import Final
 from polyregion.data.clients import endpoints_from_env
 from polyregion.data.users import DEFAULT_SCRYPT_N
 from polyregion.errors import ConfigError
+from polyregion.kit.env import ORIGIN_VERIFY_HEADER as ENV_ORIGIN_VERIFY_HEADER
+from polyregion.kit.env import AppEnv
 from polyregion.topology import naming
 from polyregion.topology.load import load
 from polyregion.topology.model import Topology
@@ -29,7 +31,9 @@ ENV_RYW_POLL_MS: Final = "POLYREGION_RYW_POLL_MS"
 ENV_READ_CACHE_S: Final = "POLYREGION_READ_CACHE_S"
 # Secret holding the value CloudFront sends in `origin.verify_header`; unset: not enforced.
 ENV_ORIGIN_VERIFY_SECRET: Final = "POLYREGION_ORIGIN_VERIFY_SECRET"  # noqa: S105 (a name)
-AUDIT_DATA_CLASS: Final = "signin-audit"  # the regional data class the sign-in audit uses
+AUDIT_DATA_CLASS: Final = "signin-audit"  # the regional table the sign-in audit uses
+DATA_TABLE_KEY: Final = "DATA"  # POLYREGION_TABLE_DATA
+AUDIT_TABLE_KEY: Final = "SIGNIN_AUDIT"  # POLYREGION_TABLE_SIGNIN_AUDIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +47,13 @@ class AppSettings:
     # region -> bucket name; defaults to naming.bucket() for every region.
     buckets: Mapping[str, str] = field(default_factory=dict)
     secure_cookies: bool = True
-    # Secrets Manager id of the origin verification value (origin_guard.py); None: open origin.
+    # Secrets Manager id of the origin verification value (kit.OriginGuard); None: open origin.
     origin_verify_secret: str | None = None
+    # From the app contract's environment (POLYREGION_TABLE_<NAME>, POLYREGION_SECRET_SESSION,
+    # POLYREGION_ORIGIN_VERIFY_HEADER); absent: the names the topology implies.
+    table_names: Mapping[str, str] = field(default_factory=dict)  # env key -> physical name
+    session_secret_id: str | None = None
+    origin_verify_header: str | None = None
     # Read-your-writes: how long a lagging replica may be waited for, and how often to poll.
     ryw_wait_ms: int = 500
     ryw_poll_ms: int = 50
@@ -104,12 +113,38 @@ class AppSettings:
         return self.endpoints.get(region)
 
     @property
+    def global_table(self) -> str:
+        """The global table `data` (posts, users, slug claims)."""
+        return self.table_names.get(DATA_TABLE_KEY) or f"{self.topology.name}-data"
+
+    @property
     def audit_table(self) -> str | None:
-        """The regional sign-in audit table, if the topology declares that data class."""
-        for dc in self.topology.regional_data:
-            if dc.name == AUDIT_DATA_CLASS:
-                return naming.regional_table(self.topology, dc.name)
-        return None
+        """The regional sign-in audit table, if declared (no such table: no audit)."""
+        if AUDIT_TABLE_KEY in self.table_names:
+            return self.table_names[AUDIT_TABLE_KEY]
+        if self.table_names or not _declares_audit(self.topology):
+            return None
+        return f"{self.topology.name}-{AUDIT_DATA_CLASS}"
+
+    @property
+    def session_secret(self) -> str:
+        return self.session_secret_id or naming.session_secret(self.topology)
+
+    @property
+    def verify_header(self) -> str:
+        return self.origin_verify_header or self.topology.origin.verify_header
+
+
+def _declares_audit(topology: Topology) -> bool:
+    """Whether the topology declares the regional `signin-audit` table, in the app contract's
+    `[[tables]]` or the older `[[data]]` form (read by name: both models are accepted)."""
+    tables = getattr(topology, "tables", None)
+    if tables is not None:
+        return any(
+            t.name == AUDIT_DATA_CLASS and str(getattr(t.scope, "value", t.scope)) == "regional"
+            for t in tables
+        )
+    return any(dc.name == AUDIT_DATA_CLASS for dc in getattr(topology, "regional_data", ()))
 
 
 def _env_number(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -144,8 +179,10 @@ def settings_from_env(
         endpoints = endpoints_from_env(env)
     account = env.get(ENV_ACCOUNT) or None
     buckets = {r: naming.bucket(topo, r, account) for r in topo.region_names}
-    if env.get(ENV_BUCKET):
-        buckets[name] = env[ENV_BUCKET]
+    topo.region(name)  # a ConfigError naming `region` and the allowed ones, first
+    contract = AppEnv.from_env(env, region=name, regions=tuple(topo.region_names), port=0)
+    if contract.buckets.get("ASSETS") or env.get(ENV_BUCKET):
+        buckets[name] = contract.buckets.get("ASSETS") or env[ENV_BUCKET]
     if secure_cookies is None:
         secure_cookies = env.get(ENV_SECURE_COOKIES, "1") != "0"
     if origin_verify_secret is None:
@@ -157,6 +194,9 @@ def settings_from_env(
         buckets=buckets,
         secure_cookies=secure_cookies,
         origin_verify_secret=origin_verify_secret,
+        table_names=dict(contract.tables),
+        session_secret_id=contract.session_secret,
+        origin_verify_header=env.get(ENV_ORIGIN_VERIFY_HEADER) or None,
         ryw_wait_ms=int(_env_number(env, ENV_RYW_WAIT_MS, 500)),
         ryw_poll_ms=int(_env_number(env, ENV_RYW_POLL_MS, 50)),
         read_cache_s=_env_number(env, ENV_READ_CACHE_S, 1.0),

@@ -38,6 +38,31 @@ def test_environment_values() -> None:
     assert plain.secure_cookies and plain.origin_verify_secret is None  # not enforced
 
 
+def test_the_app_contract_environment_names_the_resources() -> None:
+    """Under the sandbox (and on Lambda) the names come from the contract's variables."""
+    env = {
+        "POLYREGION_REGION": "eu-west-1",
+        "POLYREGION_TABLE_DATA": "blog-data",
+        "POLYREGION_TABLE_SIGNIN_AUDIT": "blog-signin-audit",
+        "POLYREGION_BUCKET_ASSETS": "blog-assets-eu-west-1-123456789012",
+        "POLYREGION_SECRET_SESSION": "blog/session-secret",
+        "POLYREGION_ORIGIN_VERIFY_HEADER": "x-edge-secret",
+    }
+    s = settings_from_env(topology=TOPO, environ=env)
+    assert s.global_table == "blog-data" and s.audit_table == "blog-signin-audit"
+    assert s.bucket("eu-west-1") == "blog-assets-eu-west-1-123456789012"
+    assert s.session_secret == "blog/session-secret"
+    assert s.verify_header == "x-edge-secret"
+    # A contract that declares no audit table means no audit; without any, the topology's.
+    no_audit = {k: v for k, v in env.items() if k != "POLYREGION_TABLE_SIGNIN_AUDIT"}
+    assert settings_from_env(topology=TOPO, environ=no_audit).audit_table is None
+    plain = settings_from_env(topology=TOPO, environ={"POLYREGION_REGION": "eu-west-1"})
+    assert plain.global_table == "polyregion-data"
+    assert plain.audit_table == "polyregion-signin-audit"
+    assert plain.session_secret == "polyregion/session-secret"
+    assert plain.verify_header == "x-origin-verify"
+
+
 @pytest.mark.parametrize(
     ("env", "key"),
     [
