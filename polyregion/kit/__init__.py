@@ -14,6 +14,7 @@ from polyregion.kit.consistency import (
     StillReplicating,
 )
 from polyregion.kit.env import AppEnv, env_key
+from polyregion.kit.errors import aws_error_code, is_unavailable
 from polyregion.kit.health import CheckResult, HealthChecker, HealthReport
 from polyregion.kit.health_http import health_endpoint, health_route, health_view, health_wsgi
 from polyregion.kit.keys import KeySet, SecretKeyProvider, SigningKey
@@ -44,6 +45,7 @@ __all__ = [
     "Sessions",
     "SigningKey",
     "StillReplicating",
+    "aws_error_code",
     "default_checks",
     "dynamodb_table_check",
     "env_key",
@@ -52,6 +54,7 @@ __all__ = [
     "health_route",
     "health_view",
     "health_wsgi",
+    "is_unavailable",
     "origin_keys",
     "s3_bucket_check",
     "secret_check",

@@ -16,7 +16,8 @@ PUBLIC = {
     "OriginGuard", "OriginGuardWSGI", "ReadYourWrites", "RemoteCalls", "Resolved",
     "SecretKeyProvider", "Session", "SessionCodec", "Sessions", "SigningKey", "StillReplicating",
     "default_checks", "dynamodb_table_check", "env_key", "health_checker", "health_endpoint",
-    "health_route", "health_view", "health_wsgi", "origin_keys", "s3_bucket_check",
+    "health_route", "health_view", "health_wsgi", "aws_error_code", "is_unavailable",
+    "origin_keys", "s3_bucket_check",
     "secret_check", "secret_keys", "sessions",
 }  # fmt: skip
 

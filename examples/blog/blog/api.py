@@ -26,6 +26,7 @@ from blog.web import (
     require_csrf,
     set_session_cookies,
     start_session,
+    valid_text,
 )
 from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from polyregion.kit import csrf
@@ -47,6 +48,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
         data = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(400, "the body is not valid JSON") from None
+    except RecursionError:  # `[` x 1000: the stdlib parser recurses once per level
+        raise HTTPException(400, "the body is nested too deeply: send a flat JSON object") from None
     if not isinstance(data, dict):
         raise HTTPException(400, "the body must be a JSON object")
     return data
@@ -58,6 +61,8 @@ def _str_field(data: dict[str, Any], name: str, *, required: bool = True) -> str
         return ""
     if not isinstance(value, str):
         raise HTTPException(400, f"field {name!r} must be a string")
+    if not valid_text(value):
+        raise HTTPException(400, f"field {name!r} must be valid Unicode text (no lone surrogates)")
     return value
 
 

@@ -27,6 +27,8 @@ from blog.context import AppContext, ClientFactory, default_clients
 from blog.settings import AppSettings, settings_from_env
 from blog.web import STATIC_DIR, asset_version, render, wants_json
 from polyregion.data.items import Clock
+from polyregion.errors import DependencyError
+from polyregion.kit.errors import aws_error_code, is_unavailable
 from polyregion.kit.health_http import health_route
 from polyregion.kit.origin import OriginGuard
 
@@ -190,12 +192,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StillReplicating | DependencyError) and not is_unavailable(exc):
+        # An AWS error retrying cannot fix (AccessDenied, ValidationException, a parameter
+        # the SDK refused): a bug, not an outage. 500, with the AWS code in the log.
+        log.error(
+            "AWS refused a request on %s: %s", request.url.path, aws_error_code(exc), exc_info=exc
+        )
+        return await _crash(request, exc)
     message = (
         str(exc)
         if isinstance(exc, StillReplicating)
         else "this region's data store is not answering right now; retry shortly"
     )
-    log.warning("dependency failure on %s: %s", request.url.path, type(exc).__name__)
+    log.warning("dependency failure on %s: %s", request.url.path, aws_error_code(exc))
     headers = {"retry-after": "2"}
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=503, headers=headers)
@@ -213,8 +222,6 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 def _dependency_errors() -> tuple[type[Exception], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
-
-    from polyregion.errors import DependencyError
 
     return (BotoCoreError, ClientError, DependencyError, StillReplicating)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -24,10 +25,14 @@ from blog.web import (
     require_csrf,
     set_session_cookies,
     start_session,
+    valid_text,
 )
 from polyregion.data.assets import Image, InvalidUpload, sniff
 from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from polyregion.kit import csrf
+
+# What assets.cover_key writes: covers/<random hex>/<sha256 prefix>.<extension>.
+MEDIA_KEY = re.compile(r"covers/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}\.[a-z0-9]{1,8}")
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -43,7 +48,11 @@ async def _form(request: Request, max_part: int) -> FormData:
 
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    if not valid_text(value):
+        raise HTTPException(400, f"the {name} is not valid Unicode text")
+    return value
 
 
 async def _cached_for_anonymous(request: Request) -> Response | None:
@@ -233,7 +242,7 @@ async def media(request: Request) -> Response:
     """A cover image: local bucket first, then the region that wrote the post (CRR lag)."""
     c = ctx(request)
     key = request.path_params["key"]
-    if not key.startswith("covers/") or ".." in key or len(key) > 200:
+    if not MEDIA_KEY.fullmatch(key):  # e.g. a NUL byte (%00): not a key we ever wrote
         raise HTTPException(404, "no such image")
     others = [r for r in c.settings.topology.region_names if r != c.region]
     found = await c.run(c.assets.get, key, others)

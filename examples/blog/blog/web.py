@@ -26,6 +26,16 @@ _UNSET: Any = object()
 FORM_TEMPLATES = frozenset({"account.html", "post_form.html"})
 
 
+def valid_text(value: str) -> bool:
+    """Encodable as UTF-8: JSON's `\ud800` escapes decode to lone surrogates, which DynamoDB,
+    S3 and scrypt cannot take (a 500 or 503 deep inside instead of a 400 at the door)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def ctx(request: Request) -> AppContext:
     context: AppContext = request.app.state.ctx
     return context
