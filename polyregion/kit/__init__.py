@@ -19,6 +19,7 @@ from polyregion.kit.health import CheckResult, HealthChecker, HealthReport
 from polyregion.kit.health_http import health_endpoint, health_route, health_view, health_wsgi
 from polyregion.kit.keys import KeySet, SecretKeyProvider, SigningKey
 from polyregion.kit.origin import OriginGuard, OriginGuardWSGI
+from polyregion.kit.revocation import Revocations
 from polyregion.kit.sessions import Session, SessionCodec, Sessions
 from polyregion.kit.wiring import default_checks, health_checker, origin_keys, secret_keys, sessions
 
@@ -39,6 +40,7 @@ __all__ = [
     "ReadYourWrites",
     "RemoteCalls",
     "Resolved",
+    "Revocations",
     "SecretKeyProvider",
     "Session",
     "SessionCodec",

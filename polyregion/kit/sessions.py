@@ -16,16 +16,20 @@ malformed cookie simply means "signed out".
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import jwt
 
 from polyregion.kit import csrf
 from polyregion.kit.consistency import ConsistencyToken
 from polyregion.kit.keys import KeySet, SecretKeyProvider, SigningKey
+
+if TYPE_CHECKING:
+    from polyregion.kit.revocation import Revocations
 
 ALGORITHM: Final = "HS256"
 PURPOSE: Final = "session"
@@ -38,6 +42,9 @@ class Session:
     issued_at: int
     expires_at: int
     consistency: ConsistencyToken | None = None
+    # Names this sign-in across re-issues (claim `sid`): what a revocation refers to. Tokens
+    # minted without one are named by user and issue time.
+    session_id: str = ""
 
 
 class SessionCodec:
@@ -55,6 +62,7 @@ class SessionCodec:
         *,
         consistency: ConsistencyToken | None = None,
         issued_at: int | None = None,
+        session_id: str | None = None,
     ) -> str:
         now = int(self._clock())
         iat = issued_at if issued_at is not None else now
@@ -63,6 +71,7 @@ class SessionCodec:
             "iss": self.issuer,
             "iat": iat,
             "exp": iat + self.max_age_s,
+            "sid": session_id or secrets.token_urlsafe(12),
         }
         if consistency is not None:
             claims["cst"] = consistency.to_claim()
@@ -124,7 +133,14 @@ class SessionCodec:
             return None
         if iat > now + 60:  # minted in the future: clock skew beyond reason
             return None
-        return Session(sub, iat, exp, ConsistencyToken.from_claim(claims.get("cst")))
+        sid = claims.get("sid")
+        return Session(
+            sub,
+            iat,
+            exp,
+            ConsistencyToken.from_claim(claims.get("cst")),
+            sid if isinstance(sid, str) and 0 < len(sid) <= 64 else f"{sub}@{iat}",
+        )
 
 
 DEFAULT_MAX_AGE_S: Final = 7 * 24 * 3600
@@ -143,8 +159,11 @@ class Sessions:
         csrf_cookie: str = csrf.COOKIE,
         secure: bool = True,
         clock: Callable[[], float] = time.time,
+        revocations: Revocations | None = None,
     ) -> None:
         self.keys = keys
+        # Checked on every `read` (one strongly consistent GetItem): signed-out stays out.
+        self.revocations = revocations
         self.codec = SessionCodec(issuer=issuer, max_age_s=max_age_s, clock=clock)
         self.max_age_s = max_age_s
         self.cookie_name = cookie_name
@@ -166,7 +185,17 @@ class Sessions:
         keys = self.keyset()
         if keys.find(kid) is None:  # a rotation this process has not seen yet
             keys = self.keys.refresh_for_unknown(kid)
-        return self.codec.decode(token, keys)
+        session = self.codec.decode(token, keys)
+        if session is None or self.revocations is None:
+            return session
+        return None if self.revocations.is_revoked(session) else session
+
+    def revoke(self, session: Session) -> tuple[str, ...]:
+        """Sign-out: the session stops working everywhere (see `Revocations`). Returns the
+        regions that acknowledged; a no-op without `revocations`."""
+        if self.revocations is None:
+            return ()
+        return self.revocations.revoke(session)
 
     def issue(
         self,
@@ -182,7 +211,13 @@ class Sessions:
 
     def reissue(self, session: Session, consistency: ConsistencyToken) -> str:
         """The same session carrying the consistency token of the user's latest write."""
-        return self.issue(session.username, consistency=consistency, issued_at=session.issued_at)
+        return self.codec.mint(
+            self.keyset(),
+            session.username,
+            consistency=consistency,
+            issued_at=session.issued_at,
+            session_id=session.session_id,
+        )
 
     def remaining_s(self, session: Session) -> int:
         return max(1, session.expires_at - int(self._clock()))

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {
     "HEALTH_CLIENT_CONFIG", "REMOTE_CLIENT_CONFIG", "AppEnv", "CheckResult", "CircuitBreaker",
     "CircuitOpen", "ClientPool", "ConsistencyToken", "HealthChecker", "HealthReport", "KeySet",
-    "OriginGuard", "OriginGuardWSGI", "ReadYourWrites", "RemoteCalls", "Resolved",
+    "OriginGuard", "OriginGuardWSGI", "ReadYourWrites", "RemoteCalls", "Resolved", "Revocations",
     "SecretKeyProvider", "Session", "SessionCodec", "Sessions", "SigningKey", "StillReplicating",
     "default_checks", "dynamodb_table_check", "env_key", "health_checker", "health_endpoint",
     "health_route", "health_view", "health_wsgi", "aws_error_code", "is_unavailable",

@@ -115,7 +115,7 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     await require_csrf(request, request.headers.get(csrf.HEADER))
     response = JSONResponse({"signed_out": True})
-    end_session(request, response)
+    await end_session(request, response)
     return response
 
 

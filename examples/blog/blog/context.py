@@ -25,7 +25,13 @@ from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.data.items import Clock, key
 from polyregion.data.posts import Post, PostStore
 from polyregion.data.users import UserStore
-from polyregion.kit import HealthChecker, RemoteCalls, SecretKeyProvider, SessionCodec
+from polyregion.kit import (
+    HealthChecker,
+    RemoteCalls,
+    Revocations,
+    SecretKeyProvider,
+    SessionCodec,
+)
 from polyregion.kit.aws import REMOTE_CLIENT_CONFIG
 from polyregion.kit.checks import dynamodb_table_check, s3_bucket_check, secret_check
 
@@ -150,6 +156,16 @@ class AppContext:
                 settings.origin_verify_secret,
                 max_age_s=topo.session.secret_cache_s,
             )
+        # Sign-out records (kit.Revocations) live in the global table next to the users.
+        self.revocations = Revocations(
+            self.table,
+            self.region,
+            tuple(topo.region_names),
+            lambda r: self.clients(r).dynamodb,
+            remote_dynamodb=lambda r: self.remote_clients(r).dynamodb,
+            partition_key="pk",
+            sort_key="sk",
+        )
         self.sessions = SessionCodec(
             issuer=f"polyregion:{topo.name}", max_age_s=topo.session.max_age_s
         )

@@ -161,7 +161,7 @@ async def signin(request: Request) -> Response:
 async def signout(request: Request) -> Response:
     await _form(request, ctx(request).settings.max_body_bytes)
     response = _redirect("/")
-    end_session(request, response)
+    await end_session(request, response)
     return response
 
 

@@ -67,6 +67,8 @@ async def current_session(request: Request) -> Session | None:
             if keys.find(kid) is None:  # a rotation this region has not seen yet
                 keys = await c.run(c.keys.refresh_for_unknown, kid)
             session = c.sessions.decode(token, keys)
+    if session is not None and await c.run(c.revocations.is_revoked, session):
+        session = None  # signed out (kit.Revocations): the cookie is a stale copy
     request.state.session = session
     return session
 
@@ -121,13 +123,24 @@ async def remember_write(request: Request, response: Response, token: Consistenc
     c = ctx(request)
     keys = await keyset(request)
     cfg = c.settings.topology.session
-    jwt = c.sessions.mint(keys, session.username, consistency=token, issued_at=session.issued_at)
+    jwt = c.sessions.mint(
+        keys,
+        session.username,
+        consistency=token,
+        issued_at=session.issued_at,
+        session_id=session.session_id,  # the same sign-in: a sign-out revokes this one too
+    )
     _cookie(response, request, cfg.cookie_name, jwt, max(1, session.expires_at - now_ms() // 1000))
 
 
-def end_session(request: Request, response: Response) -> None:
-    cfg = ctx(request).settings.topology.session
-    response.delete_cookie(cfg.cookie_name, path="/")
+async def end_session(request: Request, response: Response) -> None:
+    """Sign-out: revoke the session in every region (a copied cookie stops working), then
+    clear the cookie. The revocation must be written here, or the sign-out fails (503)."""
+    c = ctx(request)
+    session = await current_session(request)
+    if session is not None:
+        await c.run(c.revocations.revoke, session)
+    response.delete_cookie(c.settings.topology.session.cookie_name, path="/")
 
 
 # -- CSRF ------------------------------------------------------------------------------------
