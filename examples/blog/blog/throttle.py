@@ -1,10 +1,18 @@
 """Brute-force protection of sign-in and sign-up: sliding windows per username and per address.
 
 Rules (thresholds in AppSettings, docs/app.md "Security"):
-- sign-in, per username: `signin_user_limit` failures in `signin_window_s` (any address);
+- sign-in, per username *and* client address: `signin_user_limit` failures in
+  `signin_window_s`. Keyed by both, so failures from other addresses can never lock the owner
+  out (ten wrong passwords from ten addresses used to block the right one, for everyone);
 - sign-in, per client address: `signin_address_limit` failures in the same window (any user:
-  password spraying);
+  password spraying, and the bound on one address guessing one account);
 - sign-up, per client address: `signup_address_limit` attempts in `signup_window_s`.
+
+Each limit is a budget for the whole application, not per region: counters are regional
+(the audit table never leaves its region), so every region enforces an equal share,
+`max(1, limit // number of regions)`. An attacker who spreads attempts over every region
+gets the budget once (at most `max(limit, regions)`), however many regions there are; the
+price is that a user who fails in one region has that region's share only.
 
 A blocked request is answered 429 with `Retry-After` before any password is hashed, so a
 throttled attacker learns nothing, not even whether the password was right. The windows slide:
@@ -86,9 +94,21 @@ class Throttle:
         self.attempts = attempts
         self._clock = clock
         s = settings
-        self.signin_user = Rule("signin-user", s.signin_user_limit, s.signin_window_s)
-        self.signin_address = Rule("signin-address", s.signin_address_limit, s.signin_window_s)
-        self.signup_address = Rule("signup-address", s.signup_address_limit, s.signup_window_s)
+        self.regions = max(1, len(s.topology.region_names))
+        share = self.share
+        self.signin_user = Rule(
+            "signin-user-address", share(s.signin_user_limit), s.signin_window_s
+        )
+        self.signin_address = Rule(
+            "signin-address", share(s.signin_address_limit), s.signin_window_s
+        )
+        self.signup_address = Rule(
+            "signup-address", share(s.signup_address_limit), s.signup_window_s
+        )
+
+    def share(self, limit: int) -> int:
+        """This region's part of an application-wide budget (see the module docstring)."""
+        return max(1, limit // self.regions)
 
     # -- the two flows -------------------------------------------------------------------
     def signin_retry_after(self, username: str, address: str) -> int | None:
@@ -105,7 +125,8 @@ class Throttle:
 
     # -- the window ----------------------------------------------------------------------
     def _signin(self, username: str, address: str) -> list[tuple[Rule, str]]:
-        return [(self.signin_user, username), (self.signin_address, subject(address))]
+        who = subject(address)
+        return [(self.signin_user, f"{username}#{who}"), (self.signin_address, who)]
 
     def _retry_after(self, checks: Sequence[tuple[Rule, str]]) -> int | None:
         """Seconds until every rule allows one more attempt; None if they all do now."""
