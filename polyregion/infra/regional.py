@@ -45,7 +45,7 @@ def arn(service: str, region: str, resource: str) -> str:
 
 
 def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.PolicyStatement]:
-    """Exactly the calls the app makes (polyregion/app, polyregion/data), nothing more."""
+    """Exactly the calls the app makes (examples/blog, polyregion/data), nothing more."""
     table = naming.global_table(topology)
     local_table = arn("dynamodb", region, f"table/{table}")
     statements = [
