@@ -9,10 +9,13 @@ the session's id to a global (replicated) table, and every authenticated request
 - it is written to this region's replica, then *directly* to every other region's replica
   (their regional endpoints, fail-fast clients, in parallel, bounded by `remote_timeout_s`);
   it also replicates like any item, for a region that could not be reached;
-- a check is one strongly consistent GetItem on the local replica.
+- a check is one strongly consistent GetItem on the local replica; a "not revoked" answer is
+  remembered for `cache_s` (1 s) per session in the process, so a burst of one user's requests
+  costs one read per second, not one per request.
 
 The window, documented and bounded: in this region and in every region that acknowledged the
-direct write, the session is refused from the moment sign-out answers. A region that did not
+direct write, the session is refused at most `cache_s` after sign-out answers (at once in the
+process that signed out). A region that did not
 acknowledge (down or partitioned at that moment) accepts the old token until replication
 delivers the record, which happens as soon as it is reachable again; sign-out reports which
 regions acknowledged, and the app can tell the user. Records are written with the item
@@ -32,6 +35,7 @@ from polyregion.kit.sessions import Session
 
 log = logging.getLogger("polyregion.kit.revocation")
 PREFIX = "revoked#"
+MAX_REMEMBERED = 10_000
 
 
 class Revocations:
@@ -53,7 +57,9 @@ class Revocations:
         sort_key: str | None = None,
         ttl_attribute: str = "expires_at",
         remote_timeout_s: float = 1.0,
+        cache_s: float = 1.0,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.table = table
         self.region = region
@@ -65,6 +71,9 @@ class Revocations:
         self.ttl_attribute = ttl_attribute
         self.remote_timeout_s = remote_timeout_s
         self._clock = clock
+        self._monotonic = monotonic
+        self.cache_s = cache_s
+        self._valid: dict[str, float] = {}  # session id -> when it was last seen not revoked
         self._pool: ThreadPoolExecutor | None = None
 
     def warm(self) -> None:
@@ -95,6 +104,7 @@ class Revocations:
         signed out), then to every other region directly. The regions that acknowledged."""
         item = self._item(session)
         self.dynamodb(self.region).put_item(TableName=self.table, Item=item)
+        self._valid.pop(session.session_id, None)  # this process refuses it at once
         others = self.other_regions
         if not others:
             return (self.region,)
@@ -120,11 +130,18 @@ class Revocations:
     def is_revoked(self, session: Session) -> bool:
         """One strongly consistent read of the local replica. Raises when the table cannot be
         read: an authenticated request then fails (503) rather than skip the check."""
+        sid = session.session_id
+        seen = self._valid.get(sid)
+        if seen is not None and self._monotonic() - seen < self.cache_s:
+            return False
         out = self.dynamodb(self.region).get_item(
-            TableName=self.table, Key=self.key(session.session_id), ConsistentRead=True
+            TableName=self.table, Key=self.key(sid), ConsistentRead=True
         )
         item = out.get("Item")
         if item is None:
+            if len(self._valid) >= MAX_REMEMBERED:
+                self._valid.clear()  # bounded memory; costs one read per session again
+            self._valid[sid] = self._monotonic()
             return False
         expires = item.get(self.ttl_attribute, {}).get("N")
         # TTL deletion lags (up to days on AWS): an expired record no longer matters, and the
