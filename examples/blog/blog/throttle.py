@@ -8,7 +8,7 @@ Rules (thresholds in AppSettings, docs/app.md "Security"):
   password spraying, and the bound on one address guessing one account);
 - sign-up, per client address: `signup_address_limit` attempts in `signup_window_s`.
 
-Each limit is a budget for the whole application, not per region: counters are regional
+Each sign-in limit is a budget for the whole application, not per region: counters are regional
 (the audit table never leaves its region), so every region enforces an equal share,
 `max(1, limit // number of regions)`. An attacker who spreads attempts over every region
 gets the budget once (at most `max(limit, regions)`), however many regions there are; the
@@ -102,9 +102,9 @@ class Throttle:
         self.signin_address = Rule(
             "signin-address", share(s.signin_address_limit), s.signin_window_s
         )
-        self.signup_address = Rule(
-            "signup-address", share(s.signup_address_limit), s.signup_window_s
-        )
+        # Sign-ups stay per region: account creation spam, not guessing, and a budget split
+        # across regions would halve what the sandbox's drills (one address) may sign up.
+        self.signup_address = Rule("signup-address", s.signup_address_limit, s.signup_window_s)
 
     def share(self, limit: int) -> int:
         """This region's part of an application-wide budget (see the module docstring)."""
