@@ -64,3 +64,20 @@ def test_imports_without_the_cli_sandbox_infra_or_boto3() -> None:
     loaded = set(done.stdout.split())
     assert "polyregion.kit" in loaded
     assert not {m for m in loaded if m.startswith(("polyregion.topology", "polyregion.sandbox"))}
+
+
+def test_polyregion_never_imports_the_examples() -> None:
+    """The blog is an example app built on the kit: no module of polyregion imports it."""
+    import ast
+
+    offenders = []
+    for path in (ROOT / "polyregion").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            if any(n == "blog" or n.startswith("blog.") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
