@@ -35,8 +35,8 @@ browser-deps:
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check polyregion tests bench
-	$(BIN)/ruff format --check polyregion tests bench
+	$(BIN)/ruff check polyregion tests bench examples
+	$(BIN)/ruff format --check polyregion tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

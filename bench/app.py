@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The bundled blog is an example app run from its own directory (examples/blog).
+sys.path.insert(0, str(ROOT / "examples" / "blog"))
 BENCH_APP = "bench-app"  # topology name: tables bench-app-data, ...
 REGION = "us-east-1"
 SECRET = "bench-session-secret-" + "x" * 40
@@ -55,8 +57,9 @@ def serve(target: str, port: int, endpoint: str) -> None:
 
     app: Any = baseline
     if target == "app":
-        from polyregion.app.asgi import create_app
-        from polyregion.app.settings import AppSettings
+        from blog.asgi import create_app
+        from blog.settings import AppSettings
+
         from polyregion.topology import from_dict
 
         topo = from_dict({"app": {"name": BENCH_APP}})
@@ -196,7 +199,7 @@ def load(targets: list[Target], duration: float, rounds: int) -> dict[str, dict[
 COLD = """
 import json, sys, time
 t0 = time.perf_counter()
-from polyregion.app import lambda_handler
+from blog import lambda_handler
 event = json.load(open(sys.argv[1]))
 out = lambda_handler.handler(event, None)
 t1 = time.perf_counter()
@@ -208,7 +211,7 @@ print(json.dumps({"import_to_200_ms": (t1 - t0) * 1000}))
 def cold_start(path: str, endpoint: str, pythonpath: str, runs: int = 5) -> dict[str, float]:
     """`python -S` with PYTHONPATH = the Lambda asset + boto3: no site-packages, as on Lambda
     (whose runtime provides boto3), so nothing else installed here can inflate the import."""
-    event = json.loads((ROOT / "tests/app/events/function_url_get.json").read_text())
+    event = json.loads((ROOT / "examples/blog/tests/events/function_url_get.json").read_text())
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(event, f)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/edge.py [--duration 10] [--connections 200] [--rounds 2]
 
-One origin (the real app, `polyregion.app`, against a local moto server, seeded with 20 posts),
+One origin (the bundled blog, examples/blog, against a local moto server, seeded with 20 posts),
 one edge (`python -m polyregion.sandbox.edge`, as `up` starts it, resolving the origin through
 the sandbox's own DNS server) and Debian's `wrk` (`apt-get install wrk`) as the load generator:
 `wrk -t1 -c<connections> -d<duration>s --latency` against the post list page `/`: the origin

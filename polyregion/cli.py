@@ -17,7 +17,6 @@ from polyregion.errors import PolyregionError
 # Each module exposes `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
     "polyregion.topology.commands",
-    "polyregion.app.commands",
     "polyregion.stack",
     "polyregion.sandbox.commands",
     "polyregion.dashboard.commands",

@@ -1,6 +1,6 @@
 """A local AWS for people without an AWS account: a moto server child process on loopback.
 
-`polyregion serve` uses it when no endpoints are configured; the sandbox runs its own.
+`python -m blog` (examples/blog) uses it when no endpoints are configured; the sandbox runs its own.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def provision_region(
     `secret_value` seeds the session secret; every region must get the same value (the
     primary's), as Secrets Manager replication would give. None generates one.
     `origin_verify_value`, if given, seeds the origin verification secret the same way (the
-    sandbox checks it; `polyregion serve` does not create it).
+    sandbox checks it; `python -m blog` does not create it).
     """
     for spec in topology.tables:
         name = naming.table(topology, spec.name)

@@ -8,6 +8,7 @@ clone: same handler and config, no third-party packages (deploy builds first).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import re
 import shutil
@@ -32,6 +33,9 @@ CLI_ONLY: Final = frozenset({"typer", "rich"})
 CONFIG_NAME: Final = "polyregion.toml"  # regional.ASSET_CONFIG
 BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete, full build
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+# The bundled blog (examples/blog) is the app this asset carries until `[app.lambda]` names the
+# app's own code: copied by path, never imported (polyregion does not depend on its examples).
+BLOG_PACKAGE: Final = Path(polyregion.__file__).resolve().parents[1] / "examples" / "blog" / "blog"
 
 
 class BuildError(PolyregionError):
@@ -73,6 +77,7 @@ def pip_command(target: Path, requirements: Sequence[str]) -> list[str]:
 def _copy_package_and_config(topology: Topology, dest: Path) -> None:
     src = Path(polyregion.__file__).resolve().parent
     shutil.copytree(src, dest / "polyregion", ignore=_IGNORE, dirs_exist_ok=True)
+    shutil.copytree(BLOG_PACKAGE, dest / "blog", ignore=_IGNORE, dirs_exist_ok=True)
     source = Path(topology.source)
     config = dest / CONFIG_NAME
     if source.is_file():
@@ -141,9 +146,16 @@ def measure(path: Path, requirements: Sequence[str] = ()) -> BuildReport:
 def stage_static(dest: Path) -> Path:
     """The app's static files laid out as the app links them: <content hash>/<file>, so the
     S3 key `static/<hash>/app.css` is the URL path CloudFront forwards."""
-    from polyregion.app.web import STATIC_DIR, asset_version
-
+    static = BLOG_PACKAGE / "static"
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(STATIC_DIR, dest / asset_version(), ignore=_IGNORE)
+    shutil.copytree(static, dest / asset_version(static), ignore=_IGNORE)
     return dest
+
+
+def asset_version(static: Path) -> str:
+    """The content hash the blog puts in its static URLs (examples/blog/blog/web.py)."""
+    h = hashlib.sha256()
+    for f in sorted(static.iterdir()):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:12]

@@ -27,11 +27,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from polyregion.app.settings import AUDIT_DATA_CLASS, ENV_ORIGIN_VERIFY_SECRET
+from polyregion.kit.env import ORIGIN_VERIFY_SECRET as ENV_ORIGIN_VERIFY_SECRET
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
-HANDLER = "polyregion.app.lambda_handler.handler"
+HANDLER = "blog.lambda_handler.handler"  # examples/blog, copied into the asset (package.py)
+AUDIT_DATA_CLASS = "signin-audit"  # the blog's regional table
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_CONFIG = "polyregion.toml"  # the asset ships the topology file at its root
 LAMBDA_TASK_ROOT = "/var/task"
@@ -44,7 +45,7 @@ def arn(service: str, region: str, resource: str) -> str:
 
 
 def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.PolicyStatement]:
-    """Exactly the calls the app makes (polyregion/app, polyregion/data), nothing more."""
+    """Exactly the calls the app makes (examples/blog, polyregion/data), nothing more."""
     blog = topology.table(naming.BLOG_TABLE)  # the bundled blog's single table
     table = naming.table(topology, blog.name)
     local_table = arn("dynamodb", region, f"table/{table}")

@@ -19,10 +19,13 @@ from polyregion.topology import naming
 from polyregion.topology.model import Topology
 from polyregion.topology.resources import command_search_path, resolve_command
 
+# The bundled blog (examples/blog): what runs when the topology declares no `[app] command`.
+BLOG_DIR: Final = Path(__file__).resolve().parents[2] / "examples" / "blog"
+
 # Never real AWS from the sandbox: dummy credentials, no instance metadata lookups.
 SANDBOX_AWS_ENV: Final = naming.LOCAL_AWS_CREDENTIALS
-# The bundled blog, when the topology declares no [app] command.
-BLOG_COMMAND: Final = (sys.executable, "-m", "polyregion.cli", "serve")
+# The bundled blog, when the topology declares no [app] command (it reads $HOST/$PORT).
+BLOG_COMMAND: Final = (sys.executable, "-m", "blog")
 
 
 def base_env(topology: Topology) -> dict[str, str]:
@@ -94,9 +97,11 @@ def app(region: RegionPlan, sandbox: SandboxPlan, topology: Topology, logs: Path
     )
     env["PATH"] = command_search_path(env)  # `python` is polyregion's own interpreter
     if topology.app_command is None:
-        argv = [*BLOG_COMMAND, "--region", region.name, "--host", region.ip]
-        argv += ["--port", str(region.origin_port)]
-        cwd = None
+        argv = list(BLOG_COMMAND)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(BLOG_DIR), env.get("PYTHONPATH", "")) if p
+        )
+        cwd = BLOG_DIR
     else:
         argv = list(topology.app_command)
         argv[0] = resolve_command(topology, env) or argv[0]

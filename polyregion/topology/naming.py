@@ -11,10 +11,10 @@ an environment variable is named in exactly one place:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Final
 
+from polyregion.kit import env as appenv
 from polyregion.topology.model import Topology
 
 # The bundled blog's resources: the defaults when a topology declares no tables or buckets
@@ -34,18 +34,19 @@ UPDATED_AT: Final = "updated_at"
 UPDATED_REGION: Final = "updated_region"
 VERSION: Final = "version"
 
-# The environment every app process gets (docs/your-app.md), locally and on Lambda.
-ENV_HOST: Final = "HOST"
-ENV_PORT: Final = "PORT"
-ENV_REGION: Final = "POLYREGION_REGION"
-ENV_REGIONS: Final = "POLYREGION_REGIONS"
-ENV_AWS_ENDPOINTS: Final = "POLYREGION_AWS_ENDPOINTS"
-ENV_TABLE_PREFIX: Final = "POLYREGION_TABLE_"
-ENV_BUCKET_PREFIX: Final = "POLYREGION_BUCKET_"
-ENV_SECRET_SESSION: Final = "POLYREGION_SECRET_SESSION"  # noqa: S105 - a variable name
-ENV_ORIGIN_VERIFY_SECRET: Final = "POLYREGION_ORIGIN_VERIFY_SECRET"  # noqa: S105 - a name
-ENV_ORIGIN_VERIFY_HEADER: Final = "POLYREGION_ORIGIN_VERIFY_HEADER"
-ENV_SECURE_COOKIES: Final = "POLYREGION_SECURE_COOKIES"
+# The environment every app process gets (docs/your-app.md), locally and on Lambda: defined
+# once, by the library apps read it with (polyregion.kit.env).
+ENV_HOST: Final = appenv.HOST
+ENV_PORT: Final = appenv.PORT
+ENV_REGION: Final = appenv.REGION
+ENV_REGIONS: Final = appenv.REGIONS
+ENV_AWS_ENDPOINTS: Final = appenv.ENDPOINTS
+ENV_TABLE_PREFIX: Final = appenv.TABLE_PREFIX
+ENV_BUCKET_PREFIX: Final = appenv.BUCKET_PREFIX
+ENV_SECRET_SESSION: Final = appenv.SESSION_SECRET
+ENV_ORIGIN_VERIFY_SECRET: Final = appenv.ORIGIN_VERIFY_SECRET
+ENV_ORIGIN_VERIFY_HEADER: Final = appenv.ORIGIN_VERIFY_HEADER
+ENV_SECURE_COOKIES: Final = appenv.SECURE_COOKIES
 # Never real AWS from a local run: dummy credentials, no instance metadata lookups.
 LOCAL_AWS_CREDENTIALS: Final = {
     "AWS_ACCESS_KEY_ID": "sandbox",
@@ -53,8 +54,6 @@ LOCAL_AWS_CREDENTIALS: Final = {
     "AWS_SESSION_TOKEN": "sandbox",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
 def table(topology: Topology, name: str) -> str:
@@ -84,9 +83,7 @@ def region_origin_hostname(topology: Topology, region: str) -> str:
     return f"{region}.{topology.origin_hostname}"
 
 
-def env_key(name: str) -> str:
-    """`signin-audit` -> `SIGNIN_AUDIT`: the suffix of a table's or bucket's variable."""
-    return _NOT_ALNUM.sub("_", name).upper()
+env_key = appenv.env_key  # `signin-audit` -> `SIGNIN_AUDIT`: a table's or bucket's suffix
 
 
 def app_environment(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from polyregion.app.settings import AppSettings
+from blog.settings import AppSettings
+
 from polyregion.data.users import DEFAULT_SCRYPT_N, hash_password, needs_rehash, verify_password
 
 

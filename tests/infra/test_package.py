@@ -45,7 +45,7 @@ def test_build_asset_adds_package_and_config_and_reports_size(tmp_path: Path) ->
 
     report = package.build_asset(load(config), tmp_path / "lambda", run=fake_pip)
     asset = tmp_path / "lambda"
-    assert (asset / "polyregion" / "app" / "lambda_handler.py").is_file()
+    assert (asset / "blog" / "lambda_handler.py").is_file()
     assert (asset / "polyregion.toml").read_text() == config.read_text()
     assert not list(asset.rglob("__pycache__"))
     assert package.is_full_build(asset)
@@ -63,15 +63,13 @@ def test_a_failing_pip_is_a_one_line_build_error(tmp_path: Path) -> None:
 
 
 def test_source_asset_and_static_layout(tmp_path: Path) -> None:
-    from polyregion.app.web import asset_version
-
     src = package.stage_source_asset(from_dict({}), tmp_path / "src")
-    assert (src / "polyregion" / "app" / "lambda_handler.py").is_file()
+    assert (src / "blog" / "lambda_handler.py").is_file()
     assert (src / "polyregion.toml").is_file()  # empty: the built-in defaults
     assert not package.is_full_build(src)
     static = package.stage_static(tmp_path / "static")
     # S3 key static/<hash>/app.css == the URL path the app links and CloudFront forwards.
-    assert (static / asset_version() / "app.css").is_file()
+    assert (static / package.asset_version(package.BLOG_PACKAGE / "static") / "app.css").is_file()
 
 
 def test_the_staged_asset_serves_an_http_api_event_through_the_lambda_handler(
@@ -104,7 +102,7 @@ def test_the_staged_asset_serves_an_http_api_event_through_the_lambda_handler(
         "isBase64Encoded": False,
     }
     script = (
-        "import json, sys; from polyregion.app.lambda_handler import handler; "
+        "import json, sys; from blog.lambda_handler import handler; "
         "out = handler(json.loads(sys.argv[1]), None); "
         "import polyregion; "
         "print(json.dumps([out['statusCode'], out['body'], polyregion.__file__]))"

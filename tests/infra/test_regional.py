@@ -43,7 +43,7 @@ def test_ssr_function_is_arm64_python_1024_mb_30_s_with_the_app_handler(two: Syn
                 "Runtime": "python3.14",
                 "MemorySize": 1024,
                 "Timeout": 30,
-                "Handler": "polyregion.app.lambda_handler.handler",
+                "Handler": "blog.lambda_handler.handler",
             },
         )
         env = _only(two, f"shop-regional-{region}", "AWS::Lambda::Function")["Properties"][

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from polyregion.app.sessions import SessionCodec
-from polyregion.data.secret import SecretKeyProvider
+from polyregion.kit.keys import SecretKeyProvider
+from polyregion.kit.sessions import SessionCodec
 from polyregion.topology import naming
 from tests.replication.conftest import World, wait_until
 

@@ -1,6 +1,6 @@
 """A real moto server process on a free loopback port, for functional tests.
 
-The process handling is the app's own (`polyregion serve` starts moto the same way).
+The process handling is the app's own (`python -m blog` starts moto the same way).
 """
 
 from __future__ import annotations

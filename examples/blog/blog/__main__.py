@@ -1,0 +1,5 @@
+"""`python -m blog`: see blog/commands.py."""
+
+from blog.commands import main
+
+main()
