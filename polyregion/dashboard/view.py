@@ -17,6 +17,7 @@ from typing import Any, Final, TypeGuard
 from polyregion.dashboard import geo
 from polyregion.dashboard.history import LagHistory, parse_replication
 from polyregion.sandbox.faults import DEPENDENCIES, MODES
+from polyregion.topology.failover import FORMULA
 from polyregion.topology.regions import REGION_COORDINATES
 
 HEALTHY_WORDS: Final = frozenset({"healthy", "ok", "up", "pass", "passing", "success", "true"})
@@ -324,6 +325,11 @@ def _profile(raw: object) -> str:
         )
         if _finite(raw.get(key))
     ]
+    # The same formula with its values as `status`, the drills and the README show
+    # (topology.failover): interval x threshold + probe timeout + TTL.
+    if isinstance(raw.get("failover_bound"), str):
+        timings = [t for t in timings if not t.startswith("failover bound")]
+        timings.append(f"failover bound ({FORMULA}) {raw['failover_bound']}")
     return " · ".join([name, *timings]) if name else " · ".join(timings)
 
 

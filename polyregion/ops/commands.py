@@ -11,6 +11,7 @@ import typer
 
 from polyregion.errors import PolyregionError
 from polyregion.options import ConfigOpt
+from polyregion.topology.failover import FORMULA
 
 if TYPE_CHECKING:
     from polyregion.ops.engine import DrillPlan
@@ -154,13 +155,15 @@ def _print_plan(plan: DrillPlan, as_json: bool) -> None:
             "region": plan.fault.region,
             "dry_run": True,
             "bound_s": plan.bound_s,
+            "bound": plan.bound_text,
+            "bound_formula": FORMULA,
             "inject": [a.as_dict() for a in actions.inject],
             "rollback": [a.as_dict() for a in actions.rollback],
         }
         typer.echo(json.dumps(doc, indent=2))
         return
     typer.echo(f"# {plan.scenario.name} on {plan.target}: {plan.scenario.summary}")
-    typer.echo(f"# theoretical failover bound: {plan.bound_s:g}s (interval x threshold + TTL)")
+    typer.echo(f"# failover bound ({FORMULA}): {plan.bound_text}")
     typer.echo("# fault:")
     for a in actions.inject:
         typer.echo(a.command + (f"    # {a.description}" if a.description else ""))

@@ -17,6 +17,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from polyregion.ops.report import replication_rows
+
 
 def _s(x: float | None) -> str:
     """Seconds, 2 decimals (the unit is in the header or next to it)."""
@@ -94,9 +96,21 @@ def drill_summary(doc: Mapping[str, Any]) -> Group:
         "writes acked",
         _n(doc["writes_acked"]),
     )
-    totals.add_row("RPO", f"{_s(doc['rpo_s'])} s", "writes lost", _n(doc["writes_lost"]))
+    measured = doc.get("writes_measured", True)
+    totals.add_row(
+        "RPO",
+        f"{_s(doc['rpo_s'])} s",
+        "writes lost",
+        _n(doc["writes_lost"]) if measured else "not measured",
+    )
     totals.add_row(
         "health flip", f"{_s(doc['t_health_flip_s'])} s", "failback", f"{_s(doc['failback_s'])} s"
+    )
+    totals.add_row(
+        "rollback",
+        f"{_s(doc.get('t_rollback_s'))} s, took {_s(doc.get('rollback_s'))} s",
+        "converged",
+        f"{_s(doc['convergence_s'])} s",
     )
     totals.add_row("rolled back", "yes" if doc["rolled_back"] else "[red]NO[/]", "", "")
     gates = ", ".join(
@@ -106,7 +120,35 @@ def drill_summary(doc: Mapping[str, Any]) -> Group:
     )
     verdict = "[green]passed[/]" if doc["slo"]["passed"] else "[red]FAILED[/]"
     slo = Text.from_markup(f"SLO {verdict}" + (f" ({gates})" if gates else ""))
-    return Group(table, Text(), totals, slo)
+    parts: list[RenderableType] = [table, Text(), totals]
+    rows = replication_rows(dict(doc))
+    if rows:
+        parts.append(_replication(rows))
+    if doc.get("bound"):
+        parts.append(Text(f"failover bound: {doc.get('bound_formula')} = {doc['bound']}"))
+    if doc.get("availability_only"):
+        parts.append(Text(doc["availability_only"], style="yellow"))
+    parts.append(slo)
+    return Group(*parts)
+
+
+def _split(pair: str) -> tuple[str, list[str]]:
+    src, _, dst = pair.partition(" -> ")
+    return src, [dst]
+
+
+def _replication(rows: list[tuple[str, int, float | None]]) -> Table:
+    """Divergence per ordered pair at the rollback, and when each side converged after it."""
+    table = _table(
+        "replication", "missing = acknowledged in from, absent in to just before the rollback"
+    )
+    pairs = [_pair(*_split(pair)) for pair, _, _ in rows]
+    _column(table, "from\n-> to", min_width=_width(pairs))
+    _column(table, "missing", number=True)
+    _column(table, "converged\ns after rollback", number=True)
+    for (_, n, conv), pair in zip(rows, pairs, strict=True):
+        table.add_row(pair, str(n), _s(conv))
+    return table
 
 
 def lag_table(result: Mapping[str, Any]) -> Group:

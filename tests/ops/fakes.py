@@ -45,6 +45,7 @@ class FakeTarget:
     fail_execute: str | None = None  # action name whose execution raises
     lose_on_kill: bool = False  # the victim's unreplicated writes die with it
     name: str = "fake"
+    writes: bool = True  # False: a topology without [drill.write]
     executed: list[str] = field(default_factory=list)
     events: list[tuple[str, str]] = field(default_factory=list)
     dead: set[str] = field(default_factory=set)
@@ -68,7 +69,7 @@ class FakeTarget:
         return tuple(self.prefs)
 
     def timing(self) -> Timing:
-        return Timing(self.interval_s, self.threshold, self.ttl_s)
+        return Timing(self.interval_s, self.threshold, self.ttl_s, probe_timeout_s=0.0)
 
     # -- plan / execute --------------------------------------------------------------------
     def plan_fault(self, fault: Fault) -> FaultPlan:
