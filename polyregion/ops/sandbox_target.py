@@ -108,8 +108,12 @@ class SandboxTarget:
         """The running profile (fast or AWS-faithful) as the sandbox reports it."""
         t = self.status.get("profile") or self.status.get("timing") or {}
         if t:
-            probe = t.get("connect_timeout_s"), t.get("response_timeout_s")
-            extra = {} if None in probe else {"probe_timeout_s": float(probe[0]) + float(probe[1])}
+            connect, response = t.get("connect_timeout_s"), t.get("response_timeout_s")
+            extra = (
+                {}
+                if connect is None or response is None
+                else {"probe_timeout_s": float(connect) + float(response)}
+            )
             return Timing(
                 float(t["interval_s"]), int(t["failure_threshold"]), float(t["ttl_s"]), **extra
             )

@@ -46,6 +46,7 @@ class FakeTarget:
     lose_on_kill: bool = False  # the victim's unreplicated writes die with it
     name: str = "fake"
     writes: bool = True  # False: a topology without [drill.write]
+    action_s: float = 0.0  # how long each fault/rollback action takes (on the fake clock)
     executed: list[str] = field(default_factory=list)
     events: list[tuple[str, str]] = field(default_factory=list)
     dead: set[str] = field(default_factory=set)
@@ -85,6 +86,7 @@ class FakeTarget:
 
     def execute(self, action: Action) -> Any:
         self.executed.append(action.name)
+        self.clock.now += self.action_s
         if action.name == self.fail_execute:
             raise RuntimeError(f"{action.name} failed")
         region = action.args["region"]
