@@ -94,6 +94,13 @@ def drill(
             help="aws: the victim's Route 53 health check id (default: looked up by tag)."
         ),
     ] = None,
+    keep_records: Annotated[
+        bool,
+        typer.Option(
+            "--keep-records",
+            help="sandbox: keep the drill's records (default: deleted after the report).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run a failover drill: steady state, fault, observe, rollback (always), failback, and
@@ -123,7 +130,13 @@ def drill(
         result = _run(tgt, plan, quiet=as_json)
     finally:
         tgt.close()
-    _finish(result, as_json=as_json, report=report)
+    try:
+        _finish(result, as_json=as_json, report=report)
+    finally:
+        # After the report and the lost-write check, never before: drill records are kept
+        # out of the app's data (issue 15) without weakening the count.
+        if not keep_records and result.writes_acked:
+            _cleanup(tgt, result.run_id)
 
 
 def _target(
@@ -144,6 +157,24 @@ def _target(
     from polyregion.ops.sandbox_target import SandboxTarget
 
     return SandboxTarget(topo, control_for(topo, start=not dry_run, config=config))
+
+
+def _cleanup(tgt: Target, run_id: str) -> None:
+    cleanup = getattr(tgt, "cleanup", None)
+    if cleanup is None:
+        return
+    try:
+        removed = cleanup(run_id)
+    except Exception as exc:  # the drill's verdict stands; say what is left
+        typer.echo(f"drill records of run {run_id} not removed: {exc}", err=True)
+        return
+    typer.echo(
+        f"removed {removed.total} drill records of run {run_id} (ids drill-{run_id}-...;"
+        " --keep-records keeps them)",
+        err=True,
+    )
+    for err in removed.errors:
+        typer.echo(f"  not cleaned: {err}", err=True)
 
 
 def _print_plan(plan: DrillPlan, as_json: bool) -> None:

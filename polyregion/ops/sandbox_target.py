@@ -15,12 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from polyregion.data.clients import RegionClients
 from polyregion.errors import DrillError
 from polyregion.ops import dnsprobe, healthcheck
 from polyregion.ops.appclient import AppClient
+from polyregion.ops.cleanup import Removed, remove_drill_records
 from polyregion.ops.model import Action, Event, FaultPlan, Observation, Op, Sample
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
-from polyregion.ops.workload import Workload
+from polyregion.ops.workload import Workload, run_prefix
 from polyregion.topology.model import Topology
 
 if TYPE_CHECKING:
@@ -274,6 +276,16 @@ class SandboxTarget:
                 )
             )
         return out
+
+    def cleanup(self, run_id: str) -> Removed:
+        """Delete this run's records from the app's tables and buckets in every region (after
+        the report: cleanup.py)."""
+        session = _session()
+        clients = {
+            r["name"]: RegionClients(r["name"], r["aws_endpoint"], session=session)
+            for r in self.status["regions"]
+        }
+        return remove_drill_records(self.topology.name, clients, run_prefix(run_id))
 
     def close(self) -> None:
         for app in self.apps.values():
