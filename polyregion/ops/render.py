@@ -164,7 +164,7 @@ def lag_table(result: Mapping[str, Any]) -> Group:
         _column(table, header, number=True)
     for r, pair in zip(result["pairs"], pairs, strict=True):
         table.add_row(
-            r["kind"],
+            r["kind"] + (f"\n{r['resource']}" if r.get("resource") else ""),
             pair,
             _n(r["n"]),
             _n(r["p50_ms"]),
