@@ -70,7 +70,7 @@ def _clean_table(c: RegionClients, table: str, marker: str) -> int:
     while True:
         page = ddb.scan(**kwargs)
         for item in page.get("Items", []):
-            if _holds(item, marker):
+            if holds(item, marker):
                 ddb.delete_item(TableName=table, Key={k: item[k] for k in keys})
                 n += 1
         if "LastEvaluatedKey" not in page:
@@ -78,7 +78,7 @@ def _clean_table(c: RegionClients, table: str, marker: str) -> int:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _holds(item: Mapping[str, Any], marker: str) -> bool:
+def holds(item: Mapping[str, Any], marker: str) -> bool:
     """Any top-level string attribute containing the marker."""
     return any(isinstance(v, dict) and marker in str(v.get("S", "")) for v in item.values())
 

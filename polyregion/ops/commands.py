@@ -48,9 +48,16 @@ TargetOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
 
 
+class VerifyFailed(PolyregionError):
+    """At least one contract rule failed: exit 1 (usage errors stay 2)."""
+
+    exit_code = 1
+
+
 def register(app: typer.Typer) -> None:
     app.command("drill")(drill)
     app.command("lag")(lag)
+    app.command("verify")(verify)
 
 
 def drill(
@@ -298,3 +305,47 @@ def lag(
         from polyregion.ops.render import lag_table
 
         Console().print(lag_table(result))
+
+
+def verify(
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", "-r", help="Region to fault and write through (default: primary)."
+        ),
+    ] = None,
+    lag_bound: Annotated[
+        float, typer.Option("--lag-bound", help="Seconds a write may take to reach every region.")
+    ] = 5.0,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the running app against the contract (docs/your-app.md): health 200 / 503 within
+    2 s when its DynamoDB is down or slow, recovery, replication of the global tables and
+    buckets it writes, a write readable in every other region, origin-verify honoured. Starts
+    the sandbox (fast profile) if none is running. Exit 1 when a rule fails."""
+    import httpx
+
+    from polyregion.ops.sandbox_control import control_for
+    from polyregion.ops.verify import failed, verifier_for
+    from polyregion.topology.load import load
+
+    topo = load(config)
+    if region is not None:
+        region = topo.region(region).name
+    control = control_for(topo, start=True, config=config)
+    with httpx.Client(follow_redirects=False) as http:
+        verifier = verifier_for(topo, control, http, region=region, lag_bound_s=lag_bound)
+        rules = verifier.run()
+    if as_json:
+        doc = {"passed": not failed(rules), "rules": [r.as_dict() for r in rules]}
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        from rich.console import Console
+
+        from polyregion.ops.render import verify_table
+
+        Console().print(verify_table(rules))
+    bad = failed(rules)
+    if bad:
+        raise VerifyFailed(f"{len(bad)} rule(s) failed: {', '.join(r.name for r in bad)}")

@@ -9,7 +9,7 @@ The JSON outputs are built elsewhere (report.py, lag.py) and do not change with 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from polyregion.ops.report import replication_rows
+from polyregion.ops.verify import Rule
 
 
 def _s(x: float | None) -> str:
@@ -191,3 +192,21 @@ def _cloudwatch(rows: list[Mapping[str, Any]]) -> Table:
     for r, pair in zip(rows, pairs, strict=True):
         table.add_row(pair, _n(r["avg_ms"]), _n(r["max_ms"]))
     return table
+
+
+def verify_table(rules: Sequence[Rule]) -> Group:
+    """`verify`: one row per rule (pass / FAIL / skip) and, under it, the fix of each failure."""
+    table = _table("polyregion verify", "docs/your-app.md explains each rule")
+    _column(table, "rule")
+    _column(table, "result")
+    _column(table, "detail")
+    style = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[yellow]skip[/]"}
+    for r in rules:
+        table.add_row(r.name, Text.from_markup(style[r.verdict]), r.detail)
+    parts: list[RenderableType] = [table]
+    for r in rules:
+        if r.verdict == "fail":
+            parts.append(Text(f"fix {r.name}: {r.fix}"))
+    n = sum(r.verdict == "fail" for r in rules)
+    parts.append(Text.from_markup("[green]all rules passed[/]" if not n else f"[red]{n} failed[/]"))
+    return Group(*parts)
