@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from functools import partial
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from polyregion.data.clients import RegionClients
