@@ -202,7 +202,7 @@ def verify_table(rules: Sequence[Rule]) -> Group:
     _column(table, "detail")
     style = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[yellow]skip[/]"}
     for r in rules:
-        table.add_row(r.name, Text.from_markup(style[r.verdict]), r.detail)
+        table.add_row(r.name, Text.from_markup(style[r.verdict]), Text(r.detail))
     parts: list[RenderableType] = [table]
     for r in rules:
         if r.verdict == "fail":

@@ -208,6 +208,8 @@ def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
         "| gate | limit | measured | result |",
         "| --- | --- | --- | --- |",
     ]
+    if set(doc["slo"]) == {"passed"}:
+        lines.append("| (no gate set) | - | - | - |")
     for name, gate in doc["slo"].items():
         if name == "passed":
             continue
