@@ -12,13 +12,16 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyregion.data.clients import RegionClients
 from polyregion.errors import ConfigError
 from polyregion.ops.measure import percentile
 from polyregion.topology import naming
-from polyregion.topology.model import TableSpec, Topology
+from polyregion.topology.model import Topology
+
+if TYPE_CHECKING:
+    from polyregion.topology.model import TableSpec
 
 KINDS = ("items", "objects", "secrets")
 MARKER_PK = "polyregion#lag"
