@@ -95,7 +95,9 @@ class Replicator:
         }
         self.writers = {r: ReplicaWriter(r, settings.endpoints[r]) for r in settings.regions}
         self.table = TableReplication(
-            naming.global_table(self.topology), self.writers, self.tombstones
+            naming.table(self.topology, self.topology.global_tables[0].name),
+            self.writers,
+            self.tombstones,
         )
         self.stats = {r: StreamStats() for r in settings.regions}
         self.links: dict[tuple[str, str], LinkGroup] = {}

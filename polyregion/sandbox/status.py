@@ -79,8 +79,10 @@ def build(sv: Supervisor) -> dict[str, Any]:
         "hosted_zone_id": sv.hosted_zone_id,
         "dns": {"host": plan.dns_host, "port": plan.dns_port},
         "tables": {
-            "global": naming.global_table(topo),
-            "regional": [naming.regional_table(topo, d.name) for d in topo.regional_data],
+            # "global": the first global table (the blog's), kept for readers of one table.
+            "global": next((naming.table(topo, t.name) for t in topo.global_tables), None),
+            "global_tables": [naming.table(topo, t.name) for t in topo.global_tables],
+            "regional": [naming.table(topo, t.name) for t in topo.regional_tables],
         },
         "secret": naming.session_secret(topo),
         "regions": regions,
