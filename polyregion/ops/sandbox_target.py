@@ -211,7 +211,8 @@ class SandboxTarget:
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
         """Read every write back through every location (`[drill.write] read_back`): a write
-        is held by a region once a read-back that region answered returns 2xx. What was seen
+        is held by a region once a read-back that region answered returns 2xx. Only regions
+        some location is routed to now are returned. What was seen
         stays seen (drill records are never deleted during a drill), so each poll only reads
         back what is still missing."""
         wanted = set(keys)
@@ -228,7 +229,10 @@ class SandboxTarget:
                     sample = self._attributed(fut.result())
                     if sample.ok and sample.region and sample.key:
                         self.seen.setdefault(sample.region, set()).add(sample.key)
-        return {r: self.seen.get(r, set()) & wanted for r in regions}
+        # A region no location is routed to right now (evacuated, dead) cannot be read back:
+        # it is left out (unknown), not reported as missing everything.
+        reachable = {self._region_of(loc) for loc in self.apps}
+        return {r: self.seen.get(r, set()) & wanted for r in regions if r in reachable}
 
     def _region_of(self, location: str) -> str | None:
         return self.edge_region.get(location)

@@ -56,7 +56,8 @@ class Target(Protocol):
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
         """For each region, the subset of `keys` (acknowledged drill writes) it holds; the
-        sandbox reads each one back through every location."""
+        sandbox reads each one back through every location, so a region no location reaches
+        at the moment is absent from the answer (unknown, not empty)."""
         ...
 
     def post_event(self, kind: str, detail: str, region: str | None = None) -> None:
