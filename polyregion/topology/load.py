@@ -470,6 +470,8 @@ class _Loader:
         ):
             if not 1024 <= port <= 65000:
                 raise self.fail(key, port, "a port from 1024 to 65000")
+        if not 1 <= sb.app_start_timeout_s <= 600:
+            raise self.fail("sandbox.app_start_timeout_s", sb.app_start_timeout_s, "1..600 seconds")
         if not re.fullmatch(r"127\.\d{1,3}", sb.loopback_prefix):
             raise self.fail("sandbox.loopback_prefix", sb.loopback_prefix, "127.<n>: loopback only")
 

@@ -172,6 +172,8 @@ class SandboxSettings:
     loopback_prefix: str = "127.0"  # region i origin on 127.0.<i+1>.1, edge j on 127.1.<j+1>.1
     replication_jitter_ms: float = 10.0
     replication_delay_ms: float | None = None  # None: derived from the latency model
+    # How long `up` waits for each region's app to listen, then to answer its health path 200.
+    app_start_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ def write_config(path: Path, name: str, regions: tuple[str, ...], replicate_dele
     )
     lines.append(f'[[tables]]\nname = "data"\nscope = "global"\n{key}{indexes}')
     lines.append(f'[[tables]]\nname = "audit"\nscope = "regional"\n{key}')
+    # An app's own table: another key schema, items without stamps (test_any_schema.py).
+    lines.append('[[tables]]\nname = "notes"\nscope = "global"\npartition_key = "id"\n')
     deletes = str(replicate_deletes).lower()
     lines.append(f'[[buckets]]\nname = "assets"\nreplicate_deletes = {deletes}\n')
     path.write_text("\n".join(lines), encoding="utf-8")
