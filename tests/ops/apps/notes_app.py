@@ -31,26 +31,36 @@ DDB = boto3.client(
 )
 
 
-def verify_value() -> str | None:
-    secret = os.environ.get("POLYREGION_ORIGIN_VERIFY_SECRET")
-    if not secret or "--open-origin" in FLAGS:
-        return None
-    sm = boto3.client("secretsmanager")
-    return str(sm.get_secret_value(SecretId=secret)["SecretString"])
-
-
 class OriginVerify:
-    def __init__(self, app: ASGIApp, value: str | None) -> None:
+    """Refuse requests without the edge's secret header; the secret is read on first use (the
+    region's endpoint may still be starting when the app does)."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.value = value.encode() if value else None
+        self.secret_id = os.environ.get("POLYREGION_ORIGIN_VERIFY_SECRET")
+        if "--open-origin" in FLAGS:
+            self.secret_id = None
         header = os.environ.get("POLYREGION_ORIGIN_VERIFY_HEADER", "x-origin-verify")
         self.header = header.lower().encode()
+        self.value: bytes | None = None
+
+    def expected(self) -> bytes:
+        if self.value is None:
+            sm = boto3.client("secretsmanager")
+            self.value = sm.get_secret_value(SecretId=self.secret_id)["SecretString"].encode()
+        return self.value
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        guarded = self.value is not None and scope["type"] == "http" and scope["path"] != HEALTH
-        if guarded and dict(scope["headers"]).get(self.header) != self.value:
-            await Response("Forbidden", 403)(scope, receive, send)
-            return
+        guarded = self.secret_id and scope["type"] == "http" and scope["path"] != HEALTH
+        if guarded:
+            try:
+                allowed = dict(scope["headers"]).get(self.header) == self.expected()
+            except Exception:  # secret unreadable: fail closed
+                await Response("Service Unavailable", 503)(scope, receive, send)
+                return
+            if not allowed:
+                await Response("Forbidden", 403)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -111,8 +121,7 @@ routes = [
     Route("/api/notes/{id}", read),
 ]
 app = OriginVerify(
-    RegionHeader(Starlette(routes=routes, exception_handlers={Exception: unavailable})),
-    verify_value(),
+    RegionHeader(Starlette(routes=routes, exception_handlers={Exception: unavailable}))
 )
 
 if __name__ == "__main__":

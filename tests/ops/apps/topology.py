@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +48,8 @@ def notes_topology(
 ) -> Path:
     """The notes app (flags break it on purpose: notes_app.py) with or without [drill.write]."""
     write_topology(path, **sandbox)
-    command = json.dumps([sys.executable, str(NOTES_APP), *flags])
+    # "python" as a user writes it: found on the PATH the app gets (the venv's first)
+    command = json.dumps(["python", str(NOTES_APP), *flags])
     text = path.read_text().replace(
         'name = "sbxtest"\n', f'name = "{name}"\ncommand = {command}\n', 1
     )
