@@ -16,8 +16,8 @@ from polyregion.ops.workload import Workload
 if TYPE_CHECKING:
     import httpx
 
-# Which region answered: the app's own header (the bundled blog and polyregion.kit set
-# x-polyregion-region); without one the target attributes the answer to the region the
+# Which region answered: the app's own header (the bundled blog sets x-polyregion-region);
+# without one the target attributes the answer to the region the
 # location's edge uses (sandbox_target.py).
 REGION_HEADERS = ("x-polyregion-region", "x-region")
 
