@@ -6,8 +6,8 @@ Run by hand (starts its own sandboxes on free ports with a private run dir, alwa
     .venv/bin/python bench/drills.py [--runs 3] [--aws-profile] [--write-docs]
 
 `--aws-profile` also runs region-outage once with AWS-faithful timings (interval 10 s,
-threshold 3, TTL 60 s: a failover bound of 10 s x 3 + 6 s + 60 s = 96 s; several minutes). `--write-docs` replaces the
-"## Drills" section of docs/benchmarks.md with the tables printed.
+threshold 3, TTL 60 s: a failover bound of 10 s x 3 + 6 s + 60 s = 96 s; several minutes).
+`--write-docs` replaces the "## Drills" section of docs/benchmarks.md with the tables printed.
 """
 
 from __future__ import annotations
