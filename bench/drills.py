@@ -39,6 +39,7 @@ from polyregion.ops.sandbox_target import SandboxTarget  # noqa: E402
 from polyregion.ops.scenarios import SCENARIOS, bind  # noqa: E402
 from polyregion.ops.slo import Gates  # noqa: E402
 from polyregion.sandbox.client import SandboxClient  # noqa: E402
+from polyregion.topology.failover import FORMULA  # noqa: E402
 from polyregion.topology.load import load  # noqa: E402
 from tests.ops.apps.topology import CONTRACT, DRILL_WRITE, NOTES_APP  # noqa: E402
 from tests.support.moto import FAKE_CREDENTIALS, free_port  # noqa: E402
@@ -206,9 +207,11 @@ def main() -> None:
             f"({os.cpu_count()} CPUs, load average {load_avg} at the end, "
             f"Python {platform.python_version()}; a busier machine gives longer times).",
             "",
-            "RTO per scenario (seconds, median of the runs) against the theoretical bound, "
-            "health-check interval x failure threshold + DNS TTL. The recovery rule is the one in "
-            "docs/drills.md (success rate back to >= 99% over a sliding window).",
+            "RTO per scenario (seconds, median of the runs) against the failover bound, "
+            f"{FORMULA} (polyregion/topology/failover.py). The app is "
+            "tests/ops/apps/notes_app.py, driven through its [drill] and [drill.write]. The "
+            "recovery rule is the one in docs/drills.md (success rate back to >= 99% over a "
+            "sliding window).",
             "",
             "| scenario | profile | bound (s) | RTO (s) | RTO / bound | health flip (s) "
             "| failback (s) | writes acked | writes lost | recovered |",
