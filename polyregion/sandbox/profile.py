@@ -35,7 +35,6 @@ def to_json(profile: TimingProfile) -> dict[str, Any]:
         "response_timeout_s": profile.response_timeout_s,
         "kill_bound_s": kill_bound_s(profile),
         "failover_bound_s": profile.failover_bound_s,
-        "failover_bound": profile.bound.explain(),  # the formula with this profile's values
         "note": "AWS values"
         if profile.aws_faithful
         else "fast profile for tests and demos: NOT AWS values",
