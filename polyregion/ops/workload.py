@@ -92,8 +92,9 @@ def run_prefix(run_id: str) -> str:
 
 def record_id(run_id: str, location: str, seq: int) -> str:
     """`drill-<run>-<location>-<seq>`: unique per run, location and write; URL- and JSON-safe
-    (lower-case letters, digits and `-` only), so it can go anywhere `{id}` appears."""
-    return f"{run_prefix(run_id)}{_safe(location)}-{seq:06d}"
+    (lower-case letters, digits and `-` only), so it can go anywhere `{id}` appears, and short
+    (the location is cut at 24 characters: under 64 in all, a common id limit)."""
+    return f"{run_prefix(run_id)}{_safe(location)[:24].strip('-')}-{seq:06d}"
 
 
 def _safe(text: str) -> str:

@@ -36,6 +36,7 @@ def test_drill_ids_are_marked_unique_and_safe_in_urls_and_json() -> None:
     assert rid.startswith(ID_PREFIX) and rid.startswith(run_prefix("Run 1"))
     assert rid == "drill-run-1-s-o-paulo-000003"
     assert record_id("r", "a", 1) != record_id("r", "a", 2) != record_id("s", "a", 1)
+    assert len(record_id("a1b2c3", "x" * 200, 999_999)) <= 64
 
 
 def test_a_workload_without_write_is_availability_only() -> None:
