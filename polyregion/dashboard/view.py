@@ -17,6 +17,7 @@ from typing import Any, Final, TypeGuard
 from polyregion.dashboard import geo
 from polyregion.dashboard.history import LagHistory, parse_replication
 from polyregion.sandbox.faults import DEPENDENCIES, MODES
+from polyregion.topology.failover import FORMULA, FailoverBound
 from polyregion.topology.regions import REGION_COORDINATES
 
 HEALTHY_WORDS: Final = frozenset({"healthy", "ok", "up", "pass", "passing", "success", "true"})
@@ -337,6 +338,18 @@ def _profile(raw: object) -> str:
         )
         if _finite(raw.get(key))
     ]
+    # The same formula with its values as the drills and the README show (topology.failover):
+    # interval x threshold + probe timeout + TTL, from the profile's own fields.
+    keys = ("interval_s", "failure_threshold", "connect_timeout_s", "response_timeout_s", "ttl_s")
+    if all(_finite(raw.get(k)) for k in keys):
+        bound = FailoverBound(
+            float(raw["interval_s"]),
+            int(raw["failure_threshold"]),
+            float(raw["connect_timeout_s"]) + float(raw["response_timeout_s"]),
+            float(raw["ttl_s"]),
+        )
+        timings = [t for t in timings if not t.startswith("failover bound")]
+        timings.append(f"failover bound ({FORMULA}) {bound.explain()}")
     return " · ".join([name, *timings]) if name else " · ".join(timings)
 
 

@@ -2,8 +2,9 @@
 
 The fault is the AWS-documented evacuation: UpdateHealthCheck `Inverted=true` on the region's
 real Route 53 health check (never `Disabled`, which Route 53 treats as healthy). Traffic is
-reads from this machine to the real hostname; health comes from the Route 53 API; replicas
-are read from each region's DynamoDB with the same ReplicaReader as the sandbox.
+reads of the health page from this machine to the real hostname (no writes: they would land
+in production tables, so the AWS drill measures availability only); health comes from the
+Route 53 API.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyregion.data.clients import RegionClients
 from polyregion.errors import DrillError
 from polyregion.ops import healthcheck
 from polyregion.ops.appclient import AppClient
 from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
-from polyregion.ops.replicas import ReplicaReader
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
-from polyregion.topology import naming
+from polyregion.ops.workload import Workload
 from polyregion.topology.model import Topology
 
 if TYPE_CHECKING:
@@ -127,17 +126,22 @@ class AwsTarget:
         )
 
     # -- traffic: reads of the health page from this machine through CloudFront ---------------
+    writes = False  # writes would land in your production tables: the AWS drill only reads
+
     def prepare(self, run_id: str) -> None:
         self.app = AppClient(
-            LOCATION, f"https://{self.topology.app_hostname}", timeout_s=self.timeout_s
+            LOCATION,
+            f"https://{self.topology.app_hostname}",
+            Workload(read_paths=(self.topology.health.path,)),
+            timeout_s=self.timeout_s,
         )
-        if not self.app.read_path(self.topology.health.path).ok:
+        if not self.app.read(0).ok:
             raise DrillError(f"https://{self.topology.app_hostname} does not answer; deploy first")
 
     def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
         # Writes need an account on the real site: the AWS drill sends reads only.
         assert self.app is not None
-        return self.app.read_path(self.topology.health.path)
+        return self.app.read(seq)
 
     def observe(self) -> Observation:
         health = {
@@ -152,11 +156,7 @@ class AwsTarget:
     def replicas_holding(
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
-        reader = ReplicaReader(
-            naming.table(self.topology, naming.BLOG_TABLE),
-            {r: RegionClients(region=r, session=self.session) for r in self.regions},
-        )
-        return reader.holding(keys, regions)
+        return {r: set() for r in regions}  # never called with keys: no writes are sent
 
     def post_event(self, kind: str, detail: str, region: str | None = None) -> None:
         return None  # no dashboard on AWS; the report holds the events

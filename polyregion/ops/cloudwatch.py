@@ -38,6 +38,7 @@ def cloudwatch_latency(
         points = out.get("Datapoints", [])
         rows.append(
             {
+                "table": call["table"],
                 "from": call["region"],
                 "to": call["receiving"],
                 "avg_ms": round(sum(p["Average"] for p in points) / len(points), 1)
@@ -52,40 +53,49 @@ def cloudwatch_latency(
 def _cloudwatch_calls(topology: Topology, minutes: int, end: Any) -> list[dict[str, Any]]:
     import datetime as dt
 
-    table = naming.table(topology, naming.BLOG_TABLE)
     calls = []
-    for src in topology.region_names:
-        for dst in topology.region_names:
-            if src == dst:
-                continue
-            calls.append(
-                {
-                    "region": src,
-                    "receiving": dst,
-                    "args": {
-                        "Namespace": "AWS/DynamoDB",
-                        "MetricName": "ReplicationLatency",
-                        "Dimensions": [
-                            {"Name": "TableName", "Value": table},
-                            {"Name": "ReceivingRegion", "Value": dst},
-                        ],
-                        "StartTime": end - dt.timedelta(minutes=minutes),
-                        "EndTime": end,
-                        "Period": 60,
-                        "Statistics": ["Average", "Maximum"],
-                    },
-                }
-            )
+    for table, src, dst in _pairs(topology):
+        calls.append(
+            {
+                "table": table,
+                "region": src,
+                "receiving": dst,
+                "args": {
+                    "Namespace": "AWS/DynamoDB",
+                    "MetricName": "ReplicationLatency",
+                    "Dimensions": [
+                        {"Name": "TableName", "Value": table},
+                        {"Name": "ReceivingRegion", "Value": dst},
+                    ],
+                    "StartTime": end - dt.timedelta(minutes=minutes),
+                    "EndTime": end,
+                    "Period": 60,
+                    "Statistics": ["Average", "Maximum"],
+                },
+            }
+        )
     return calls
+
+
+def _pairs(topology: Topology) -> list[tuple[str, str, str]]:
+    """(physical table, source, receiving region) for every declared global table."""
+    names = topology.region_names
+    return [
+        (naming.table(topology, t.name), src, dst)
+        for t in topology.global_tables
+        for src in names
+        for dst in names
+        if src != dst
+    ]
 
 
 def aws_plan(topology: Topology, samples: int) -> list[dict[str, str]]:
     """What `polyregion lag --target aws` would call, as AWS CLI lines (no call is made)."""
     import datetime as dt
 
-    table = naming.table(topology, naming.BLOG_TABLE)
     plan = []
-    for src in topology.region_names:
+    tables = [naming.table(topology, t.name) for t in topology.global_tables]
+    for table, src in ((t, r) for t in tables for r in topology.region_names):
         plan.append(
             {
                 "command": f"aws dynamodb put-item --region {src} --table-name {table} "
@@ -107,7 +117,8 @@ def aws_plan(topology: Topology, samples: int) -> list[dict[str, str]]:
                 "command": (
                     f"aws cloudwatch get-metric-statistics --region {call['region']} --namespace "
                     f"{a['Namespace']} --metric-name {a['MetricName']} --dimensions "
-                    f"Name=TableName,Value={table} Name=ReceivingRegion,Value={call['receiving']} "
+                    f"Name=TableName,Value={call['table']} "
+                    f"Name=ReceivingRegion,Value={call['receiving']} "
                     "--statistics Average Maximum --period 60 "
                     "--start-time <now-15m> --end-time <now>"
                 )

@@ -11,6 +11,7 @@ import typer
 
 from polyregion.errors import PolyregionError
 from polyregion.options import ConfigOpt
+from polyregion.topology.failover import FORMULA
 
 if TYPE_CHECKING:
     from polyregion.ops.engine import DrillPlan
@@ -47,9 +48,16 @@ TargetOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
 
 
+class VerifyFailed(PolyregionError):
+    """At least one contract rule failed: exit 1 (usage errors stay 2)."""
+
+    exit_code = 1
+
+
 def register(app: typer.Typer) -> None:
     app.command("drill")(drill)
     app.command("lag")(lag)
+    app.command("verify")(verify)
 
 
 def drill(
@@ -93,6 +101,13 @@ def drill(
             help="aws: the victim's Route 53 health check id (default: looked up by tag)."
         ),
     ] = None,
+    keep_records: Annotated[
+        bool,
+        typer.Option(
+            "--keep-records",
+            help="sandbox: keep the drill's records (default: deleted after the report).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run a failover drill: steady state, fault, observe, rollback (always), failback, and
@@ -122,7 +137,13 @@ def drill(
         result = _run(tgt, plan, quiet=as_json)
     finally:
         tgt.close()
-    _finish(result, as_json=as_json, report=report)
+    try:
+        _finish(result, as_json=as_json, report=report)
+    finally:
+        # After the report and the lost-write check, never before: drill records are kept
+        # out of the app's data (issue 15) without weakening the count.
+        if not keep_records and result.writes_acked:
+            _cleanup(tgt, result.run_id)
 
 
 def _target(
@@ -145,6 +166,24 @@ def _target(
     return SandboxTarget(topo, control_for(topo, start=not dry_run, config=config))
 
 
+def _cleanup(tgt: Target, run_id: str) -> None:
+    cleanup = getattr(tgt, "cleanup", None)
+    if cleanup is None:
+        return
+    try:
+        removed = cleanup(run_id)
+    except Exception as exc:  # the drill's verdict stands; say what is left
+        typer.echo(f"drill records of run {run_id} not removed: {exc}", err=True)
+        return
+    typer.echo(
+        f"removed {removed.total} drill records of run {run_id} (ids drill-{run_id}-...;"
+        " --keep-records keeps them)",
+        err=True,
+    )
+    for err in removed.errors:
+        typer.echo(f"  not cleaned: {err}", err=True)
+
+
 def _print_plan(plan: DrillPlan, as_json: bool) -> None:
     actions = plan.actions
     if as_json:
@@ -154,13 +193,15 @@ def _print_plan(plan: DrillPlan, as_json: bool) -> None:
             "region": plan.fault.region,
             "dry_run": True,
             "bound_s": plan.bound_s,
+            "bound": plan.bound_text,
+            "bound_formula": FORMULA,
             "inject": [a.as_dict() for a in actions.inject],
             "rollback": [a.as_dict() for a in actions.rollback],
         }
         typer.echo(json.dumps(doc, indent=2))
         return
     typer.echo(f"# {plan.scenario.name} on {plan.target}: {plan.scenario.summary}")
-    typer.echo(f"# theoretical failover bound: {plan.bound_s:g}s (interval x threshold + TTL)")
+    typer.echo(f"# failover bound ({FORMULA}): {plan.bound_text}")
     typer.echo("# fault:")
     for a in actions.inject:
         typer.echo(a.command + (f"    # {a.description}" if a.description else ""))
@@ -267,3 +308,47 @@ def lag(
         from polyregion.ops.render import lag_table
 
         Console().print(lag_table(result))
+
+
+def verify(
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", "-r", help="Region to fault and write through (default: primary)."
+        ),
+    ] = None,
+    lag_bound: Annotated[
+        float, typer.Option("--lag-bound", help="Seconds a write may take to reach every region.")
+    ] = 5.0,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the running app against the contract (docs/your-app.md): health 200 / 503 within
+    2 s when its DynamoDB is down or slow, recovery, replication of the global tables and
+    buckets it writes, a write readable in every other region, origin-verify honoured. Starts
+    the sandbox (fast profile) if none is running. Exit 1 when a rule fails."""
+    import httpx
+
+    from polyregion.ops.sandbox_control import control_for
+    from polyregion.ops.verify import failed, verifier_for
+    from polyregion.topology.load import load
+
+    topo = load(config)
+    if region is not None:
+        region = topo.region(region).name
+    control = control_for(topo, start=True, config=config)
+    with httpx.Client(follow_redirects=False) as http:
+        verifier = verifier_for(topo, control, http, region=region, lag_bound_s=lag_bound)
+        rules = verifier.run()
+    if as_json:
+        doc = {"passed": not failed(rules), "rules": [r.as_dict() for r in rules]}
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        from rich.console import Console
+
+        from polyregion.ops.render import verify_table
+
+        Console().print(verify_table(rules))
+    bad = failed(rules)
+    if bad:
+        raise VerifyFailed(f"{len(bad)} rule(s) failed: {', '.join(r.name for r in bad)}")

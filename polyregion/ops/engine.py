@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,6 +23,7 @@ from polyregion.ops.settings import DrillSettings
 from polyregion.ops.slo import Gates
 from polyregion.ops.target import Target
 from polyregion.ops.traffic import Traffic
+from polyregion.ops.workload import AVAILABILITY_ONLY
 
 # The steady-state hypothesis: every region healthy and >= 95% of each location's requests
 # answered over at least 10 rounds. Looser than the 99% recovery rule on purpose: on a busy
@@ -44,6 +45,7 @@ class DrillPlan:
     settings: DrillSettings
     gates: Gates
     bound_s: float
+    bound_text: str = ""  # "1 s x 2 + 2.5 s + 1 s = 5.5 s" (topology.failover.FORMULA)
 
 
 def plan_drill(
@@ -63,6 +65,7 @@ def plan_drill(
         settings=settings or DrillSettings.for_timing(timing),
         gates=gates,
         bound_s=timing.bound_s,
+        bound_text=timing.bound.explain(),
     )
 
 
@@ -75,7 +78,11 @@ class Marks:
     rollback: float | None = None
     failback: float | None = None
     converged: float | None = None
+    rollback_done: float | None = None
     missing_at_rollback: dict[str, int] = field(default_factory=dict)
+    # "src -> dst": writes acknowledged in src that dst lacked just before the rollback
+    divergence_at_rollback: dict[str, int] = field(default_factory=dict)
+    region_converged: dict[str, float] = field(default_factory=dict)  # region -> when complete
     ended: float = 0.0
     baseline: dict[str, str | None] = field(default_factory=dict)  # location -> region
 
@@ -102,8 +109,12 @@ class Drill:
         self._observer: ThreadPoolExecutor | None = None
         self.interrupt_pending = False
         self.marks = Marks()
+        self.writes = bool(target.writes)
         self.traffic = Traffic(
-            target, self.run_id, write_every=self.s.write_every, max_requests=self.s.max_requests
+            target,
+            self.run_id,
+            write_every=self.s.write_every if self.writes else 0,
+            max_requests=self.s.max_requests,
         )
 
     # -- recording ------------------------------------------------------------------------
@@ -131,13 +142,17 @@ class Drill:
         last = self.rec.observations[-1] if self.rec.observations else None
         self.rec.observations.append(obs)
         if last is not None:
+            # Stamped with the observation's own time: the report's health flip and DNS
+            # change are computed from the same observations (one source, one number).
             for region, healthy in obs.health.items():
                 if last.health.get(region) != healthy:
                     state = "healthy" if healthy else "unhealthy"
-                    self.emit("health-flip", f"{region} is {state}", region=region)
+                    self.emit("health-flip", f"{region} is {state}", at=obs.t, region=region)
             for loc, answer in obs.resolved.items():
                 if last.resolved.get(loc) != answer:
-                    self.emit("dns-change", f"{loc} now resolves to {answer}", location=loc)
+                    self.emit(
+                        "dns-change", f"{loc} now resolves to {answer}", at=obs.t, location=loc
+                    )
         self.sleep(self.s.tick_s)
         return samples
 
@@ -221,15 +236,26 @@ class Drill:
                 return
         self.emit("failback-timeout", f"not back within {self.s.failback_timeout_s:g}s")
 
-    def missing_now(self) -> dict[str, int]:
-        """Acknowledged writes each region's replica lacks right now (before the rollback):
-        shows that a partition really stopped replication, and how far replicas diverged."""
-        keys = {s.key for s in self.rec.samples if s.op == "write" and s.ok and s.key}
+    def acked(self) -> list[Sample]:
+        return [s for s in self.rec.samples if s.op == "write" and s.ok and s.key]
+
+    def record_divergence(self) -> None:
+        """Acknowledged writes each region lacks right now (before the rollback), in total and
+        per ordered pair (acknowledged in src, missing in dst): shows that a partition really
+        stopped replication, and how far the replicas had diverged."""
+        acked = self.acked()
+        if not acked:
+            return
         try:
-            holding = self.target.replicas_holding(keys, self.target.regions)
+            holding = self.target.replicas_holding(
+                {s.key for s in acked if s.key}, self.target.regions
+            )
         except Exception:  # a dead region's endpoint may not answer: not a drill failure
-            return {}
-        return {r: len(keys - set(v)) for r, v in holding.items()}
+            return
+        self.marks.missing_at_rollback = {
+            r: sum(s.key not in v for s in acked) for r, v in holding.items()
+        }
+        self.marks.divergence_at_rollback = divergence(acked, holding)
 
     def surviving(self) -> tuple[str, ...]:
         if self.plan.scenario.victim_replica_survives:
@@ -237,12 +263,17 @@ class Drill:
         return tuple(r for r in self.target.regions if r != self.plan.fault.region)
 
     def converge(self) -> dict[str, set[str]]:
-        """Poll every surviving replica until each holds every acknowledged write (or time out)."""
-        keys = [s.key for s in self.rec.samples if s.op == "write" and s.ok and s.key]
+        """Poll every surviving replica until each holds every acknowledged write (or time out);
+        when each region became complete is kept (convergence per region in the report)."""
+        keys = [s.key for s in self.acked() if s.key]
         regions = self.surviving()
         start = self.clock()
         while True:
             holding = {r: set(v) for r, v in self.target.replicas_holding(keys, regions).items()}
+            now = self.clock()
+            for r in regions:
+                if r not in self.marks.region_converged and set(keys) <= holding.get(r, set()):
+                    self.marks.region_converged[r] = now
             if all(set(keys) <= holding.get(r, set()) for r in regions):
                 self.marks.converged = self.clock()
                 self.emit("converged", f"{len(keys)} acknowledged writes in {', '.join(regions)}")
@@ -277,7 +308,7 @@ class Drill:
                     self.marks.fault = self.clock()
                     self.emit("fault", _describe(self.plan.fault), region=self.plan.fault.region)
                     self.observe_fault()
-                    self.marks.missing_at_rollback = self.missing_now()
+                    self.record_divergence()
             except KeyboardInterrupt:
                 status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
                 self.emit("interrupted", error)
@@ -294,8 +325,8 @@ class Drill:
             try:
                 if status == "completed" and rolled_back:
                     self.wait_failback()
-                    holding = self.converge()
-                elif fault_started and status != "interrupted":
+                    holding = self.converge() if self.writes else {}
+                elif fault_started and status != "interrupted" and self.writes:
                     holding = self.converge()
             except KeyboardInterrupt:
                 status, error = "interrupted", "interrupted after rollback"
@@ -306,6 +337,13 @@ class Drill:
         self.marks.ended = self.clock()
         if fault_started and not rolled_back and status == "completed":
             status = "failed"
+        if not self.writes:
+            self.emit("availability-only", AVAILABILITY_ONLY)
+        system: list[Event] = []
+        system_events = getattr(self.target, "system_events", None)
+        if system_events is not None:
+            with contextlib.suppress(Exception):  # the system's own log is extra context
+                system = list(system_events())
         result = summarize(
             self.plan,
             self.rec,
@@ -316,6 +354,8 @@ class Drill:
             error=error,
             rolled_back=rolled_back,
             run_id=self.run_id,
+            writes_measured=self.writes,
+            system_events=system,
         )
         for loc in result.locations:
             if loc.recovered_at is not None and loc.rto_s:
@@ -326,17 +366,16 @@ class Drill:
                     location=loc.name,
                 )
         self.emit("drill-end", f"{status}; SLO {'passed' if result.slo['passed'] else 'FAILED'}")
-        events = list(self.rec.events)
-        system_events = getattr(self.target, "system_events", None)
-        if system_events is not None:
-            with contextlib.suppress(Exception):  # the system's own log is extra context
-                events += system_events()
+        events = list(self.rec.events) + system
         result.events = [e.as_dict() for e in sorted(events, key=lambda e: e.time)]
         return result
 
     def rollback(self) -> bool:
-        """Undo the fault; never interrupted by a second Ctrl-C. Returns whether it succeeded."""
-        self.marks.rollback = self.clock()
+        """Undo the fault; never interrupted by a second Ctrl-C. Returns whether it succeeded.
+
+        The `rollback` event, the chart's rollback line and the report's `rollback_at` are all
+        the moment the rollback started; `rollback_s` is how long its actions took."""
+        start = self.marks.rollback = self.clock()
         with signals.deferred() as pending:
             try:
                 self.run_actions(self.plan.actions.rollback, self.rec.rollback_runs)
@@ -345,8 +384,26 @@ class Drill:
                 return False
             finally:
                 self.interrupt_pending = bool(pending)
-        self.emit("rollback", "fault undone", region=self.plan.fault.region)
+        done = self.marks.rollback_done = self.clock()
+        self.emit(
+            "rollback",
+            f"fault undone in {done - start:.2f}s",
+            at=start,
+            region=self.plan.fault.region,
+        )
         return True
+
+
+def divergence(acked: list[Sample], holding: Mapping[str, set[str]]) -> dict[str, int]:
+    """`{"src -> dst": n}`: writes acknowledged by src (the region that answered) that dst does
+    not hold. Pairs are every ordered pair of regions in `holding`."""
+    out: dict[str, int] = {}
+    for src in holding:
+        mine = [s for s in acked if s.region == src]
+        for dst, held in holding.items():
+            if dst != src:
+                out[f"{src} -> {dst}"] = sum(s.key not in held for s in mine)
+    return out
 
 
 def _describe(fault: Fault) -> str:

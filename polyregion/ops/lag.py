@@ -12,13 +12,16 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyregion.data.clients import RegionClients
 from polyregion.errors import ConfigError
 from polyregion.ops.measure import percentile
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
+
+if TYPE_CHECKING:
+    from polyregion.topology.model import TableSpec
 
 KINDS = ("items", "objects", "secrets")
 MARKER_PK = "polyregion#lag"
@@ -40,7 +43,7 @@ class LagProbe:
 
     topology: Topology
     clients: Mapping[str, RegionClients]
-    buckets: Mapping[str, str]
+    buckets: Mapping[str, Mapping[str, str]]  # declared global bucket -> region -> name
     target: str
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
@@ -50,8 +53,10 @@ class LagProbe:
     injected_ms: float | None = None  # the sandbox's configured delay, for comparison
 
     @property
-    def table(self) -> str:
-        return naming.table(self.topology, naming.BLOG_TABLE)
+    def tables(self) -> tuple[TableSpec, ...]:
+        """Every declared global table: each one's lag is measured (regional ones never
+        replicate)."""
+        return tuple(self.topology.global_tables)
 
 
 def sandbox_probe(topology: Topology, control: Any) -> LagProbe:
@@ -63,10 +68,20 @@ def sandbox_probe(topology: Topology, control: Any) -> LagProbe:
     return LagProbe(
         topology,
         {r["name"]: RegionClients(r["name"], r["aws_endpoint"], session=session) for r in regions},
-        {r["name"]: r["bucket"] for r in regions},
+        _buckets(topology, [r["name"] for r in regions]),
         "sandbox",
         injected_ms=topology.sandbox.replication_delay_ms,
     )
+
+
+def _buckets(
+    topology: Topology, regions: Iterable[str], account: str | None = None
+) -> dict[str, dict[str, str]]:
+    """Declared global bucket -> region -> physical name (topology.naming)."""
+    return {
+        b.name: {r: naming.bucket(topology, r, account, name=b.name) for r in regions}
+        for b in topology.global_buckets
+    }
 
 
 def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
@@ -79,7 +94,7 @@ def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
     return LagProbe(
         topology,
         {r: RegionClients(r) for r in names},
-        {r: naming.bucket(topology, r, account) for r in names},
+        _buckets(topology, names, account),
         "aws",
         poll_s=0.1,
         spacing_s=0.5,
@@ -131,20 +146,41 @@ def _poll_until_seen(
         probe.sleep(probe.poll_s)
 
 
-def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
+def marker_key(table: TableSpec, key: str, n: int) -> dict[str, Any]:
+    """The DynamoDB key of a lag marker in any table, from its declared key schema: string
+    keys carry the marker (`polyregion#lag#...`), numeric ones a unique negative number."""
+
+    def value(attr: str, text: str) -> dict[str, str]:
+        if attr in table.numeric_attributes:
+            return {"N": str(-(n + 1))}
+        return {"S": text}
+
+    out = {table.partition_key: value(table.partition_key, f"{MARKER_PK}#{key}")}
+    if table.sort_key:
+        out = {
+            table.partition_key: value(table.partition_key, MARKER_PK),
+            table.sort_key: value(table.sort_key, key),
+        }
+    return out
+
+
+def _items(probe: LagProbe, run: str, samples: int, spec: TableSpec) -> list[_Pending]:
     regions = list(probe.clients)
+    table = naming.table(probe.topology, spec.name)
     pending: list[_Pending] = []
+    keys: dict[str, dict[str, Any]] = {}  # marker -> its DynamoDB key
 
     def write(i: int) -> list[_Pending]:
         out = []
         for src in regions:
             key = f"{run}#{src}#{i:04d}"
+            keys[key] = marker_key(spec, key, len(keys))
             now_ms = int(probe.clock() * 1000)
             probe.clients[src].dynamodb.put_item(
-                TableName=probe.table,
+                TableName=table,
                 Item={
-                    "pk": {"S": MARKER_PK},
-                    "sk": {"S": key},
+                    **keys[key],
+                    # stamped like the app's writes, so last-writer-wins applies as usual
                     naming.UPDATED_AT: {"N": str(now_ms)},
                     naming.UPDATED_REGION: {"S": src},
                     naming.VERSION: {"N": "1"},
@@ -153,45 +189,54 @@ def _items(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
             out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
         return out
 
+    names = [a for a in (spec.partition_key, spec.sort_key) if a]
+
     def present(dst: str, want: list[_Pending]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(want), 100):  # BatchGetItem takes 100 keys
-            keys = [{"pk": {"S": MARKER_PK}, "sk": {"S": p.key}} for p in want[start : start + 100]]
+            batch = {_frozen(keys[p.key]): p.key for p in want[start : start + 100]}
             out = probe.clients[dst].dynamodb.batch_get_item(
-                RequestItems={probe.table: {"Keys": keys, "ProjectionExpression": "sk"}}
+                RequestItems={table: {"Keys": [keys[m] for m in batch.values()]}}
             )
-            found.update(i["sk"]["S"] for i in out["Responses"].get(probe.table, []))
+            for item in out["Responses"].get(table, []):
+                marker = batch.get(_frozen({a: item[a] for a in names}))
+                if marker is not None:
+                    found.add(marker)
         return found
 
     _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:  # tidy up: the deletes replicate like the writes did
-        probe.clients[p.src].dynamodb.delete_item(
-            TableName=probe.table, Key={"pk": {"S": MARKER_PK}, "sk": {"S": p.key}}
-        )
+        probe.clients[p.src].dynamodb.delete_item(TableName=table, Key=keys[p.key])
     return pending
 
 
-def _objects(probe: LagProbe, run: str, samples: int) -> list[_Pending]:
+def _frozen(key: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A DynamoDB key as a hashable value (attribute, typed value)."""
+    return tuple(sorted((a, repr(sorted(v.items()))) for a, v in key.items()))
+
+
+def _objects(probe: LagProbe, run: str, samples: int, name: str) -> list[_Pending]:
     regions = list(probe.clients)
+    buckets = probe.buckets[name]
     pending: list[_Pending] = []
 
     def write(i: int) -> list[_Pending]:
         out = []
         for src in regions:
             key = f"{OBJECT_PREFIX}{run}/{src}/{i:04d}"
-            probe.clients[src].s3.put_object(Bucket=probe.buckets[src], Key=key, Body=b"lag")
+            probe.clients[src].s3.put_object(Bucket=buckets[src], Key=key, Body=b"lag")
             out.append(_Pending(src, key, probe.clock(), {r for r in regions if r != src}))
         return out
 
     def present(dst: str, want: list[_Pending]) -> set[str]:
         out = probe.clients[dst].s3.list_objects_v2(
-            Bucket=probe.buckets[dst], Prefix=f"{OBJECT_PREFIX}{run}/"
+            Bucket=buckets[dst], Prefix=f"{OBJECT_PREFIX}{run}/"
         )
         return {o["Key"] for o in out.get("Contents", [])}
 
     _poll_until_seen(probe, pending, present, write, samples)
     for p in pending:
-        probe.clients[p.src].s3.delete_object(Bucket=probe.buckets[p.src], Key=p.key)
+        probe.clients[p.src].s3.delete_object(Bucket=buckets[p.src], Key=p.key)
     return pending
 
 
@@ -236,7 +281,9 @@ def stats(values: list[float]) -> dict[str, Any]:
     }
 
 
-def summarize(kind: str, pending: Iterable[_Pending]) -> list[dict[str, Any]]:
+def summarize(
+    kind: str, pending: Iterable[_Pending], resource: str | None = None
+) -> list[dict[str, Any]]:
     pairs: dict[tuple[str, str], list[float]] = {}
     missing: dict[tuple[str, str], int] = {}
     for p in pending:
@@ -249,6 +296,7 @@ def summarize(kind: str, pending: Iterable[_Pending]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "kind": kind,
+                "resource": resource,  # the declared table or bucket (None: the secret)
                 "from": src,
                 "to": dst,
                 "not_seen": missing.get((src, dst), 0),
@@ -269,11 +317,17 @@ def measure_lag(
     if samples < 1:
         raise ConfigError("--samples", samples, "must be at least 1")
     run = secrets.token_hex(4)
-    runners = {"items": _items, "objects": _objects, "secrets": _secrets}
     rows: list[dict[str, Any]] = []
     for kind in kinds:
         on_step(f"{kind}: {samples} markers per region pair")
-        rows.extend(summarize(kind, runners[kind](probe, run, samples)))
+        if kind == "items":
+            for table in probe.tables:
+                rows.extend(summarize(kind, _items(probe, run, samples, table), table.name))
+        elif kind == "objects":
+            for bucket in probe.buckets:
+                rows.extend(summarize(kind, _objects(probe, run, samples, bucket), bucket))
+        else:
+            rows.extend(summarize(kind, _secrets(probe, run, samples)))
     return {
         "target": probe.target,
         "samples": samples,

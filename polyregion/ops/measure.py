@@ -7,10 +7,11 @@ hand-made samples.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from polyregion.ops.model import Observation, Sample
+from polyregion.ops.model import Event, Observation, Sample
 
 RECOVERY_RATE = 0.99  # "recovered" = success rate back to >= 99% over the sliding window
 MIN_WINDOW_SAMPLES = 3  # a window with fewer samples proves nothing
@@ -33,6 +34,32 @@ def dns_change_at(
         if obs.t >= after and answer is not None and answer != baseline:
             return obs.t
     return None
+
+
+def edge_change_at(
+    samples: Sequence[Sample],
+    events: Sequence[Event],
+    location: str,
+    baseline: str | None,
+    after: float,
+    until: float | None = None,
+) -> float | None:
+    """When the location's edge started sending its traffic to another region: the earlier of
+    the system's own `edge` event (sandbox) and the first request after `after` that another
+    region answered (the traffic proves the switch by then, whatever a monitor's poll saw).
+    Only before `until` (the rollback): switching back is failback, not failover."""
+    end = math.inf if until is None else until
+    seen = [
+        e.time
+        for e in events
+        if e.kind == "edge" and e.location == location and after <= e.time <= end
+    ][:1]
+    served = [
+        s.t
+        for s in samples
+        if after <= s.t <= end and s.ok and s.region is not None and s.region != baseline
+    ][:1]
+    return min(seen + served, default=None)
 
 
 def recovered_at(

@@ -9,13 +9,16 @@ The JSON outputs are built elsewhere (report.py, lag.py) and do not change with 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+
+from polyregion.ops.report import replication_rows
+from polyregion.ops.verify import Rule
 
 
 def _s(x: float | None) -> str:
@@ -94,9 +97,21 @@ def drill_summary(doc: Mapping[str, Any]) -> Group:
         "writes acked",
         _n(doc["writes_acked"]),
     )
-    totals.add_row("RPO", f"{_s(doc['rpo_s'])} s", "writes lost", _n(doc["writes_lost"]))
+    measured = doc.get("writes_measured", True)
+    totals.add_row(
+        "RPO",
+        f"{_s(doc['rpo_s'])} s",
+        "writes lost",
+        _n(doc["writes_lost"]) if measured else "not measured",
+    )
     totals.add_row(
         "health flip", f"{_s(doc['t_health_flip_s'])} s", "failback", f"{_s(doc['failback_s'])} s"
+    )
+    totals.add_row(
+        "rollback",
+        f"{_s(doc.get('t_rollback_s'))} s, took {_s(doc.get('rollback_s'))} s",
+        "converged",
+        f"{_s(doc['convergence_s'])} s",
     )
     totals.add_row("rolled back", "yes" if doc["rolled_back"] else "[red]NO[/]", "", "")
     gates = ", ".join(
@@ -106,7 +121,35 @@ def drill_summary(doc: Mapping[str, Any]) -> Group:
     )
     verdict = "[green]passed[/]" if doc["slo"]["passed"] else "[red]FAILED[/]"
     slo = Text.from_markup(f"SLO {verdict}" + (f" ({gates})" if gates else ""))
-    return Group(table, Text(), totals, slo)
+    parts: list[RenderableType] = [table, Text(), totals]
+    rows = replication_rows(dict(doc))
+    if rows:
+        parts.append(_replication(rows))
+    if doc.get("bound"):
+        parts.append(Text(f"failover bound: {doc.get('bound_formula')} = {doc['bound']}"))
+    if doc.get("availability_only"):
+        parts.append(Text(doc["availability_only"], style="yellow"))
+    parts.append(slo)
+    return Group(*parts)
+
+
+def _split(pair: str) -> tuple[str, list[str]]:
+    src, _, dst = pair.partition(" -> ")
+    return src, [dst]
+
+
+def _replication(rows: list[tuple[str, int, float | None]]) -> Table:
+    """Divergence per ordered pair at the rollback, and when each side converged after it."""
+    table = _table(
+        "replication", "missing = acknowledged in from, absent in to just before the rollback"
+    )
+    pairs = [_pair(*_split(pair)) for pair, _, _ in rows]
+    _column(table, "from\n-> to", min_width=_width(pairs))
+    _column(table, "missing", number=True)
+    _column(table, "converged\ns after rollback", number=True)
+    for (_, n, conv), pair in zip(rows, pairs, strict=True):
+        table.add_row(pair, str(n), _s(conv))
+    return table
 
 
 def lag_table(result: Mapping[str, Any]) -> Group:
@@ -122,7 +165,7 @@ def lag_table(result: Mapping[str, Any]) -> Group:
         _column(table, header, number=True)
     for r, pair in zip(result["pairs"], pairs, strict=True):
         table.add_row(
-            r["kind"],
+            r["kind"] + (f"\n{r['resource']}" if r.get("resource") else ""),
             pair,
             _n(r["n"]),
             _n(r["p50_ms"]),
@@ -149,3 +192,21 @@ def _cloudwatch(rows: list[Mapping[str, Any]]) -> Table:
     for r, pair in zip(rows, pairs, strict=True):
         table.add_row(pair, _n(r["avg_ms"]), _n(r["max_ms"]))
     return table
+
+
+def verify_table(rules: Sequence[Rule]) -> Group:
+    """`verify`: one row per rule (pass / FAIL / skip) and, under it, the fix of each failure."""
+    table = _table("polyregion verify", "docs/your-app.md explains each rule")
+    _column(table, "rule")
+    _column(table, "result")
+    _column(table, "detail")
+    style = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[yellow]skip[/]"}
+    for r in rules:
+        table.add_row(r.name, Text.from_markup(style[r.verdict]), Text(r.detail))
+    parts: list[RenderableType] = [table]
+    for r in rules:
+        if r.verdict == "fail":
+            parts.append(Text(f"fix {r.name}: {r.fix}"))
+    n = sum(r.verdict == "fail" for r in rules)
+    parts.append(Text.from_markup("[green]all rules passed[/]" if not n else f"[red]{n} failed[/]"))
+    return Group(*parts)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from polyregion.ops.result import DrillResult
+from polyregion.ops.workload import AVAILABILITY_ONLY
+from polyregion.topology.failover import FORMULA
 
 SCHEMA_VERSION = 1
 
@@ -57,25 +59,31 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "rpo_s": _r(result.rpo_s),
         "requests_total": result.requests_total,
         "requests_failed": result.requests_failed,
+        "writes_measured": result.writes_measured,
+        "availability_only": None if result.writes_measured else AVAILABILITY_ONLY,
         "writes_acked": result.writes_acked,
         "writes_lost": result.writes_lost,
         "lost_write_keys": list(result.lost_keys),
         "writes_missing_by_region": dict(result.missing_by_region),
         "writes_missing_at_rollback": dict(marks.missing_at_rollback),
+        "divergence_at_rollback": dict(marks.divergence_at_rollback),
+        "region_convergence_s": {k: _r(v) for k, v in result.region_convergence_s.items()},
         "bound_s": plan.bound_s,
+        "bound": plan.bound_text,
+        "bound_formula": FORMULA,
         "fault_at": marks.fault,
         "health_flip_at": result.health_flip_at,
         "t_health_flip_s": None
         if result.health_flip_at is None
         else _r(result.health_flip_at - t0),
         "rollback_at": marks.rollback,
+        "t_rollback_s": None if marks.rollback is None else _r(marks.rollback - t0),
+        "rollback_s": _r(result.rollback_s),
         "failback_s": _r(result.failback_s),
         "convergence_s": _r(result.convergence_s),
         "started_at": marks.started,
         "ended_at": marks.ended,
-        "locations": [
-            _with_edge(loc.as_dict(t0), result.events, marks.fault, t0) for loc in result.locations
-        ],
+        "locations": [loc.as_dict(t0) for loc in result.locations],
         "events": result.events,
         "slo": result.slo,
         "rolled_back": result.rolled_back,
@@ -114,29 +122,6 @@ def to_json(result: DrillResult) -> dict[str, Any]:
     return doc
 
 
-def _with_edge(
-    loc: dict[str, Any], events: list[dict[str, Any]], fault: float | None, t0: float
-) -> dict[str, Any]:
-    """When the location's edge actually started using another origin (its cached DNS answer
-    expired): the sandbox reports it as an `edge` event; None elsewhere."""
-    at = None
-    if fault is not None:
-        at = next(
-            (
-                e["time"]
-                for e in events
-                if e["source"] == "sandbox"
-                and e["kind"] == "edge"
-                and e["location"] == loc["name"]
-                and e["time"] >= fault
-            ),
-            None,
-        )
-    loc["edge_change_at"] = at
-    loc["t_edge_change_s"] = None if at is None else round(at - t0, 3)
-    return loc
-
-
 def _activity(action: Any) -> dict[str, Any]:
     return {
         "type": "action",
@@ -150,15 +135,42 @@ def _fmt(x: float | None, unit: str = "s") -> str:
     return "n/a" if x is None else f"{x:.2f}{unit}"
 
 
+def replication_rows(doc: dict[str, Any]) -> list[tuple[str, int, float | None]]:
+    """(`src -> dst`, writes of src that dst lacked at the rollback, when dst held every
+    acknowledged write, in seconds after the rollback): the partition drill's result."""
+    conv = doc.get("region_convergence_s") or {}
+    return [
+        (pair, n, conv.get(pair.split(" -> ")[1]))
+        for pair, n in sorted((doc.get("divergence_at_rollback") or {}).items())
+    ]
+
+
 def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
     verdict = "PASSED" if doc["slo"]["passed"] else "FAILED"
+    writes = (
+        f"{doc['writes_acked']} / {doc['writes_lost']}"
+        if doc.get("writes_measured", True)
+        else "not measured (no [drill.write])"
+    )
+    replication: list[str] = []
+    rows = replication_rows(doc)
+    if rows:
+        replication = [
+            "## Replication (divergence at the rollback, convergence after it)",
+            "",
+            "| from -> to | acknowledged in from, missing in to | to converged after rollback |",
+            "| --- | --- | --- |",
+            *(f"| {pair} | {n} | {_fmt(conv)} |" for pair, n, conv in rows),
+            "",
+        ]
     lines = [
         f"# Drill `{doc['scenario']}` on {doc['target']}: {doc['status']}, SLO {verdict}",
         "",
+        *([f"**{doc['availability_only']}.**", ""] if doc.get("availability_only") else []),
         f"Victim region: `{doc['region']}`"
         + (f", peer `{doc['peer']}`" if doc["peer"] else "")
         + (f", dependency `{doc['dependency']}`" if doc["dependency"] else "")
-        + f". Theoretical bound (interval x threshold + TTL): {doc['bound_s']:g}s.",
+        + f". Failover bound ({doc['bound_formula']}): {doc['bound'] or _fmt(doc['bound_s'])}.",
         "",
         "| measure | value |",
         "| --- | --- |",
@@ -166,11 +178,14 @@ def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
         f"| RPO | {_fmt(doc['rpo_s'])} |",
         f"| health check flipped | {_fmt(doc['t_health_flip_s'])} after the fault |",
         f"| requests sent / failed | {doc['requests_total']} / {doc['requests_failed']} |",
-        f"| writes acknowledged / lost | {doc['writes_acked']} / {doc['writes_lost']} |",
+        f"| writes acknowledged / lost | {writes} |",
+        f"| rollback started | {_fmt(doc['t_rollback_s'])} after the fault, "
+        f"took {_fmt(doc['rollback_s'])} |",
         f"| failback after rollback | {_fmt(doc['failback_s'])} |",
         f"| replicas converged after rollback | {_fmt(doc['convergence_s'])} |",
         f"| rolled back | {'yes' if doc['rolled_back'] else 'NO'} |",
         "",
+        *replication,
         "## Locations (times relative to the fault)",
         "",
         "| location | steady region | final region | first failure | DNS change | edge switch "
@@ -193,6 +208,8 @@ def to_markdown(doc: dict[str, Any], chart: str | None = None) -> str:
         "| gate | limit | measured | result |",
         "| --- | --- | --- | --- |",
     ]
+    if set(doc["slo"]) == {"passed"}:
+        lines.append("| (no gate set) | - | - | - |")
     for name, gate in doc["slo"].items():
         if name == "passed":
             continue

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from polyregion.ops import measure
-from polyregion.ops.model import Recording
+from polyregion.ops.model import Event, Recording
 from polyregion.ops.slo import evaluate
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ class LocationResult:
     writes_acked: int
     first_failure_at: float | None
     dns_change_at: float | None
+    edge_change_at: float | None
     recovered_at: float | None
     rto_s: float | None
     errors: Mapping[str, int]  # what the failed requests saw: "HTTP 502", "ConnectError"...
@@ -45,6 +46,8 @@ class LocationResult:
             "recovered_at": self.recovered_at,
             "t_first_failure_s": rel(self.first_failure_at),
             "t_dns_change_s": rel(self.dns_change_at),
+            "edge_change_at": self.edge_change_at,
+            "t_edge_change_s": rel(self.edge_change_at),
             "t_recovered_s": rel(self.recovered_at),
             "rto_s": None if self.rto_s is None else round(self.rto_s, 3),
             "errors": dict(self.errors),
@@ -73,6 +76,9 @@ class DrillResult:
     failback_s: float | None
     convergence_s: float | None
     slo: dict[str, Any]
+    writes_measured: bool = True  # False: no [drill.write], availability only
+    rollback_s: float | None = None  # how long the rollback actions took
+    region_convergence_s: Mapping[str, float] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -97,6 +103,8 @@ def summarize(
     error: str | None,
     rolled_back: bool,
     run_id: str,
+    writes_measured: bool = True,
+    system_events: Sequence[Event] = (),
 ) -> DrillResult:
     fault_t = marks.fault
     until = marks.rollback
@@ -111,6 +119,11 @@ def summarize(
             else None
         )
         base = marks.baseline.get(name)
+        dns_at = (
+            measure.dns_change_at(rec.observations, name, base, fault_t)
+            if fault_t is not None
+            else None
+        )
         locs.append(
             LocationResult(
                 name=name,
@@ -120,8 +133,9 @@ def summarize(
                 failed=sum(not s.ok for s in mine),
                 writes_acked=sum(s.op == "write" and s.ok for s in mine),
                 first_failure_at=first_fail,
-                dns_change_at=(
-                    measure.dns_change_at(rec.observations, name, base, fault_t)
+                dns_change_at=dns_at,
+                edge_change_at=(
+                    measure.edge_change_at(mine, system_events, name, base, fault_t, until)
                     if fault_t is not None
                     else None
                 ),
@@ -136,13 +150,18 @@ def summarize(
         if fault_t is None or any(r is None for r in rtos)
         else max((r for r in rtos if r is not None), default=0.0)
     )
-    loss = measure.lost_writes(rec.samples, holding, surviving) if holding else None
+    loss = (
+        measure.lost_writes(rec.samples, holding, surviving)
+        if writes_measured and holding
+        else None
+    )
     rpo = measure.rpo_s(loss.lost, fault_t) if loss is not None and fault_t is not None else None
     failback = None if marks.failback is None or until is None else marks.failback - until
     convergence = None if marks.converged is None or until is None else marks.converged - until
-    slo = evaluate(
-        plan.gates, rto_s=rto, rpo_s=rpo, writes_lost=None if loss is None else loss.count
+    gates = (
+        plan.gates if writes_measured else replace(plan.gates, max_rpo_s=None, max_lost_writes=None)
     )
+    slo = evaluate(gates, rto_s=rto, rpo_s=rpo, writes_lost=None if loss is None else loss.count)
     return DrillResult(
         plan=plan,
         recording=rec,
@@ -168,6 +187,13 @@ def summarize(
         failback_s=failback,
         convergence_s=convergence,
         slo=slo,
+        writes_measured=writes_measured,
+        rollback_s=(
+            None if marks.rollback_done is None or until is None else marks.rollback_done - until
+        ),
+        region_convergence_s=(
+            {} if until is None else {r: t - until for r, t in marks.region_converged.items()}
+        ),
     )
 
 

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from polyregion.errors import ConfigError
+from polyregion.topology.failover import (
+    AWS_CONNECT_TIMEOUT_S,
+    AWS_RESPONSE_TIMEOUT_S,
+    FailoverBound,
+)
 from polyregion.topology.model import Topology
 
 
@@ -112,16 +117,24 @@ def bind(
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """The failover clock of a target: health-check interval, failure threshold, DNS TTL."""
+    """The failover clock of a target: health-check interval, failure threshold, DNS TTL and
+    the probe timeout (connect + response budget of one health probe)."""
 
     interval_s: float
     failure_threshold: int
     ttl_s: float
+    probe_timeout_s: float = AWS_CONNECT_TIMEOUT_S + AWS_RESPONSE_TIMEOUT_S
+
+    @property
+    def bound(self) -> FailoverBound:
+        return FailoverBound(
+            self.interval_s, self.failure_threshold, self.probe_timeout_s, self.ttl_s
+        )
 
     @property
     def bound_s(self) -> float:
-        """Detection (interval x threshold) plus the DNS TTL: Route 53's own arithmetic."""
-        return self.interval_s * self.failure_threshold + self.ttl_s
+        """interval x threshold + probe timeout + TTL: the one formula (topology.failover)."""
+        return self.bound.total_s
 
     @classmethod
     def of(cls, topology: Topology) -> Timing:

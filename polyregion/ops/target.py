@@ -23,6 +23,11 @@ class Target(Protocol):
     @property
     def locations(self) -> tuple[str, ...]: ...
 
+    @property
+    def writes(self) -> bool:
+        """Whether the drill sends writes (`[drill.write]`); False: availability only."""
+        ...
+
     def timing(self) -> Timing:
         """Interval, threshold and TTL this target actually runs with."""
         ...
@@ -36,7 +41,7 @@ class Target(Protocol):
         ...
 
     def prepare(self, run_id: str) -> None:
-        """Get ready to send traffic (sign in per location, create a post to read)."""
+        """Get ready to send traffic (one synthetic user per location)."""
         ...
 
     def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
@@ -50,8 +55,9 @@ class Target(Protocol):
     def replicas_holding(
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
-        """For each region, the subset of `keys` its replica holds (read directly, not via
-        the app)."""
+        """For each region, the subset of `keys` (acknowledged drill writes) it holds; the
+        sandbox reads each one back through every location, so a region no location reaches
+        at the moment is absent from the answer (unknown, not empty)."""
         ...
 
     def post_event(self, kind: str, detail: str, region: str | None = None) -> None:

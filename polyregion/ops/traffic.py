@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from polyregion.ops.model import Op, Sample
 from polyregion.ops.target import Target
+from polyregion.ops.workload import record_id
 
 
 @dataclass
@@ -25,8 +26,8 @@ class Traffic:
     _pool: ThreadPoolExecutor | None = None
 
     def key(self, location: str, seq: int) -> str:
-        """The slug of a drill write: unique per run, location and sequence number."""
-        return f"drill-{self.run_id}-{location}-{seq:06d}"
+        """The id of a drill write (`drill-<run>-<location>-<seq>`, workload.record_id)."""
+        return record_id(self.run_id, location, seq)
 
     def round(self) -> list[Sample]:
         """One request per location (a write every `write_every` rounds); [] past the bound."""

@@ -16,7 +16,9 @@ __all__ = ["FAST", "TimingProfile", "aws_profile", "kill_bound_s", "profile_for"
 
 
 def kill_bound_s(profile: TimingProfile) -> float:
-    """Theoretical worst case from `fault kill` to every edge using the survivor."""
+    """`fault kill` refuses connections at once, so no probe timeout is spent: the failover
+    bound (topology.failover) minus the probe timeout. Tests use it as the tighter bound of a
+    kill; everything shown to a user shows the failover bound."""
     return profile.interval_s * profile.failure_threshold + profile.origin_ttl_s
 
 

@@ -199,6 +199,17 @@ def test_profile_in_one_line() -> None:
     )
 
 
+def test_profile_shows_the_one_failover_formula_with_its_values() -> None:
+    from polyregion.sandbox.profile import FAST, to_json
+
+    view = build_view(
+        {"profile": to_json(FAST)}, events=[], history=LagHistory(), control_url="http://c"
+    )
+    assert view["profile"].endswith(
+        "failover bound (interval x threshold + probe timeout + TTL) 1 s x 2 + 2.5 s + 1 s = 5.5 s"
+    )
+
+
 def test_an_expired_edge_answer_follows_dns() -> None:
     sandbox = FakeSandbox()
     sandbox.fault({"action": "kill", "region": "eu-west-1"})

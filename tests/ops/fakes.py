@@ -45,6 +45,8 @@ class FakeTarget:
     fail_execute: str | None = None  # action name whose execution raises
     lose_on_kill: bool = False  # the victim's unreplicated writes die with it
     name: str = "fake"
+    writes: bool = True  # False: a topology without [drill.write]
+    action_s: float = 0.0  # how long each fault/rollback action takes (on the fake clock)
     executed: list[str] = field(default_factory=list)
     events: list[tuple[str, str]] = field(default_factory=list)
     dead: set[str] = field(default_factory=set)
@@ -68,7 +70,7 @@ class FakeTarget:
         return tuple(self.prefs)
 
     def timing(self) -> Timing:
-        return Timing(self.interval_s, self.threshold, self.ttl_s)
+        return Timing(self.interval_s, self.threshold, self.ttl_s, probe_timeout_s=0.0)
 
     # -- plan / execute --------------------------------------------------------------------
     def plan_fault(self, fault: Fault) -> FaultPlan:
@@ -84,6 +86,7 @@ class FakeTarget:
 
     def execute(self, action: Action) -> Any:
         self.executed.append(action.name)
+        self.clock.now += self.action_s
         if action.name == self.fail_execute:
             raise RuntimeError(f"{action.name} failed")
         region = action.args["region"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from polyregion.ops import report
 from polyregion.ops.engine import Drill, plan_drill
 from polyregion.ops.scenarios import SCENARIOS, Fault, FaultKind
 from polyregion.ops.settings import DrillSettings
@@ -124,3 +125,59 @@ def test_drill_events_are_posted_to_the_target() -> None:
     kinds = [k for k, _ in target.events]
     for kind in ("drill-start", "fault", "rollback", "recovered", "drill-end"):
         assert kind in kinds
+
+
+def test_without_drill_write_a_drill_measures_availability_only_and_says_so() -> None:
+    target = FakeTarget(Clock(), writes=False)
+    result = drill(target, "region-outage", Fault(FaultKind.KILL, "us-east-1")).run()
+    assert result.status == "completed" and result.rto_s is not None
+    assert all(s.op == "read" for s in result.recording.samples)
+    assert result.writes_acked == 0 and result.writes_lost is None
+    assert not result.writes_measured
+    # the lost-writes gate (0 in the topology) is not passed silently: it is not evaluated,
+    # and the report says why
+    assert "max_lost_writes" not in result.slo and result.slo["passed"]
+    doc = report.to_json(result)
+    assert doc["writes_measured"] is False and "[drill.write]" in doc["availability_only"]
+    assert "availability only" in report.to_markdown(doc)
+    assert any(e["kind"] == "availability-only" for e in doc["events"])
+
+
+def test_partition_shows_divergence_per_pair_and_convergence_per_region() -> None:
+    target = FakeTarget(Clock(), replication_delay_s=0.3)
+    result = drill(
+        target, "partition", Fault(FaultKind.PARTITION, "us-east-1", peer="eu-west-1")
+    ).run()
+    div = result.marks.divergence_at_rollback
+    assert set(div) == {"us-east-1 -> eu-west-1", "eu-west-1 -> us-east-1"}
+    assert all(n > 0 for n in div.values()), div
+    # per pair it adds up to what each region lacked in total
+    assert div["us-east-1 -> eu-west-1"] == result.marks.missing_at_rollback["eu-west-1"]
+    conv = result.region_convergence_s
+    assert set(conv) == {"us-east-1", "eu-west-1"}
+    # the heal drains the queue after the injected delay; the overall time is the slower side
+    assert all(0 < c <= 0.3 + 1.0 for c in conv.values()), conv
+    assert result.convergence_s == pytest.approx(max(conv.values()))
+    doc = report.to_json(result)
+    md = report.to_markdown(doc)
+    assert "| us-east-1 -> eu-west-1 | " + str(div["us-east-1 -> eu-west-1"]) in md
+
+
+def test_one_timeline_every_time_of_the_report_has_one_source() -> None:
+    target = FakeTarget(Clock(), action_s=1.0)  # a rollback that takes a second
+    result = drill(target, "region-outage", Fault(FaultKind.KILL, "us-east-1")).run()
+    doc = report.to_json(result)
+    events = {e["kind"]: e for e in reversed(doc["events"])}  # first of each kind
+    # the health flip in the table is the health-flip event of the victim
+    flip = next(
+        e
+        for e in doc["events"]
+        if e["kind"] == "health-flip" and e["region"] == "us-east-1" and "unhealthy" in e["detail"]
+    )
+    assert flip["time"] == pytest.approx(doc["health_flip_at"], abs=1e-3)
+    # the rollback line, the rollback event and the table's rollback are one moment
+    assert events["rollback"]["time"] == pytest.approx(doc["rollback_at"], abs=1e-3)
+    assert doc["rollback_s"] == pytest.approx(1.0)
+    # a location cannot recover (served by the survivor) before its edge switched to it
+    ny = doc["locations"][0]
+    assert ny["t_edge_change_s"] is not None and ny["t_edge_change_s"] <= ny["t_recovered_s"]

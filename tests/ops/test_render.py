@@ -103,3 +103,23 @@ def test_lag_table_keeps_every_figure_at_80_columns() -> None:
     assert "CloudWatch ReplicationLatency" in text
     for figure in ("812.5", "1234.0"):
         assert_whole(text, figure)
+
+
+def test_partition_divergence_and_convergence_are_on_the_terminal(
+    drill_doc: dict[str, Any],
+) -> None:
+    doc = {
+        **drill_doc,
+        "divergence_at_rollback": {f"{LONG_A} -> {LONG_B}": 123, f"{LONG_B} -> {LONG_A}": 45},
+        "region_convergence_s": {LONG_A: 1.234, LONG_B: 56.789},
+    }
+    text = at_80(render.drill_summary(doc))
+    for figure in ("123", "45", "56.79", "1.23"):
+        assert_whole(text, figure)
+    assert "interval x threshold + probe timeout + TTL" in text
+
+
+def test_an_availability_only_drill_says_so_on_the_terminal(drill_doc: dict[str, Any]) -> None:
+    doc = {**drill_doc, "writes_measured": False, "availability_only": "availability only: x"}
+    text = at_80(render.drill_summary(doc))
+    assert "availability only" in text and "not measured" in text

@@ -140,6 +140,8 @@ class FakeSandbox:
                 "global_tables": ["polyregion-data"],
                 "regional": ["polyregion-signin-audit"],
             },
+            "secret": "polyregion/session-secret",
+            "regions": [region(r) for r in REGIONS],
             "locations": [
                 location("new-york", "198.51.100.0/24", "127.1.1.1"),
                 location("paris", "203.0.113.0/24", "127.1.2.1"),

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from polyregion.topology.failover import (
+    AWS_CONNECT_TIMEOUT_S,
+    AWS_RESPONSE_TIMEOUT_S,
+    FailoverBound,
+)
 from polyregion.topology.model import Topology
 
-# Route 53's HTTP check: TCP connect within 4 s, then a 2xx/3xx status within 2 s; a TCP check
-# only has to connect, within 10 s.
-AWS_CONNECT_TIMEOUT_S: Final = 4.0
-AWS_RESPONSE_TIMEOUT_S: Final = 2.0
+# Route 53's HTTP check: TCP connect within 4 s, then a 2xx/3xx status within 2 s
+# (topology.failover, where the failover bound is computed); a TCP check only has to
+# connect, within 10 s.
 AWS_TCP_CONNECT_TIMEOUT_S: Final = 10.0
 
 
@@ -35,18 +39,24 @@ class TimingProfile:
     tcp_connect_timeout_s: float = AWS_TCP_CONNECT_TIMEOUT_S
 
     @property
+    def bound(self) -> FailoverBound:
+        """interval x threshold + probe timeout + TTL (topology.failover: the one formula)."""
+        return FailoverBound(
+            self.interval_s,
+            self.failure_threshold,
+            self.connect_timeout_s + self.response_timeout_s,
+            float(self.origin_ttl_s),
+        )
+
+    @property
     def detection_bound_s(self) -> float:
         """Worst case from failure to the checkers agreeing: interval x threshold + timeouts."""
-        return (
-            self.interval_s * self.failure_threshold
-            + self.connect_timeout_s
-            + self.response_timeout_s
-        )
+        return self.bound.detection_s
 
     @property
     def failover_bound_s(self) -> float:
         """Detection, then every cached answer expires: what a client may wait at most."""
-        return self.detection_bound_s + self.origin_ttl_s
+        return self.bound.total_s
 
     @property
     def label(self) -> str:
