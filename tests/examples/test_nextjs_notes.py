@@ -56,7 +56,9 @@ def aws(moto_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def app(aws: dict[str, Any], moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app(
+    aws: dict[str, Any], moto_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     log = tmp_path_factory.mktemp("nextjs") / "app.log"
     with nextjs_app(_env(moto_url), log) as url:
         yield url
