@@ -10,5 +10,8 @@ if [ ! -f "$here/.next/standalone/server.js" ]; then
 fi
 HOSTNAME="${HOST:-127.0.0.1}"
 PORT="${PORT:-3000}"
-export HOSTNAME PORT
+# Node closes idle keep-alive connections after 5 s; a CDN or proxy that pools connections to
+# this origin for longer can send a request down one just as it closes. Outlive such pools.
+KEEP_ALIVE_TIMEOUT="${KEEP_ALIVE_TIMEOUT:-65000}"
+export HOSTNAME PORT KEEP_ALIVE_TIMEOUT
 exec node "$here/.next/standalone/server.js"
