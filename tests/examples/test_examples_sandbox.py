@@ -1,7 +1,8 @@
 """Every bundled example through the whole sandbox, as CI runs it: one sandbox per example
 (`polyregion up --config <example>/... --fast --detach`), shared by its assertions, always
 stopped. Up healthy, latency routing per location, a write in one region readable in the
-other, `fault dependency R dynamodb down` moving traffic, `drill region-outage` losing nothing.
+other, `fault dependency R dynamodb down` moving traffic, `polyregion verify` passing, and
+`drill region-outage` losing nothing.
 
 The topology is the example's own `polyregion.toml` plus a `[sandbox]` table on free ports and
 a private loopback block, written next to it (the app's command runs from the topology file's
@@ -181,6 +182,14 @@ def test_dynamodb_down_in_a_region_moves_its_users_away_and_back(
         up = example.sb.cli("fault", "dependency", victim, "dynamodb", "up")
         assert up.returncode == 0, up.stderr
     wait_home(example, limit + SLACK_S)
+
+
+def test_polyregion_verify_passes_every_rule(example: ExampleSandbox) -> None:
+    """`polyregion verify` on the running sandbox: the contract, rule by rule (issue 12)."""
+    wait_home(example)
+    out = example.sb.cli("verify", timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    wait_home(example)
 
 
 def test_region_outage_drill_loses_no_acknowledged_write(
