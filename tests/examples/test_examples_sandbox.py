@@ -123,25 +123,43 @@ def test_up_is_healthy_and_each_location_is_served_by_its_nearest_region(
             assert served_by(example.entry(loc["name"]) + path) == loc["nearest"][0], path
 
 
+def _write(example: ExampleSandbox, base: str, key: str) -> tuple[httpx.Response, str]:
+    """One write through `base`; returns the answer and the path that reads it back."""
+    write = example.topology.drill.write
+    if write is not None:
+        created = httpx.request(
+            write.method,
+            base + write.path.replace("{id}", key),
+            content=write.body.replace("{id}", key).encode(),
+            headers={"content-type": write.content_type},
+            timeout=5,
+        )
+        return created, write.read_back.replace("{id}", key)
+    # The blog declares no [drill.write] (a post needs a session and a CSRF token): write
+    # through its JSON API as a signed-in user, as a browser would.
+    assert example.name == "blog", f"{example.name} declares no [drill.write]"
+    with httpx.Client(base_url=base, timeout=15) as browser:
+        user = {"username": f"u{key}", "password": "correct horse battery staple"}
+        signup = browser.post("/api/users", json=user)
+        assert signup.status_code == 201, signup.text[:500]
+        created = browser.post(
+            "/api/posts",
+            json={"title": key, "slug": key, "body": "written by the example harness"},
+            headers={"x-csrf-token": signup.json()["csrf_token"]},
+        )
+    return created, f"/api/posts/{key}"
+
+
 def test_a_write_through_one_region_is_readable_through_the_other(
     example: ExampleSandbox,
 ) -> None:
-    write = example.topology.drill.write
-    if write is None:
-        pytest.skip(f"{example.name} declares no [drill.write]: nothing to write generically")
     writer, reader = _locations(example)[:2]
     assert writer["region"] != reader["region"]
     key = f"t{uuid.uuid4().hex[:12]}"
-    created = httpx.request(
-        write.method,
-        example.entry(writer["name"]) + write.path.replace("{id}", key),
-        content=write.body.replace("{id}", key).encode(),
-        headers={"content-type": write.content_type},
-        timeout=5,
-    )
+    created, read_back = _write(example, example.entry(writer["name"]), key)
     assert 200 <= created.status_code < 300, created.text[:500]
     assert served_by_header(created) == writer["region"]
-    read_url = example.entry(reader["name"]) + write.read_back.replace("{id}", key)
+    read_url = example.entry(reader["name"]) + read_back
     seen: list[int] = []
 
     def readable() -> bool:
