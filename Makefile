@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION = 1
 
-.PHONY: up down test lint typecheck unit venv browser-deps bench bench-deps clean
+.PHONY: up down test lint typecheck unit venv browser-deps bench bench-deps examples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,24 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
+## The Node example: `npm ci` from its lockfile, then `next build` (standalone). Each step is
+## redone only when its inputs changed, so `make test` skips it in a second when built.
+NEXTJS         := examples/nextjs-notes
+NEXTJS_DEPS    := $(NEXTJS)/node_modules/.polyregion-installed
+NEXTJS_BUILT   := $(NEXTJS)/.next/.polyregion-built
+NEXTJS_SOURCES := $(shell find $(NEXTJS)/app $(NEXTJS)/lib $(NEXTJS)/public -type f 2>/dev/null) \
+                  $(NEXTJS)/proxy.js $(NEXTJS)/next.config.mjs $(NEXTJS)/package.json
+
+$(NEXTJS_DEPS): $(NEXTJS)/package-lock.json $(NEXTJS)/package.json
+	cd $(NEXTJS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(NEXTJS_BUILT): $(NEXTJS_DEPS) $(NEXTJS_SOURCES)
+	cd $(NEXTJS) && NEXT_TELEMETRY_DISABLED=1 npm run --silent build
+	touch $@
+
+examples: $(NEXTJS_BUILT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check polyregion tests bench examples
 	$(BIN)/ruff format --check polyregion tests bench examples
@@ -42,7 +60,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## Every test and check.
-test: $(STAMP) browser-deps lint typecheck
+test: $(STAMP) browser-deps examples lint typecheck
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -61,4 +79,4 @@ bench: $(STAMP) bench-deps
 	@echo "as: $(BIN)/python bench/<name>.py  (results: docs/benchmarks.md)"
 
 clean:
-	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache .pytest_cache $(NEXTJS)/node_modules $(NEXTJS)/.next

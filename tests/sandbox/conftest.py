@@ -68,8 +68,8 @@ def _block_is_free(prefix: str, base: int) -> bool:
     return True
 
 
-def write_topology(path: Path, *, app: str = "", extra: str = "", **sandbox: Any) -> Path:
-    """A topology with free ports; `app` adds lines to [app], `extra` whole sections."""
+def free_sandbox_settings(**sandbox: Any) -> dict[str, Any]:
+    """A `[sandbox]` table on free ports and a free loopback block (overrides win)."""
     # Ports below the ephemeral range (32768+ on Linux): an outgoing connection elsewhere on
     # the machine cannot grab one between this check and the sandbox binding it.
     rng = random.Random()
@@ -78,16 +78,24 @@ def write_topology(path: Path, *, app: str = "", extra: str = "", **sandbox: Any
         base = rng.randrange(20000, 32000, 10)
         if _block_is_free(prefix, base) and _block_is_free("127.0", base + 6):
             break
-    settings = {
+    return {
         "base_port": base,
         "control_port": base + 6,
         "dns_port": base + 7,
         "loopback_prefix": prefix,
         **sandbox,
     }
-    lines = [f'[app]\nname = "sbxtest"\n{app}', "[sandbox]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
-    path.write_text("\n".join(lines) + "\n" + extra)
+
+
+def sandbox_table(settings: dict[str, Any]) -> str:
+    lines = ["[sandbox]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_topology(path: Path, *, app: str = "", extra: str = "", **sandbox: Any) -> Path:
+    """A topology with free ports; `app` adds lines to [app], `extra` whole sections."""
+    table = sandbox_table(free_sandbox_settings(**sandbox))
+    path.write_text(f'[app]\nname = "sbxtest"\n{app}\n' + table + extra)
     return path
 
 
@@ -103,10 +111,18 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.
 
 @contextmanager
 def running_sandbox(
-    tmp: Path, *, app: str = "", extra: str = "", **sandbox_settings: Any
+    tmp: Path,
+    config: Path | None = None,
+    *,
+    app: str = "",
+    extra: str = "",
+    **sandbox_settings: Any,
 ) -> Iterator[RunningSandbox]:
-    """`polyregion up --fast --detach` on a temp topology with free ports; always `down`."""
-    config = write_topology(tmp / "polyregion.toml", app=app, extra=extra, **sandbox_settings)
+    """`polyregion up --fast --detach` on a temp topology with free ports (or on `config`,
+    which must already hold such a `[sandbox]` table); always `down`."""
+    config = config or write_topology(
+        tmp / "polyregion.toml", app=app, extra=extra, **sandbox_settings
+    )
     env = {**os.environ, "POLYREGION_RUN_DIR": str(tmp / "run")}
     env.pop("POLYREGION_CONFIG", None)
     client = SandboxClient.for_topology(load(config))
