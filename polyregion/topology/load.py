@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from polyregion.errors import ConfigError
+from polyregion.topology import limits
 from polyregion.topology import regions as aws
 from polyregion.topology.model import (
     AwsSettings,
@@ -408,6 +409,14 @@ class _Loader:
                 o.verify_header,
                 "a lowercase header name starting with x- (e.g. x-origin-verify)",
             )
+        if limits.cloudfront_refuses_header(o.verify_header):
+            raise self.fail(
+                "origin.verify_header",
+                o.verify_header,
+                "CloudFront cannot add this header to origin requests (x-amz-*, x-edge-*, "
+                "x-real-ip and the others on its documented list): pick another name such as "
+                "x-origin-verify",
+            )
         # API Gateway's account-level defaults per region: 10,000 requests/s, burst 5,000.
         if not 0 < o.throttle_rate <= 10_000:
             raise self.fail(
@@ -454,3 +463,4 @@ class _Loader:
                 raise self.fail(f"traffic.{f.name}", v, "must not be negative")
         if not 0 <= t.cache_hit_ratio <= 1:
             raise self.fail("traffic.cache_hit_ratio", t.cache_hit_ratio, "a ratio from 0 to 1")
+        limits.check_derived_names(topo)
