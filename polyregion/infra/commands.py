@@ -86,6 +86,12 @@ def build(
 
     started = time.monotonic()
     report = build_asset(load(config), out)
+    if report.reused:
+        typer.echo(
+            f"{report.path} is current (same code, topology and dependencies): nothing to do "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        return
     typer.echo(
         f"built {report.path} for {PLATFORM} / Python {PYTHON_VERSION}: {report.files} files, "
         f"{report.bytes / 1e6:.1f} MB unzipped, {report.zipped_bytes / 1e6:.1f} MB zipped "
@@ -128,9 +134,10 @@ def deploy(
     app, cdk = _plan_context(config, BUILT_ASSET)
     the_plan = plan.deploy_plan(topo, app=app, out=out, cdk=cdk, approve=yes)
     steps = list(the_plan.steps)
-    if not package.is_full_build(BUILT_ASSET):
+    if not package.is_current_build(BUILT_ASSET, topo):
         build_step = plan.Step(
-            "build the Lambda asset (ARM64)",
+            "build the Lambda asset (ARM64): none yet, or the code, topology or dependencies "
+            "changed since the last build",
             (
                 sys.executable,
                 "-m",

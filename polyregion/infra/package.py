@@ -9,6 +9,7 @@ clone: same handler and config, no third-party packages (deploy builds first).
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from typing import Final
 
 import polyregion
 from polyregion.errors import PolyregionError
+from polyregion.infra.fingerprint import fingerprint
 from polyregion.topology.model import Topology
 
 PLATFORM: Final = "manylinux2014_aarch64"
@@ -30,7 +32,7 @@ PROVIDED_BY_LAMBDA: Final = frozenset({"boto3", "botocore", "s3transfer", "jmesp
 # Core dependencies only the `polyregion` command uses; the Lambda handler never imports them.
 CLI_ONLY: Final = frozenset({"typer", "rich"})
 CONFIG_NAME: Final = "polyregion.toml"  # regional.ASSET_CONFIG
-BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete, full build
+BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete build and its fingerprint
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 
@@ -91,7 +93,31 @@ def stage_source_asset(topology: Topology, dest: Path) -> Path:
 
 
 def is_full_build(path: Path) -> bool:
+    """A complete build (pip and all) of *some* code and topology: see `is_current_build`."""
     return (path / BUILD_MARKER).is_file()
+
+
+def source_fingerprint(topology: Topology, requirements: Sequence[str] | None = None) -> str:
+    """The fingerprint of what a build made now would contain."""
+    package_dir = Path(polyregion.__file__).resolve().parent
+    reqs = runtime_requirements() if requirements is None else requirements
+    return fingerprint(
+        topology, code=[package_dir], requirements=reqs, target=(PLATFORM, PYTHON_VERSION)
+    )
+
+
+def _marker(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads((path / BUILD_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_current_build(path: Path, topology: Topology) -> bool:
+    """Built from exactly this code, topology and dependencies (not merely built once)."""
+    recorded = _marker(path).get("fingerprint")
+    return recorded is not None and recorded == source_fingerprint(topology)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +127,47 @@ class BuildReport:
     bytes: int
     zipped_bytes: int
     requirements: tuple[str, ...]
+    reused: bool = False  # nothing changed since the last build: nothing was rebuilt
 
 
-def build_asset(topology: Topology, dest: Path, *, run: Runner = _run) -> BuildReport:
-    """pip-install the runtime deps for Lambda ARM64, add our package and config, measure."""
+def build_asset(
+    topology: Topology, dest: Path, *, run: Runner = _run, force: bool = False
+) -> BuildReport:
+    """pip-install the runtime deps for Lambda ARM64, add our package and config, measure.
+    A build of the same fingerprint is reused (unless `force`)."""
+    requirements = runtime_requirements()
+    key = source_fingerprint(topology, requirements)
+    marker = _marker(dest)
+    if not force and marker.get("fingerprint") == key:
+        return BuildReport(
+            path=dest,
+            files=int(str(marker.get("files", 0))),
+            bytes=int(str(marker.get("bytes", 0))),
+            zipped_bytes=int(str(marker.get("zipped_bytes", 0))),
+            requirements=tuple(requirements),
+            reused=True,
+        )
     try:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
     except OSError as exc:
         raise BuildError(f"cannot write the asset to {dest}: {exc.strerror}; pick --out") from None
-    requirements = runtime_requirements()
     result = run(pip_command(dest, requirements))
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BuildError(f"pip could not build the Lambda asset for {PLATFORM}: {last[0]}")
     _copy_package_and_config(topology, dest)
-    (dest / BUILD_MARKER).write_text(" ".join(requirements) + "\n")
-    return measure(dest, requirements)
+    report = measure(dest, requirements)
+    record = {
+        "fingerprint": key,
+        "files": report.files,
+        "bytes": report.bytes,
+        "zipped_bytes": report.zipped_bytes,
+        "requirements": list(requirements),
+    }
+    (dest / BUILD_MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return report
 
 
 def measure(path: Path, requirements: Sequence[str] = ()) -> BuildReport:

@@ -68,10 +68,13 @@ class SynthResult:
 def resolve_asset(asset: Path | None, topology: Topology, work: Path) -> tuple[Path, bool]:
     """A built asset if there is one, else the offline source-only stand-in."""
     candidate = asset or work / "lambda"
-    if package.is_full_build(candidate):
+    if package.is_current_build(candidate, topology):
         return candidate, True
     if asset is not None:
-        raise SynthError(f"{asset} is not a built Lambda asset; run `polyregion build` first")
+        what = "is out of date (code, topology or dependencies changed)"
+        if not package.is_full_build(asset):
+            what = "is not a built Lambda asset"
+        raise SynthError(f"{asset} {what}; run `polyregion build` first")
     return package.stage_source_asset(topology, work / "synth" / "lambda-src"), False
 
 
