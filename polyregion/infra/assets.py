@@ -153,10 +153,11 @@ class AssetsBucket(Construct):
         return iam.Role(
             self,
             "ReplicationRole",
-            assumed_by=iam.ServicePrincipal(
-                "s3.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            ),
+            # Exactly AWS's documented trust policy (S3 User Guide, "Setting up permissions for
+            # live replication"): no aws:SourceAccount condition, which no page says S3 sends
+            # when it assumes a replication role; a condition it never sends would stop
+            # replication silently.
+            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
             description="S3 cross-region replication of the assets bucket, to the other regions",
             inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
         )
