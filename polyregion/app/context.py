@@ -179,6 +179,7 @@ class AppContext:
                 table=self.table,
                 bucket=settings.bucket(self.region),
                 secret_id=self.secret_id,
+                origin_verify_secret_id=settings.origin_verify_secret,
             ),
             timeout_s=timeout_s,
             cache_s=topo.health.cache_s,

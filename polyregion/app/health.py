@@ -159,16 +159,32 @@ class HealthChecker:
 
 
 def dependency_checks(
-    *, dynamodb: Any, s3: Any, secretsmanager: Any, table: str, bucket: str, secret_id: str
+    *,
+    dynamodb: Any,
+    s3: Any,
+    secretsmanager: Any,
+    table: str,
+    bucket: str,
+    secret_id: str,
+    origin_verify_secret_id: str | None = None,
 ) -> dict[str, Callable[[], object]]:
-    """The three checks of the issue, as blocking callables over boto3 clients (injected)."""
+    """Every dependency a request needs, as blocking callables over boto3 clients (injected).
+
+    With an origin-verify secret the guard answers 503 to every request when it cannot read
+    it, so health must fail too, or Route 53 keeps routing users to a region that refuses them.
+    """
     from polyregion.data.items import key
 
     probe = "__health_check__"
-    return {
+    checks: dict[str, Callable[[], object]] = {
         "dynamodb": lambda: dynamodb().get_item(TableName=table, Key=key(probe, probe)),
         "s3": lambda: s3().head_bucket(Bucket=bucket),
         "secrets": lambda: secretsmanager().get_secret_value(
             SecretId=secret_id, VersionStage="AWSCURRENT"
         ),
     }
+    if origin_verify_secret_id:
+        checks["origin-verify"] = lambda: secretsmanager().get_secret_value(
+            SecretId=origin_verify_secret_id, VersionStage="AWSCURRENT"
+        )
+    return checks

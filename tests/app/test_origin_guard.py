@@ -74,3 +74,21 @@ def test_matches_compares_every_accepted_value() -> None:
     assert matches(NEW.encode(), keys) and matches(OLD.encode(), keys)
     assert not matches(NEW.encode()[:-1], keys) and not matches(b"", keys)
     assert matches(NEW.encode(), KeySet(SigningKey("v2", NEW.encode()), None, fetched_at=0))
+
+
+def test_health_covers_the_origin_verify_secret(make_app: AppFactory) -> None:
+    """Defect 5: the guard answers 503 when it cannot read the secret, so a region whose
+    health ignored it was healthy to Route 53 and dead to every user."""
+    url = make_app(A, origin_verify_secret="t-app/origin-verify-that-does-not-exist")
+    r = httpx.get(f"{url}/api/health")
+    assert r.status_code == 503, r.text
+    checks = r.json()["checks"]
+    assert checks["origin-verify"]["status"] == "fail"
+    assert checks["dynamodb"]["status"] == "ok"  # only the secret is missing
+    assert httpx.get(f"{url}/api/posts", headers={HEADER: NEW}).status_code == 503
+
+
+def test_health_reports_the_origin_verify_secret_when_readable(guarded: str) -> None:
+    r = httpx.get(f"{guarded}/api/health")
+    assert r.status_code == 200
+    assert r.json()["checks"]["origin-verify"]["status"] == "ok"
