@@ -53,6 +53,16 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ORIGIN_HEADER = re.compile(r"^x-[a-z0-9-]{1,62}$")
 
+# The bundled blog writes a post and its slug claim in one TransactWriteItems; the DynamoDB
+# Developer Guide's multi-Region strong consistency page lists transactions among what MRSC
+# global tables do not support, so the blog cannot run on MRSC: refuse it before deploy.
+MRSC_BUNDLED_APP: Final = (
+    "the bundled blog creates posts with TransactWriteItems, which DynamoDB multi-Region "
+    "strong consistency (MRSC) global tables do not support (DynamoDB Developer Guide, "
+    'multi-region-strong-consistency-gt.html): use consistency = "eventual", or run an app '
+    "of your own that makes no transactional calls"
+)
+
 DEFAULT_REGIONS: Final = (
     {"name": "us-east-1", "role": "primary"},
     {"name": "eu-west-1", "role": "secondary"},
@@ -339,6 +349,8 @@ class _Loader:
                     "strong",
                     f"needs exactly 3 regions of one region set ({allowed}); use eventual",
                 )
+            if getattr(topo, "app_command", None) is None:
+                raise self.fail("app.consistency", "strong", MRSC_BUNDLED_APP)
         dnames = [d.name for d in topo.data]
         if len(set(dnames)) != len(dnames):
             raise self.fail("data", dnames, "each data class name at most once")
