@@ -24,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from polyregion.infra.tidy import tidy_bucket_deployment_handlers
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -123,6 +124,7 @@ class AssetsBucket(Construct):
                 ],
                 memory_limit=256,
             )
+            tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
 
     def _replication_role(self, topology: Topology) -> iam.Role:
         source = bucket_arn(self.bucket_name)

@@ -28,6 +28,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from polyregion.app.settings import AUDIT_DATA_CLASS, ENV_ORIGIN_VERIFY_SECRET
+from polyregion.infra.tidy import depend_only_on_default_policy
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -197,6 +198,7 @@ class SsrFunction(Construct):
                 ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
             },
         )
+        depend_only_on_default_policy(self.function)  # cfn-lint W3005 (tidy.py)
 
 
 class RegionalOrigin(Construct):

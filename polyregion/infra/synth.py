@@ -130,6 +130,14 @@ def synthesize(
                 resources=dict(Counter(r["Type"] for r in resources.values())),
             )
         )
+    if checks:
+        from polyregion.infra.lint import lint_templates
+
+        problems = lint_templates((s.name, s.region, s.template) for s in stacks)
+        if problems:
+            listed = "; ".join(str(f) for f in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise SynthError(f"cfn-lint found {len(problems)} problem(s): {listed}{more}")
     notes = []
     if not full:
         notes.append(
