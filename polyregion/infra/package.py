@@ -66,7 +66,10 @@ def runtime_requirements() -> list[str]:
 
 def pip_command(target: Path, requirements: Sequence[str]) -> list[str]:
     return [
+        # --no-compile: pip would write bytecode for *this* interpreter (cpython-311 pyc),
+        # which Lambda's Python never loads: dead weight in the package.
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile",
         "--platform", PLATFORM, "--only-binary=:all:", "--implementation", "cp",
         "--python-version", PYTHON_VERSION, "--target", str(target), *requirements,
     ]  # fmt: skip

@@ -24,6 +24,7 @@ def test_pip_builds_for_lambda_arm64_from_wheels_only(tmp_path: Path) -> None:
     joined = " ".join(argv)
     assert "--platform manylinux2014_aarch64" in joined
     assert "--only-binary=:all:" in argv
+    assert "--no-compile" in argv  # bytecode of this interpreter is useless on Lambda
     assert f"--python-version {package.PYTHON_VERSION}" in joined
     assert f"--target {tmp_path}" in joined
     from polyregion.infra.regional import RUNTIME
