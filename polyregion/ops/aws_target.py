@@ -4,19 +4,21 @@ The fault is the AWS-documented evacuation: UpdateHealthCheck `Inverted=true` on
 real Route 53 health check (never `Disabled`, which Route 53 treats as healthy). Traffic is
 reads from this machine to the real hostname; health comes from the Route 53 API; replicas
 are read from each region's DynamoDB with the same ReplicaReader as the sandbox.
+
+Every client takes its endpoint from `AwsEndpoints` (aws_endpoints.py): real AWS by default; in
+CI a running sandbox stands in for AWS, so this very code runs there (tests/ops/test_aws_target).
 """
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyregion.data.clients import RegionClients
 from polyregion.errors import DrillError
 from polyregion.ops import healthcheck
 from polyregion.ops.appclient import AppClient
+from polyregion.ops.aws_endpoints import AwsEndpoints
 from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
 from polyregion.ops.replicas import ReplicaReader
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
@@ -40,6 +42,7 @@ class AwsTarget:
         session: Any = None,
         offline: bool = False,
         request_timeout_s: float = 5.0,
+        endpoints: AwsEndpoints | None = None,
     ) -> None:
         """`offline` (dry run without credentials): unknown health check ids become
         placeholders instead of API lookups."""
@@ -48,6 +51,7 @@ class AwsTarget:
         self.session = session
         self.offline = offline
         self.timeout_s = request_timeout_s
+        self.endpoints = endpoints or AwsEndpoints()
         self._route53: Route53Client | None = None
         self.app: AppClient | None = None
 
@@ -60,15 +64,16 @@ class AwsTarget:
         return (LOCATION,)
 
     def timing(self) -> Timing:
+        """Route 53's clock from the topology; a stand-in's own clock when it gives one."""
+        t = self.endpoints.timing
+        if t is not None:
+            return Timing(float(t["interval_s"]), int(t["failure_threshold"]), float(t["ttl_s"]))
         return Timing.of(self.topology)
 
     @property
     def route53(self) -> Route53Client:
         if self._route53 is None:
-            import boto3
-
-            session = self.session or boto3.session.Session()
-            self._route53 = session.client("route53", region_name="us-east-1")
+            self._route53 = self.endpoints.route53_client(self.session)
         return self._route53
 
     def health_check_id(self, region: str) -> str:
@@ -105,7 +110,7 @@ class AwsTarget:
                 Action(
                     "route53.update_health_check",
                     {"HealthCheckId": hc, "Inverted": True},
-                    healthcheck.cli_command(hc, True),
+                    healthcheck.cli_command(hc, True, self.endpoints.route53),
                     why + f"invert {region}'s health check",
                 ),
             ),
@@ -113,7 +118,7 @@ class AwsTarget:
                 Action(
                     "route53.update_health_check",
                     {"HealthCheckId": hc, "Inverted": False},
-                    healthcheck.cli_command(hc, False),
+                    healthcheck.cli_command(hc, False, self.endpoints.route53),
                     f"restore {region}'s health check",
                 ),
             ),
@@ -128,11 +133,10 @@ class AwsTarget:
 
     # -- traffic: reads of the health page from this machine through CloudFront ---------------
     def prepare(self, run_id: str) -> None:
-        self.app = AppClient(
-            LOCATION, f"https://{self.topology.app_hostname}", timeout_s=self.timeout_s
-        )
+        url = self.endpoints.app_url or f"https://{self.topology.app_hostname}"
+        self.app = AppClient(LOCATION, url, timeout_s=self.timeout_s)
         if not self.app.read_path(self.topology.health.path).ok:
-            raise DrillError(f"https://{self.topology.app_hostname} does not answer; deploy first")
+            raise DrillError(f"{url} does not answer; deploy first")
 
     def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
         # Writes need an account on the real site: the AWS drill sends reads only.
@@ -143,10 +147,7 @@ class AwsTarget:
         health = {
             r: healthcheck.is_healthy(self.route53, self.health_check_id(r)) for r in self.regions
         }
-        try:
-            answer: str | None = socket.gethostbyname(self.topology.origin_hostname)
-        except OSError:
-            answer = None
+        answer = self.endpoints.resolve(self.topology.origin_hostname)
         return Observation(time.time(), health, {LOCATION: answer})
 
     def replicas_holding(
@@ -154,7 +155,7 @@ class AwsTarget:
     ) -> Mapping[str, set[str]]:
         reader = ReplicaReader(
             naming.global_table(self.topology),
-            {r: RegionClients(region=r, session=self.session) for r in self.regions},
+            {r: self.endpoints.region_clients(r, self.session) for r in self.regions},
         )
         return reader.holding(keys, regions)
 
