@@ -131,9 +131,12 @@ def synthesize(
             )
         )
     if checks:
-        from polyregion.infra.lint import lint_templates
+        from polyregion.infra.lint import CACHE_NAME, lint_templates
 
-        problems = lint_templates((s.name, s.region, s.template) for s in stacks)
+        problems = lint_templates(
+            ((s.name, s.region, s.template) for s in stacks),
+            cache=Path(assembly.directory) / CACHE_NAME,
+        )
         if problems:
             listed = "; ".join(str(f) for f in problems[:5])
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

@@ -64,3 +64,17 @@ def test_lint_reports_warnings_with_stack_rule_and_path(tmp_path: Path) -> None:
     (finding,) = lint_templates([("demo", "us-east-1", path)])
     assert finding.rule == "W3005" and finding.stack == "demo"
     assert "Resources/Fn/DependsOn" in finding.path
+
+
+def test_lint_results_are_reused_for_unchanged_templates(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}))
+    cache = tmp_path / "cache.json"
+    assert lint_templates([("s", "us-east-1", path)], cache=cache) == []
+    key = next(iter(json.loads(cache.read_text())))
+    # A planted finding for that exact template proves the cache is read, not re-linted.
+    cache.write_text(json.dumps({key: [{"stack": "s", "rule": "W1", "message": "m", "path": ""}]}))
+    (hit,) = lint_templates([("s", "us-east-1", path)], cache=cache)
+    assert hit.rule == "W1"
+    path.write_text(json.dumps({"Resources": {"C": {"Type": "AWS::S3::Bucket"}}}))
+    assert lint_templates([("s", "us-east-1", path)], cache=cache) == []  # changed: re-linted
