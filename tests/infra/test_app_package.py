@@ -124,3 +124,13 @@ def test_a_failed_install_is_one_line(tmp_path: Path) -> None:
             parse_lambda({"handler": "a:b"}), app_dir=tmp_path, command=None,
             dest=tmp_path.parent / "f", run=failing,
         )  # fmt: skip
+
+
+def test_asgi_shim_wraps_the_declared_app_with_mangum(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("app = object()\n")
+    pkg = package_app(
+        parse_lambda({"handler": "main:app"}), app_dir=tmp_path, command=None,
+        dest=tmp_path.parent / "shim", run=recorder([]),
+    )  # fmt: skip
+    shim = (pkg.path / f"{app_package.ASGI_SHIM}.py").read_text()
+    assert "from main import app as _app" in shim and "Mangum(_app" in shim
