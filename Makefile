@@ -17,11 +17,15 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 ## Start the local multi-region sandbox (Ctrl-C stops everything).
+# The bundled blog: its own topology once it lives in examples/blog, else the built-ins
+# (whose app is the blog too); either way its command is whatever that topology declares.
+BLOG_CONFIG := $(if $(wildcard examples/blog/polyregion.toml),--config examples/blog/polyregion.toml)
+
 up: $(STAMP)
-	$(BIN)/polyregion up
+	$(BIN)/polyregion up $(BLOG_CONFIG)
 
 down: $(STAMP)
-	$(BIN)/polyregion down
+	$(BIN)/polyregion down $(BLOG_CONFIG)
 
 ## Headless Chromium from Debian's packages, for the dashboard's browser test.
 browser-deps:

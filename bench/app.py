@@ -296,7 +296,7 @@ def seed(endpoint: str) -> str:
     topo = from_dict({"app": {"name": BENCH_APP}})
     clients = clients_for(REGION, {REGION: endpoint})
     provision_region(topo, REGION, clients, secret_value=SECRET)
-    store = PostStore(clients.dynamodb, naming.global_table(topo), REGION)
+    store = PostStore(clients.dynamodb, naming.table(topo, naming.BLOG_TABLE), REGION)
     for i in range(20):
         store.create(slug=f"post-{i}", title=f"Post {i}", body="Lorem ipsum " * 80, author="bench")
     return "post-7"

@@ -144,7 +144,7 @@ def bench_topology(name: str) -> tuple[Path, Path, Topology, str]:
     config = tmp / "polyregion.toml"
     config.write_text(f'[app]\nname = "{name}"\n', encoding="utf-8")
     topo = load(config)
-    return tmp, config, topo, naming.global_table(topo)
+    return tmp, config, topo, naming.table(topo, naming.BLOG_TABLE)
 
 
 def wait_backlog_zero(rp: ReplicatorProcess, timeout_s: float = 120) -> None:

@@ -92,7 +92,7 @@ class AppContext:
         self.settings = settings
         topo = settings.topology
         self.region = settings.region
-        self.table = naming.global_table(topo)
+        self.table = naming.table(topo, naming.BLOG_TABLE)
         self.secret_id = naming.session_secret(topo)
         self.clients = ClientPool(settings, ClientConfig(), clients)
         timeout_s = topo.health.check_timeout_ms / 1000

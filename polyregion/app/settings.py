@@ -29,7 +29,7 @@ ENV_RYW_POLL_MS: Final = "POLYREGION_RYW_POLL_MS"
 ENV_READ_CACHE_S: Final = "POLYREGION_READ_CACHE_S"
 # Secret holding the value CloudFront sends in `origin.verify_header`; unset: not enforced.
 ENV_ORIGIN_VERIFY_SECRET: Final = "POLYREGION_ORIGIN_VERIFY_SECRET"  # noqa: S105 (a name)
-AUDIT_DATA_CLASS: Final = "signin-audit"  # the regional data class the sign-in audit uses
+AUDIT_DATA_CLASS: Final = naming.AUDIT_TABLE  # the regional table the sign-in audit uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +105,10 @@ class AppSettings:
 
     @property
     def audit_table(self) -> str | None:
-        """The regional sign-in audit table, if the topology declares that data class."""
-        for dc in self.topology.regional_data:
-            if dc.name == AUDIT_DATA_CLASS:
-                return naming.regional_table(self.topology, dc.name)
+        """The regional sign-in audit table, if the topology declares it."""
+        for t in self.topology.regional_tables:
+            if t.name == AUDIT_DATA_CLASS:
+                return naming.table(self.topology, t.name)
         return None
 
 

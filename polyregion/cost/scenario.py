@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from polyregion.errors import ConfigError
 from polyregion.topology.model import (
-    BucketSettings,
+    BucketSpec,
     DnsSettings,
     HealthSettings,
     SessionSettings,
@@ -48,10 +48,10 @@ class Scenario:
     regions: tuple[str, ...]
     traffic: Traffic
     health: HealthSettings
-    buckets: BucketSettings
+    buckets: BucketSpec  # the bucket whose settings price replication (the first global one)
     session: SessionSettings
     dns: DnsSettings
-    replicated_data: bool  # the topology has `global` data: a global table replicates it
+    replicated_data: bool  # the topology has a `global` table: it replicates
 
     @property
     def count(self) -> int:
@@ -74,10 +74,12 @@ def from_topology(topology: Topology, traffic: Traffic | None = None) -> Scenari
         regions=(primary, *rest),
         traffic=check_traffic(traffic or topology.traffic),
         health=topology.health,
-        buckets=topology.buckets,
+        buckets=next(
+            iter(topology.global_buckets), BucketSpec(name="none", replication_time_control=False)
+        ),
         session=topology.session,
         dns=topology.dns,
-        replicated_data=bool(topology.global_data),
+        replicated_data=bool(topology.global_tables),
     )
 
 

@@ -2,7 +2,7 @@
 
 Used by the sandbox (against each region's moto endpoint) and by tests. On real AWS the CDK
 stacks create the same resources; both read the names and schemas from `topology.naming`.
-The global table is created in every region with a stream (NEW_AND_OLD_IMAGES): replication
+Every global table is created in every region with a stream (NEW_AND_OLD_IMAGES): replication
 in the sandbox reads those streams, as global tables do.
 """
 
@@ -11,34 +11,31 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from polyregion.data.attempts import TTL_ATTRIBUTE
 from polyregion.data.clients import RegionClients
 from polyregion.topology import naming
-from polyregion.topology.model import Topology
+from polyregion.topology.model import Scope, TableSpec, Topology
 
 
-def table_definition(name: str, *, with_indexes: bool, stream: bool) -> dict[str, Any]:
-    attrs = {naming.PARTITION_KEY: "S", naming.SORT_KEY: "S"}
+def table_definition(name: str, spec: TableSpec, *, stream: bool) -> dict[str, Any]:
+    """CreateTable arguments of one declared table: its key schema, indexes and types."""
+    attrs = {a: spec.attribute_type(a) for a in spec.key_attributes}
     gsis = []
-    if with_indexes:
-        for idx in naming.GLOBAL_INDEXES:
-            keys = [{"AttributeName": idx.partition_key, "KeyType": "HASH"}]
-            attrs[idx.partition_key] = (
-                "N" if idx.partition_key in naming.NUMERIC_ATTRIBUTES else "S"
-            )
-            if idx.sort_key:
-                keys.append({"AttributeName": idx.sort_key, "KeyType": "RANGE"})
-                attrs[idx.sort_key] = "N" if idx.sort_key in naming.NUMERIC_ATTRIBUTES else "S"
-            gsis.append(
-                {"IndexName": idx.name, "KeySchema": keys, "Projection": {"ProjectionType": "ALL"}}
-            )
+    for idx in spec.indexes:
+        keys = [{"AttributeName": idx.partition_key, "KeyType": "HASH"}]
+        attrs[idx.partition_key] = spec.attribute_type(idx.partition_key)
+        if idx.sort_key:
+            keys.append({"AttributeName": idx.sort_key, "KeyType": "RANGE"})
+            attrs[idx.sort_key] = spec.attribute_type(idx.sort_key)
+        gsis.append(
+            {"IndexName": idx.name, "KeySchema": keys, "Projection": {"ProjectionType": "ALL"}}
+        )
+    key_schema = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    if spec.sort_key:
+        key_schema.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
     definition: dict[str, Any] = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [
-            {"AttributeName": naming.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": naming.SORT_KEY, "KeyType": "RANGE"},
-        ],
+        "KeySchema": key_schema,
         "AttributeDefinitions": [
             {"AttributeName": k, "AttributeType": t} for k, t in attrs.items()
         ],
@@ -64,15 +61,15 @@ def _create_table(clients: RegionClients, definition: dict[str, Any]) -> None:
     )
 
 
-def _enable_ttl(clients: RegionClients, table: str) -> None:
-    """TTL on the regional tables, as the CDK stack sets it (throttle rows expire)."""
+def _enable_ttl(clients: RegionClients, table: str, attribute: str) -> None:
+    """TTL on the tables that declare `ttl_attribute`, as the CDK stack sets it."""
     ddb = clients.dynamodb
     status = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
         return  # UpdateTimeToLive refuses to enable it twice
     ddb.update_time_to_live(
         TableName=table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
     )
 
 
@@ -84,34 +81,36 @@ def provision_region(
     secret_value: str | None = None,
     origin_verify_value: str | None = None,
 ) -> None:
-    """Create (idempotently) the global-table replica, regional tables, bucket and secret.
+    """Create (idempotently) the declared tables, buckets and the secrets in one region.
 
+    Global tables get a stream (what the sandbox replicator reads, as global tables do);
+    regional ones none: nothing reads them outside their region.
     `secret_value` seeds the session secret; every region must get the same value (the
     primary's), as Secrets Manager replication would give. None generates one.
     `origin_verify_value`, if given, seeds the origin verification secret the same way (the
     sandbox checks it; `polyregion serve` does not create it).
     """
-    _create_table(
-        clients, table_definition(naming.global_table(topology), with_indexes=True, stream=True)
-    )
-    for dc in topology.regional_data:
-        name = naming.regional_table(topology, dc.name)
-        _create_table(clients, table_definition(name, with_indexes=False, stream=False))
-        _enable_ttl(clients, name)
+    for spec in topology.tables:
+        name = naming.table(topology, spec.name)
+        _create_table(clients, table_definition(name, spec, stream=spec.scope is Scope.GLOBAL))
+        if spec.ttl_attribute:
+            _enable_ttl(clients, name, spec.ttl_attribute)
 
-    bucket = naming.bucket(topology, region)
     s3 = clients.s3
-    try:
-        if region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:
-            s3.create_bucket(
-                Bucket=bucket,
-                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
-            )
-    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        pass
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for b in topology.buckets:
+        bucket = naming.bucket(topology, region, name=b.name)
+        try:
+            if region == "us-east-1":
+                s3.create_bucket(Bucket=bucket)
+            else:
+                s3.create_bucket(
+                    Bucket=bucket,
+                    CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+                )
+        except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            pass
+        # Versioning: what S3 replication needs, on every bucket alike.
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
     sm = clients.secretsmanager
     values = {naming.session_secret(topology): secret_value or secrets.token_urlsafe(48)}

@@ -26,7 +26,7 @@ from constructs import Construct
 
 from polyregion.infra.tidy import tidy_bucket_deployment_handlers
 from polyregion.topology import naming
-from polyregion.topology.model import Topology
+from polyregion.topology.model import BucketSpec, Topology
 
 STATIC_PREFIX = "static/"
 REPLICATION_ENABLED = "enabled"
@@ -38,6 +38,15 @@ RTC_MINUTES = 15  # the only value S3 Replication Time Control accepts
 
 def bucket_arn(name: str) -> str:
     return f"arn:{Aws.PARTITION}:s3:::{name}"
+
+
+def assets_spec(topology: Topology) -> BucketSpec:
+    """The bundled blog's bucket (static files, covers): its declared settings, or the defaults
+    when the topology does not declare it."""
+    for spec in topology.buckets:
+        if spec.name == naming.ASSETS_BUCKET:
+            return spec
+    return BucketSpec(name=naming.ASSETS_BUCKET)
 
 
 class AssetsBucket(Construct):
@@ -129,7 +138,7 @@ class AssetsBucket(Construct):
     def _replication_role(self, topology: Topology) -> iam.Role:
         source = bucket_arn(self.bucket_name)
         replicate = ["s3:ReplicateObject", "s3:ReplicateTags"]
-        if topology.buckets.replicate_deletes:
+        if assets_spec(topology).replicate_deletes:
             replicate.append("s3:ReplicateDelete")  # delete markers
         statements = [
             iam.PolicyStatement(
@@ -167,7 +176,7 @@ class AssetsBucket(Construct):
     def _replicate(self, topology: Topology) -> None:
         if not self.destinations:
             return  # a single region replicates nowhere
-        settings = topology.buckets
+        settings = assets_spec(topology)
         rules = []
         for priority, (region, destination) in enumerate(self.destinations.items(), start=1):
             dest: dict[str, object] = {"Bucket": bucket_arn(destination)}

@@ -1,7 +1,7 @@
 """Data unit: the global table (one stack, replicas in every other region) and regional tables.
 
 `TableV2` with replicas synthesizes `AWS::DynamoDB::GlobalTable`, which needs a stack with an
-explicit region (the replicas are relative to it). Regional data classes get a plain
+explicit region (the replicas are relative to it). Regional tables get a plain
 `AWS::DynamoDB::Table` in each region: they are never replicated, by design (docs/topology.md).
 """
 
@@ -11,20 +11,24 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from polyregion.data.attempts import TTL_ATTRIBUTE
 from polyregion.errors import ConfigError
 from polyregion.topology import naming
 from polyregion.topology import regions as aws_regions
-from polyregion.topology.model import Consistency, Topology
+from polyregion.topology.model import Consistency, TableSpec, Topology
 
 
-def _attribute(name: str) -> dynamodb.Attribute:
+def _attribute(table: TableSpec, name: str) -> dynamodb.Attribute:
     kind = (
         dynamodb.AttributeType.NUMBER
-        if name in naming.NUMERIC_ATTRIBUTES
+        if table.attribute_type(name) == "N"
         else dynamodb.AttributeType.STRING
     )
     return dynamodb.Attribute(name=name, type=kind)
+
+
+def construct_id(table: TableSpec) -> str:
+    """The blog's table keeps the construct id it always had, so its logical id is stable."""
+    return "GlobalTable" if table.name == naming.BLOG_TABLE else f"GlobalTable-{table.name}"
 
 
 def check_strong_consistency(topology: Topology) -> None:
@@ -45,19 +49,20 @@ def check_strong_consistency(topology: Topology) -> None:
 
 
 class GlobalTable(Construct):
-    """The replicated table of every global data class (single-table design)."""
+    """One declared global table: a replica in every region of the topology."""
 
-    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+    def __init__(self, scope: Construct, id: str, *, topology: Topology, table: TableSpec) -> None:
         super().__init__(scope, id)
         check_strong_consistency(topology)
         strong = topology.consistency is Consistency.STRONG
-        self.table_name = naming.global_table(topology)
+        self.table_name = naming.table(topology, table.name)
         self.table = dynamodb.TableV2(
             self,
             "Table",
             table_name=self.table_name,
-            partition_key=_attribute(naming.PARTITION_KEY),
-            sort_key=_attribute(naming.SORT_KEY),
+            partition_key=_attribute(table, table.partition_key),
+            sort_key=_attribute(table, table.sort_key) if table.sort_key else None,
+            time_to_live_attribute=table.ttl_attribute,
             billing=dynamodb.Billing.on_demand(),
             # The sandbox replicator and audit consumers read the stream; it is also what global
             # tables (MREC) replicate from.
@@ -70,10 +75,10 @@ class GlobalTable(Construct):
             global_secondary_indexes=[
                 dynamodb.GlobalSecondaryIndexPropsV2(
                     index_name=index.name,
-                    partition_key=_attribute(index.partition_key),
-                    sort_key=_attribute(index.sort_key) if index.sort_key else None,
+                    partition_key=_attribute(table, index.partition_key),
+                    sort_key=_attribute(table, index.sort_key) if index.sort_key else None,
                 )
-                for index in naming.GLOBAL_INDEXES
+                for index in table.indexes
             ],
             replicas=[dynamodb.ReplicaTableProps(region=r.name) for r in topology.secondaries],
             multi_region_consistency=(
@@ -85,25 +90,31 @@ class GlobalTable(Construct):
 
 
 class RegionalTables(Construct):
-    """One table per regional data class, in this region only."""
+    """One table per declared regional table, in this region only."""
 
     def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
         super().__init__(scope, id)
         self.tables: dict[str, dynamodb.Table] = {}
-        for data_class in topology.regional_data:
-            self.tables[data_class.name] = dynamodb.Table(
+        for spec in topology.regional_tables:
+            self.tables[spec.name] = dynamodb.Table(
                 self,
-                data_class.name,
-                table_name=naming.regional_table(topology, data_class.name),
-                partition_key=_attribute(naming.PARTITION_KEY),
-                sort_key=_attribute(naming.SORT_KEY),
+                spec.name,
+                table_name=naming.table(topology, spec.name),
+                partition_key=_attribute(spec, spec.partition_key),
+                sort_key=_attribute(spec, spec.sort_key) if spec.sort_key else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),
                 deletion_protection=True,
                 removal_policy=RemovalPolicy.RETAIN,
-                # Throttle attempt rows expire (polyregion.data.attempts); audit rows carry no
-                # such attribute and are kept.
-                time_to_live_attribute=TTL_ATTRIBUTE,
+                # The blog's throttle attempt rows expire (polyregion.data.attempts); audit rows
+                # carry no such attribute and are kept.
+                time_to_live_attribute=spec.ttl_attribute,
             )
+            for index in spec.indexes:
+                self.tables[spec.name].add_global_secondary_index(
+                    index_name=index.name,
+                    partition_key=_attribute(spec, index.partition_key),
+                    sort_key=_attribute(spec, index.sort_key) if index.sort_key else None,
+                )

@@ -46,7 +46,8 @@ def arn(service: str, region: str, resource: str) -> str:
 
 def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.PolicyStatement]:
     """Exactly the calls the app makes (polyregion/app, polyregion/data), nothing more."""
-    table = naming.global_table(topology)
+    blog = topology.table(naming.BLOG_TABLE)  # the bundled blog's single table
+    table = naming.table(topology, blog.name)
     local_table = arn("dynamodb", region, f"table/{table}")
     statements = [
         # posts/users: reads, GSI queries, conditional puts, transactions (TransactWriteItems is
@@ -64,7 +65,7 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
         iam.PolicyStatement(
             sid="GlobalTableIndexes",
             actions=["dynamodb:Query"],
-            resources=[f"{local_table}/index/{i.name}" for i in naming.GLOBAL_INDEXES],
+            resources=[f"{local_table}/index/{i.name}" for i in blog.indexes],
         ),
     ]
     others = [r for r in topology.region_names if r != region]
@@ -77,7 +78,7 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
                 resources=[arn("dynamodb", r, f"table/{table}") for r in others],
             )
         )
-    if any(d.name == AUDIT_DATA_CLASS for d in topology.regional_data):
+    if any(t.name == AUDIT_DATA_CLASS for t in topology.regional_tables):
         statements.append(
             iam.PolicyStatement(
                 sid="RegionalAuditTable",
@@ -86,7 +87,7 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
                     arn(
                         "dynamodb",
                         region,
-                        f"table/{naming.regional_table(topology, AUDIT_DATA_CLASS)}",
+                        f"table/{naming.table(topology, AUDIT_DATA_CLASS)}",
                     )
                 ],
             )

@@ -19,7 +19,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from polyregion.infra.assets import AssetsBucket
-from polyregion.infra.data import GlobalTable, RegionalTables
+from polyregion.infra.data import GlobalTable, RegionalTables, construct_id
 from polyregion.infra.dns import AppAlias, OriginDns
 from polyregion.infra.edge import Edge
 from polyregion.infra.regional import RegionalOrigin, SsrFunction
@@ -47,7 +47,10 @@ def zone(scope: Construct, topology: Topology) -> route53.IHostedZone:
 class DataStack(Stack):
     def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
         super().__init__(scope, id, env=env(topology, topology.primary.name))
-        self.global_table = GlobalTable(self, "GlobalTable", topology=topology)
+        self.global_tables = {
+            t.name: GlobalTable(self, construct_id(t), topology=topology, table=t)
+            for t in topology.global_tables
+        }
 
 
 class SecretsStack(Stack):

@@ -154,7 +154,7 @@ class AwsTarget:
         self, keys: Iterable[str], regions: Iterable[str]
     ) -> Mapping[str, set[str]]:
         reader = ReplicaReader(
-            naming.global_table(self.topology),
+            naming.table(self.topology, naming.BLOG_TABLE),
             {r: self.endpoints.region_clients(r, self.session) for r in self.regions},
         )
         return reader.holding(keys, regions)

@@ -52,7 +52,7 @@ def cloudwatch_latency(
 def _cloudwatch_calls(topology: Topology, minutes: int, end: Any) -> list[dict[str, Any]]:
     import datetime as dt
 
-    table = naming.global_table(topology)
+    table = naming.table(topology, naming.BLOG_TABLE)
     calls = []
     for src in topology.region_names:
         for dst in topology.region_names:
@@ -83,7 +83,7 @@ def aws_plan(topology: Topology, samples: int) -> list[dict[str, str]]:
     """What `polyregion lag --target aws` would call, as AWS CLI lines (no call is made)."""
     import datetime as dt
 
-    table = naming.global_table(topology)
+    table = naming.table(topology, naming.BLOG_TABLE)
     plan = []
     for src in topology.region_names:
         plan.append(

@@ -52,7 +52,7 @@ class LagProbe:
 
     @property
     def table(self) -> str:
-        return naming.global_table(self.topology)
+        return naming.table(self.topology, naming.BLOG_TABLE)
 
 
 def sandbox_probe(topology: Topology, control: Any) -> LagProbe:

@@ -88,7 +88,7 @@ class SandboxTarget:
         regions = {r["name"]: r for r in self.status["regions"]}
         self.ip_region = {r["origin_ip"]: name for name, r in regions.items()}
         self.replicas = ReplicaReader(
-            naming.global_table(topology),
+            naming.table(topology, naming.BLOG_TABLE),
             {
                 name: RegionClients(region=name, endpoint=r["aws_endpoint"], session=_session())
                 for name, r in regions.items()

@@ -59,6 +59,9 @@ _lock = threading.Lock()
 _writes = threading.RLock()
 # Notified whenever a stream record is added: the replicator's stream doorbell waits on it.
 _stream_changed = threading.Condition()
+# Called with (table, record) for every record added to a stream, under the write lock: the
+# replica store stamps it (replica_writes.ReplicaStore.on_stream_record).
+_record_hooks: list[Callable[[Any, dict[str, Any]], None]] = []
 MAX_STREAM_WAIT_S: Final = 10.0
 
 
@@ -77,6 +80,8 @@ def _patch_moto() -> None:
     def locked_add(self: Any, old: Any, new: Any) -> None:
         with _stream_changed:
             add(self, old, new)
+            for hook in _record_hooks:
+                hook(self.table, self.items[-1].record)
             _stream_changed.notify_all()  # ring the doorbell (_stream_wait)
 
     StreamShard.add = locked_add  # type: ignore[method-assign]
@@ -240,6 +245,7 @@ class ReplicationExtension:
         self.app = app
         self.replica_secrets: dict[str, str] = {}  # secret name -> its primary region
         self.replica_store = replica_writes.ReplicaStore()
+        _record_hooks[:] = [self.replica_store.on_stream_record]  # one store per process
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

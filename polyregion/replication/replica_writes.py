@@ -13,6 +13,14 @@ region's store (moto's backend, in the endpoint's process):
 - `restore`: puts the winner back over a local write that lost (or anything else older than
   the winner), if an item is still there.
 
+Items an app does not stamp (any app but the bundled blog) are ordered by the stamps this
+store keeps per key, outside the item: every record added to a table's stream passes through
+`on_stream_record` (under the same lock), which stamps a local write with the time, the region
+and the record's sequence number, never older than the version it overwrote, and a replicated
+write with the change's stamp; the stamp travels in the stream record (RECORD_STAMP, REPLICA),
+so the replicator orders and recognises it without touching the item. These stamps live as
+long as the endpoint process: after a restart an unstamped item counts as oldest again.
+
 The tombstones here fence puts that arrive after a delete they are older than, however late:
 a put checked against the replicator's tombstones, then delayed in flight (or held by a `slow`
 fault and executed after its client gave up) while the delete was applied, would otherwise
@@ -36,7 +44,17 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
 from polyregion.replication.checkpoint import Tombstones
-from polyregion.replication.stamps import DELETING, Image, Stamp, key_id, key_of, stored_older
+from polyregion.replication.stamps import (
+    DELETING,
+    RECORD_STAMP,
+    REPLICA,
+    Image,
+    Stamp,
+    item_image,
+    key_id,
+    key_of,
+    stamp_of,
+)
 from polyregion.topology import naming
 
 if TYPE_CHECKING:
@@ -115,6 +133,28 @@ class ReplicaStore:
         self.clock = clock
         self._expired_at = 0.0
         self._lock = threading.Lock()
+        # scope + key id -> the stamp of the item's last write (see the module docstring)
+        self.stamps: dict[str, Stamp] = {}
+        self._applying: Stamp | None = None  # the replica write in progress, if any
+
+    def on_stream_record(self, table: Any, record: dict[str, Any]) -> None:
+        """Stamp a record just added to `table`'s stream; the caller holds the write lock."""
+        data = record["dynamodb"]
+        kid = _scope(table.region_name, table.name) + key_id(data.get("Keys", {}))
+        removed = record["eventName"] == "REMOVE"
+        image = data.setdefault("OldImage" if removed else "NewImage", {})
+        if self._applying is not None:
+            stamp = self._applying
+            if not removed:
+                image[REPLICA] = {"S": stamp.encode()}
+        else:
+            now = int(self.clock() * 1000)
+            previous = stamp_of(data.get("OldImage")) or self.stamps.get(kid)
+            # A write happens after the version it overwrites, whatever the clocks say.
+            at = max(now, previous.at + 1) if previous is not None else now
+            stamp = Stamp(at, table.region_name, int(data.get("SequenceNumber", 0)))
+            image[RECORD_STAMP] = {"S": stamp.encode()}
+        self.stamps[kid] = stamp
 
     def apply_ops(
         self, backend: Any, region: str, table_name: str, ops: Sequence[Any]
@@ -127,30 +167,51 @@ class ReplicaStore:
             if now - self._expired_at > 60:
                 self.tombstones.expire(int(now * 1000))
                 self._expired_at = now
-        scope = f"{region}\x1e{table_name}\x1e"
+        scope = _scope(region, table_name)
         parsed = [_parse(op) for op in ops]  # a bad op refuses the batch before any write
         return [self._apply(table, scope, op) for op in parsed]
 
     def _apply(self, table: Any, scope: str, op: tuple[str, Stamp, Image]) -> bool:
         kind, stamp, item = op
-        item = {k: v for k, v in item.items() if k != DELETING}  # never stored on an item
+        item = item_image(item)  # record-only markers are never stored on an item
         hash_key, range_key = _keys(table, item)
-        tomb_key = scope + key_id(key_of(item))
-        current = _stamp_image(table.get_item(hash_key, range_key))
+        attributes = tuple(a for a in (table.hash_key_attr, table.range_key_attr) if a)
+        tomb_key = scope + key_id(key_of(item, attributes))
+        stored = table.get_item(hash_key, range_key)
+        # The item's own stamp if the app writes one, else the one kept here for its key.
+        current = (
+            None
+            if stored is None
+            else (stamp_of(_stamp_image(stored)) or self.stamps.get(tomb_key))
+        )
+        older = stored is None or current is None or current < stamp
         if kind == "delete":
             self.tombstones.record(tomb_key, stamp)
-            if current is None or not stored_older(current, stamp):
+            if stored is None or not older:
                 return False
-            return _delete_marked(table, hash_key, range_key, stamp)
+            return self._applied(stamp, lambda: _delete_marked(table, hash_key, range_key, stamp))
         tomb = self.tombstones.get(tomb_key)
         if tomb is not None and tomb >= stamp:
             return False  # deleted after this write was made: never re-create it
-        if kind == "restore" and current is None:
+        if kind == "restore" and stored is None:
             return False  # deleted meanwhile: nothing to repair
-        if not stored_older(current, stamp):
+        if not older:
             return False
-        table.put_item(item, overwrite=True)  # overwrite: no condition left to evaluate
+        # overwrite: no condition left to evaluate
+        return self._applied(stamp, lambda: table.put_item(item, overwrite=True) is not None)
+
+    def _applied(self, stamp: Stamp, write: Callable[[], bool]) -> bool:
+        """Run a replica write with its stamp known to on_stream_record."""
+        self._applying = stamp
+        try:
+            write()
+        finally:
+            self._applying = None
         return True
+
+
+def _scope(region: str, table_name: str) -> str:
+    return f"{region}\x1e{table_name}\x1e"
 
 
 def _parse(raw: Any) -> tuple[str, Stamp, Image]:

@@ -24,14 +24,14 @@ from polyregion.data.clients import RegionClients
 from polyregion.replication.events import EventLog
 from polyregion.replication.links import Partitions
 from polyregion.topology import naming
-from polyregion.topology.model import Topology
+from polyregion.topology.model import BucketSpec, Topology
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/polyregion-s3-replication"
 
 
-def replication_configuration(topology: Topology, region: str) -> dict[str, Any]:
+def replication_configuration(topology: Topology, region: str, spec: BucketSpec) -> dict[str, Any]:
     """The bucket's replication configuration: every other region, as the infrastructure sets."""
-    delete_markers = "Enabled" if topology.buckets.replicate_deletes else "Disabled"
+    delete_markers = "Enabled" if spec.replicate_deletes else "Disabled"
     rules = [
         {
             "ID": f"to-{dest}",
@@ -39,7 +39,9 @@ def replication_configuration(topology: Topology, region: str) -> dict[str, Any]
             "Status": "Enabled",
             "Filter": {"Prefix": ""},
             "DeleteMarkerReplication": {"Status": delete_markers},
-            "Destination": {"Bucket": f"arn:aws:s3:::{naming.bucket(topology, dest)}"},
+            "Destination": {
+                "Bucket": f"arn:aws:s3:::{naming.bucket(topology, dest, name=spec.name)}"
+            },
         }
         for i, dest in enumerate(r for r in topology.region_names if r != region)
     ]
@@ -47,12 +49,14 @@ def replication_configuration(topology: Topology, region: str) -> dict[str, Any]
 
 
 def configure_buckets(topology: Topology, clients: Mapping[str, RegionClients]) -> None:
-    """Put each region's replication configuration (idempotent); call after provisioning."""
-    for region, c in clients.items():
-        c.s3.put_bucket_replication(
-            Bucket=naming.bucket(topology, region),
-            ReplicationConfiguration=replication_configuration(topology, region),  # type: ignore[arg-type]
-        )
+    """Put each global bucket's replication configuration in every region (idempotent); call
+    after provisioning. Regional buckets get none: they never leave their region."""
+    for spec in topology.global_buckets:
+        for region, c in clients.items():
+            c.s3.put_bucket_replication(
+                Bucket=naming.bucket(topology, region, name=spec.name),
+                ReplicationConfiguration=replication_configuration(topology, region, spec),  # type: ignore[arg-type]
+            )
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,17 @@ class BucketReplication:
         self.partitions = partitions
         self.events = events
         self.endpoints = endpoints
-        self.bucket_region = {naming.bucket(topology, r): r for r in topology.region_names}
-        self.seen: dict[str, set[str]] = {naming.bucket(topology, r): set() for r in clients}
+        # physical name -> region, of every global bucket (the destinations rules may name)
+        self.bucket_region = {
+            naming.bucket(topology, r, name=b.name): r
+            for b in topology.global_buckets
+            for r in topology.region_names
+        }
+        self.seen: dict[str, set[str]] = {
+            naming.bucket(topology, r, name=b.name): set()
+            for b in topology.global_buckets
+            for r in clients
+        }
         self.replicated = 0
         self.pending = 0
         self.max_lag_ms = 0.0
@@ -94,15 +107,19 @@ class BucketReplication:
     def run(self, stop: threading.Event, interval_s: float) -> None:
         while not stop.wait(interval_s):
             try:
-                self.pending = sum(self.poll(region) for region in self.clients)
+                self.pending = sum(
+                    self.poll(region, b.name)
+                    for b in self.topology.global_buckets
+                    for region in self.clients
+                )
                 self.error = None
             except Exception as exc:  # an endpoint is down: try again next round
                 self.error = f"{type(exc).__name__}: {exc}"
 
-    def rules(self, region: str) -> list[Rule]:
+    def rules(self, region: str, bucket: str) -> list[Rule]:
         """The bucket's stored rules (through the endpoint: moto's GetBucketReplication answer
         always says DeleteMarkerReplication Disabled); none when replication is not configured."""
-        bucket = urllib.parse.quote(naming.bucket(self.topology, region))
+        bucket = urllib.parse.quote(bucket)
         config = self._ext(region, f"s3/replication-config?bucket={bucket}", None, "GET")
         out = []
         for r in config.get("Rules", []):
@@ -114,10 +131,10 @@ class BucketReplication:
             out.append(Rule(prefix, dest, markers))
         return out
 
-    def poll(self, region: str) -> int:
-        """Replicate what is new in `region`'s bucket; returns how many versions still wait."""
+    def poll(self, region: str, name: str = naming.ASSETS_BUCKET) -> int:
+        """Replicate what is new in `region`'s bucket `name`; returns how many versions wait."""
         s3 = self.clients[region].s3
-        bucket = naming.bucket(self.topology, region)
+        bucket = naming.bucket(self.topology, region, name=name)
         seen = self.seen[bucket]
         rules: list[Rule] | None = None
         waiting = 0
@@ -129,7 +146,7 @@ class BucketReplication:
                 if vid in seen:
                     continue
                 if rules is None:
-                    rules = self.rules(region)
+                    rules = self.rules(region, bucket)
                 key = entry["Key"]
                 done = (
                     self._marker(region, bucket, key, vid, rules)

@@ -12,7 +12,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from polyregion.replication.secret import SecretReplication
 from polyregion.replication.settings import ReplicatorSettings
 from polyregion.replication.stamps import Stamp
 from polyregion.replication.stream import StreamDoorbell, StreamReader
-from polyregion.replication.table import TableReplication
+from polyregion.replication.table import Change, TableReplication
 from polyregion.topology import naming
 
 READY_FILE = "replicator.json"
@@ -94,9 +94,19 @@ class Replicator:
             for r in settings.regions
         }
         self.writers = {r: ReplicaWriter(r, settings.endpoints[r]) for r in settings.regions}
-        self.table = TableReplication(
-            naming.global_table(self.topology), self.writers, self.tombstones
-        )
+        # One TableReplication per global table; with several, tombstone ids carry the table.
+        specs = self.topology.global_tables
+        scoped = len(specs) > 1
+        self.tables = {
+            (naming.table(self.topology, t.name) if scoped else ""): TableReplication(
+                naming.table(self.topology, t.name),
+                self.writers,
+                self.tombstones,
+                key_attributes=t.key_attributes,
+                scoped=scoped,
+            )
+            for t in specs
+        }
         self.stats = {r: StreamStats() for r in settings.regions}
         self.links: dict[tuple[str, str], LinkGroup] = {}
         for (a, b), base in settings.lag.delays_ms.items():
@@ -107,7 +117,7 @@ class Replicator:
                         source=a,
                         destination=b,
                         lag=lag,
-                        apply=self.table.apply,
+                        apply=self._apply,
                         done=lambda ticket: self.progress.done(*ticket),
                         partitions=self.partitions,
                         delay_ms=jittered(base, settings.lag.jitter_ms, self.rng),
@@ -153,7 +163,7 @@ class Replicator:
             "partitions": self.partitions.pairs(),
             "streams": {r: vars(s).copy() for r, s in self.stats.items()},
             "in_flight": self.progress.in_flight(),
-            "repairs": self.table.repairs,
+            "repairs": sum(t.repairs for t in self.tables.values()),
             "tombstones": len(self.tombstones.stamps),
             "checkpointed_at": self.checkpointed_at,
             "s3": self.buckets.status(),
@@ -162,9 +172,11 @@ class Replicator:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        readers = {}
-        for region, c in self.clients.items():
-            reader = StreamReader(region, self.table.table, c.dynamodb, c.dynamodbstreams)
+        readers: list[tuple[StreamReader, TableReplication]] = []
+        for (region, c), table in (
+            (rc, t) for rc in self.clients.items() for t in self.tables.values()
+        ):
+            reader = StreamReader(region, table.table, c.dynamodb, c.dynamodbstreams)
             try:
                 reader.open(self.saved.positions)
             except PolyregionError:
@@ -172,11 +184,11 @@ class Replicator:
             except Exception as exc:  # endpoint down, table missing: say which and why
                 raise DependencyError(
                     "dynamodb",
-                    f"cannot read the global table's stream in {region} at "
+                    f"cannot read the stream of global table {table.table} in {region} at "
                     f"{self.settings.endpoints[region]} ({type(exc).__name__}: {exc}); "
                     "is the sandbox up and provisioned?",
                 ) from None
-            readers[region] = reader
+            readers.append((reader, table))
         self.control.start()
         workers: list[tuple[str, Callable[[], None]]] = [
             (f"link {a}->{b} lane {i}", lane.run)
@@ -185,12 +197,15 @@ class Replicator:
         ]
         workers += [
             (
-                f"reader {r}",
+                f"reader {rd.region} {rd.table}",
                 functools.partial(
-                    self._read_loop, rd, StreamDoorbell(r, self.settings.endpoints[r], rd.table)
+                    self._read_loop,
+                    rd,
+                    StreamDoorbell(rd.region, self.settings.endpoints[rd.region], rd.table),
+                    table,
                 ),
             )
-            for r, rd in readers.items()
+            for rd, table in readers
         ]
         workers += [
             ("checkpoint", self._checkpoint_loop),
@@ -232,7 +247,22 @@ class Replicator:
             self._last_error = now
             self.events.emit("replication-error", message)
 
-    def _read_loop(self, reader: StreamReader, doorbell: StreamDoorbell) -> None:
+    def _apply(self, destination: str, changes: Sequence[Change]) -> list[bool]:
+        """Apply a batch in `destination`: each run of one table's changes by that table."""
+        out: list[bool] = []
+        start = 0
+        while start < len(changes):
+            end = start
+            while end < len(changes) and changes[end].table == changes[start].table:
+                end += 1
+            table = self.tables[changes[start].table]
+            out += table.apply(destination, changes[start:end])
+            start = end
+        return out
+
+    def _read_loop(
+        self, reader: StreamReader, doorbell: StreamDoorbell, table: TableReplication
+    ) -> None:
         """Wait on the doorbell until the stream holds unread records, read them, hand them to
         the links; after a batch, pause poll_ms so that records arriving fast share a read."""
         region = reader.region
@@ -259,7 +289,7 @@ class Replicator:
                     last = pending[-1][1]["dynamodb"]["SequenceNumber"]
                 while pending:
                     shard, record = pending[0]
-                    self._dispatch(reader.stream_arn, region, shard, record, stats)
+                    self._dispatch(table, reader.stream_arn, region, shard, record, stats)
                     pending.pop(0)
             except Exception as exc:  # classify's calls to the source failed: keep the records
                 self._link_error(f"reading {region}: {type(exc).__name__}: {exc}")
@@ -294,9 +324,15 @@ class Replicator:
             )
 
     def _dispatch(
-        self, stream: str, region: str, shard: str, record: dict[str, Any], stats: StreamStats
+        self,
+        table: TableReplication,
+        stream: str,
+        region: str,
+        shard: str,
+        record: dict[str, Any],
+        stats: StreamStats,
     ) -> None:
-        decision = self.table.classify(region, record)
+        decision = table.classify(region, record)
         seq = record["dynamodb"]["SequenceNumber"]
         stats.read += 1
         stats.last_record_at = time.time()

@@ -1,9 +1,14 @@
-"""The global table: turn one region's stream records into changes for the other regions.
+"""A global table: turn one region's stream records into changes for the other regions.
+
+Works for any key schema (the table's key attributes come with it) and any item: an item the
+app stamps is ordered by its stamp, any other by the stamp its region's endpoint put in the
+stream record (stamps.py).
 
 Rules (docs/replication.md explains them):
-- Echo: a record whose new image carries another region in `updated_region` was written by the
-  replicator, and so was a REMOVE whose old image carries `DELETING` (replica_writes.py puts it
-  there, and an app never writes it). Both are skipped, so nothing goes around twice.
+- Echo: a record whose new image carries `REPLICA`, or another region in `updated_region`, was
+  written by the replicator, and so was a REMOVE whose old image carries `DELETING`
+  (replica_writes.py puts these in records, and an app never writes them). Both are skipped,
+  so nothing goes around twice.
 - Last writer wins by stamp (stamps.py); every replica write is checked "strictly newer" and
   written atomically in the destination (replica_writes.py).
 - Deletes: a local delete is stamped after the version it removed (max(stream time, its
@@ -24,7 +29,17 @@ from typing import Any, Literal
 
 from polyregion.replication.checkpoint import Tombstones
 from polyregion.replication.replica_writes import Op, ReplicaWriter
-from polyregion.replication.stamps import DELETING, Image, Stamp, key_id, key_of, stamp_of
+from polyregion.replication.stamps import (
+    DELETING,
+    REPLICA,
+    Image,
+    Stamp,
+    item_image,
+    key_id,
+    key_of,
+    record_stamp,
+    stamp_of,
+)
 from polyregion.topology import naming
 
 
@@ -37,10 +52,11 @@ class Change:
     key: dict[str, Any]
     stamp: Stamp
     image: Image | None = None  # the item to put (None for deletes)
+    table: str = ""  # the physical table (TableReplication.table)
 
     @property
     def key_id(self) -> str:
-        return key_id(self.key)
+        return f"{self.table}\x1e{key_id(self.key)}" if self.table else key_id(self.key)
 
 
 @dataclass
@@ -61,6 +77,26 @@ class TableReplication:
     writers: Mapping[str, ReplicaWriter]
     tombstones: Tombstones = field(default_factory=Tombstones)
     repairs: int = 0
+    # The table's key attribute names, partition key first (TableSpec.key_attributes).
+    key_attributes: tuple[str, ...] = (naming.PARTITION_KEY, naming.SORT_KEY)
+    # Tombstones of several tables share one store: ids are scoped by table when set.
+    scoped: bool = False
+
+    def _key(self, image: Image) -> dict[str, Any]:
+        return key_of(image, self.key_attributes)
+
+    def _id(self, key: dict[str, Any]) -> str:
+        return f"{self.table}\x1e{key_id(key)}" if self.scoped else key_id(key)
+
+    def _change(
+        self,
+        kind: Literal["put", "delete"],
+        home: str,
+        key: dict[str, Any],
+        stamp: Stamp,
+        image: Image | None = None,
+    ) -> Change:
+        return Change(kind, home, key, stamp, image, self.table if self.scoped else "")
 
     # -- reading a source stream ------------------------------------------------------------
     def classify(self, home: str, record: dict[str, Any]) -> Classified:
@@ -74,49 +110,48 @@ class TableReplication:
             return self._local_delete(home, old, at_ms)
         assert new is not None
         writer = new.get(naming.UPDATED_REGION, {}).get("S")
-        if writer is not None and writer != home:
+        if REPLICA in new or (writer is not None and writer != home):
             return Classified(None, "echo")
-        image = {k: v for k, v in new.items() if k != DELETING}  # never replicate the marker
-        stamp = stamp_of(image)
-        if stamp is None:
-            # Written by something other than the app: stamp it with the stream's clock so
-            # the copies can take part in LWW (the source item itself stays unstamped).
-            stamp = Stamp(at_ms, home, 0)
-            image[naming.UPDATED_AT] = {"N": str(stamp.at)}
-            image[naming.UPDATED_REGION] = {"S": home}
-        key = key_of(image)
+        image = item_image(new)  # never replicate what endpoints add to records
+        # The app's own stamp; else the endpoint's (time, region, sequence number); else,
+        # from an endpoint that stamps nothing, the stream's clock.
+        stamp = stamp_of(image) or record_stamp(new) or Stamp(at_ms, home, 0)
+        key = self._key(image)
         previous = stamp_of(old)
         if previous is not None and previous > stamp and old is not None:
             self._restore(home, old, previous)
             return Classified(None, "lost-locally")
-        tomb = self.tombstones.get(key_id(key))
+        tomb = self.tombstones.get(self._id(key))
         if tomb is not None and tomb >= stamp:
             self.delete_if_older(home, key, tomb)
             self.repairs += 1
             return Classified(None, "deleted-later")
-        return Classified(Change("put", home, key, stamp, image), "local-write")
+        return Classified(self._change("put", home, key, stamp, image), "local-write")
 
     def _local_delete(self, home: str, old: Image, at_ms: int) -> Classified:
-        key = key_of(old)
+        key = self._key(old)
         prev = stamp_of(old)
-        # A delete happened after the version it removed, whatever the clocks say.
-        stamp = Stamp(max(at_ms, prev.at + 1 if prev else 0), home, prev.version + 1 if prev else 0)
-        self.tombstones.record(key_id(key), stamp)
+        if prev is not None:
+            # A delete happened after the version it removed, whatever the clocks say.
+            stamp = Stamp(max(at_ms, prev.at + 1), home, prev.version + 1)
+        else:  # the endpoint's stamp already follows the removed version
+            stamp = record_stamp(old) or Stamp(at_ms, home, 0)
+        self.tombstones.record(self._id(key), stamp)
         # A stale replicated write may have re-created the item here between the delete and
         # this read: enforce the delete locally too (a no-op when the item is gone).
         self.delete_if_older(home, key, stamp)
-        return Classified(Change("delete", home, key, stamp), "local-delete")
+        return Classified(self._change("delete", home, key, stamp), "local-delete")
 
     def _restore(self, home: str, winner: Image, won: Stamp) -> None:
         """Put back the newer version a local write overwrote, over whatever older version is
         there now (the loser, or a replicated write that landed since), unless the item was
         deleted meanwhile or a delete newer than the winner is known."""
-        key = key_of(winner)
-        tomb = self.tombstones.get(key_id(key))
+        key = self._key(winner)
+        tomb = self.tombstones.get(self._id(key))
         if tomb is not None and tomb >= won:
             self.delete_if_older(home, key, tomb)
             return
-        winner = {k: v for k, v in winner.items() if k != DELETING}
+        winner = item_image(winner)
         op: Op = {"op": "restore", "stamp": won.encode(), "item": winner}
         if self.writers[home].apply(self.table, [op])[0]:
             self.repairs += 1

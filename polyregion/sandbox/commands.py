@@ -52,8 +52,12 @@ def up(
     from polyregion.sandbox.rundir import RunDir
     from polyregion.sandbox.supervisor import Supervisor
     from polyregion.topology import load
+    from polyregion.topology.resources import resolve_command
 
     topology = load(config)
+    resolve_command(topology)  # a command that is not found: exit 2 before anything starts
+    for message in topology.deprecations:
+        typer.echo(f"warning: {topology.source}: {message}", err=True)
     run_dir = RunDir.for_topology(topology)
     control = f"http://127.0.0.1:{topology.sandbox.control_port}"
     if (pid := run_dir.running_pid()) is not None:
@@ -112,10 +116,11 @@ def _detach(source: str, config: Path | None, fast: bool, run_dir: object, contr
     with SandboxClient(control, timeout_s=2.0) as client:
         while True:
             if proc.poll() is not None:
-                tail = run_dir.log_file.read_text(errors="replace").strip().splitlines()[-5:]
+                # Enough lines for the failure report, which quotes the app's own log.
+                tail = run_dir.log_file.read_text(errors="replace").strip().splitlines()[-25:]
                 raise SandboxError(
-                    f"the sandbox exited while starting (see {run_dir.log_file}): "
-                    + " | ".join(tail)
+                    f"the sandbox exited while starting (see {run_dir.log_file}):\n"
+                    + "\n".join(tail)
                 )
             try:
                 status = client.status()

@@ -5,27 +5,22 @@ The supervisor starts these; `fault kill/revive` stops and restarts the app the 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Final
 
-from polyregion.app.settings import ENV_ORIGIN_VERIFY_SECRET
-from polyregion.data.clients import ENV_ENDPOINTS
 from polyregion.sandbox.edge import ENV_ORIGIN_VERIFY
 from polyregion.sandbox.plan import LocationPlan, RegionPlan, SandboxPlan
 from polyregion.sandbox.process import Child
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
+from polyregion.topology.resources import command_search_path, resolve_command
 
 # Never real AWS from the sandbox: dummy credentials, no instance metadata lookups.
-SANDBOX_AWS_ENV: Final = {
-    "AWS_ACCESS_KEY_ID": "sandbox",
-    "AWS_SECRET_ACCESS_KEY": "sandbox",
-    "AWS_SESSION_TOKEN": "sandbox",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
+SANDBOX_AWS_ENV: Final = naming.LOCAL_AWS_CREDENTIALS
+# The bundled blog, when the topology declares no [app] command.
+BLOG_COMMAND: Final = (sys.executable, "-m", "polyregion.cli", "serve")
 
 
 def base_env(topology: Topology) -> dict[str, str]:
@@ -63,34 +58,36 @@ def _moto(name: str, host: str, port: int, topology: Topology, logs: Path) -> Ch
     )
 
 
+def app_log(logs: Path, region: str) -> Path:
+    return logs / f"app-{region}.log"
+
+
 def app(region: RegionPlan, sandbox: SandboxPlan, topology: Topology, logs: Path) -> Child:
+    """A region's app: the declared command (or the bundled blog) with the contract's
+    environment (naming.app_environment, docs/your-app.md), from the topology file's dir."""
     env = base_env(topology)
     env.update(
-        {
-            "POLYREGION_REGION": region.name,
-            ENV_ENDPOINTS: json.dumps(sandbox.aws_endpoints),
-            "POLYREGION_SECURE_COOKIES": "0",  # plain http on loopback
-            # Only requests through an edge get in (health excepted), as behind CloudFront.
-            ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
-        }
-    )
-    return Child(
-        f"app:{region.name}",
-        [
-            sys.executable,
-            "-m",
-            "polyregion.cli",
-            "serve",
-            "--region",
+        naming.app_environment(
+            topology,
             region.name,
-            "--host",
-            region.ip,
-            "--port",
-            str(region.origin_port),
-        ],
-        env=env,
-        log_path=logs / f"app-{region.name}.log",
+            host=region.ip,
+            port=region.origin_port,
+            endpoints=sandbox.aws_endpoints,
+            # Only requests through an edge get in (health excepted), as behind CloudFront.
+            origin_verify=True,
+            secure_cookies=False,  # plain http on loopback
+        )
     )
+    env["PATH"] = command_search_path(env)  # `python` is polyregion's own interpreter
+    if topology.app_command is None:
+        argv = [*BLOG_COMMAND, "--region", region.name, "--host", region.ip]
+        argv += ["--port", str(region.origin_port)]
+        cwd = None
+    else:
+        argv = list(topology.app_command)
+        argv[0] = resolve_command(topology, env) or argv[0]
+        cwd = topology.app_dir
+    return Child(f"app:{region.name}", argv, env=env, log_path=app_log(logs, region.name), cwd=cwd)
 
 
 def edge(

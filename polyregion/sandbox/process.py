@@ -38,11 +38,13 @@ class Child:
         *,
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env) if env is not None else dict(os.environ)
         self.log_path = log_path
+        self.cwd = cwd
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -60,9 +62,23 @@ class Child:
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            cwd=self.cwd,
             start_new_session=True,
             preexec_fn=_die_with_parent,  # tiny, async-signal-safe: one prctl call
         )
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines of its log, to show why it failed (empty if there is none)."""
+        if self.log_path is None:
+            return ""
+        try:
+            with self.log_path.open("rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 16_384))
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
 
     @property
     def pid(self) -> int | None:

@@ -44,8 +44,13 @@ def summary(status: dict[str, Any]) -> Group:
         health += "".join(f" {f}" for f in flags)
         faults = r["faults"]
         bad = [f"{d} {m}" for d, m in faults["dependencies"].items() if m != "up"]
+        app = r.get("app") or {}
         if faults["killed"] or not r["alive"]:
-            bad.insert(0, "killed" if faults["killed"] else "[red]process down[/]")
+            code = app.get("exit_code")
+            exited = f" (exit {code})" if code is not None else ""
+            bad.insert(0, ("killed" if faults["killed"] else "[red]process down[/]") + exited)
+        if app.get("origin_open"):
+            bad.append("[yellow]origin open[/]")
         regions.add_row(
             r["name"],
             r["origin_url"],
@@ -79,6 +84,11 @@ def summary(status: dict[str, Any]) -> Group:
         + f"\nControl API: {status['control_url']}/status"
         + (f"   Dashboard: {status['dashboard_url']}" if status.get("dashboard_url") else "")
         + f"\nLogs: {status['logs']}"
+        + "".join(
+            f"\n  app {r['name']}: {(r.get('app') or {}).get('log')}"
+            for r in status["regions"]
+            if (r.get("app") or {}).get("log")
+        )
     )
     parts: list[Any] = [head, regions, locations]
     if (status.get("replication") or {}).get("pairs"):

@@ -36,8 +36,17 @@ def build(sv: Supervisor) -> dict[str, Any]:
                 "aws_endpoint": r.aws_endpoint,
                 "bucket": r.bucket,
                 "alive": bool(app and app.alive),
+                "app": {
+                    "command": list(app.argv) if app else None,
+                    "log": str(app.log_path) if app and app.log_path else None,
+                    "exit_code": app.returncode if app else None,
+                    # None: not checked (no origin-verify, or the app did not answer)
+                    "origin_open": sv.origin_open.get(r.name),
+                },
                 "faults": {
-                    "killed": r.name in sv.killed,
+                    # killed by `fault kill`, or exited by itself while the sandbox ran
+                    "killed": r.name in sv.killed
+                    or (app is not None and not app.alive and sv.phase == "running"),
                     "dependencies": dict(sv.dependencies[r.name]),
                 },
                 "health": health.get(r.name),
@@ -79,8 +88,10 @@ def build(sv: Supervisor) -> dict[str, Any]:
         "hosted_zone_id": sv.hosted_zone_id,
         "dns": {"host": plan.dns_host, "port": plan.dns_port},
         "tables": {
-            "global": naming.global_table(topo),
-            "regional": [naming.regional_table(topo, d.name) for d in topo.regional_data],
+            # "global": the first global table (the blog's), kept for readers of one table.
+            "global": next((naming.table(topo, t.name) for t in topo.global_tables), None),
+            "global_tables": [naming.table(topo, t.name) for t in topo.global_tables],
+            "regional": [naming.table(topo, t.name) for t in topo.regional_tables],
         },
         "secret": naming.session_secret(topo),
         "regions": regions,

@@ -97,6 +97,7 @@ class Supervisor:
         self.events = EventLog()
         self.children: dict[str, Child] = {}
         self.killed: set[str] = set()
+        self.origin_open: dict[str, bool] = {}  # region -> its app answers without the header
         self.dependencies = {r.name: dict.fromkeys(DEPENDENCIES, "up") for r in self.plan.regions}
         self.routing: Any = None
         # The value the edges send and the apps check (origin_guard.py), as CloudFront's custom
@@ -226,6 +227,7 @@ class Supervisor:
         # Checkers start once every origin's deep health answers 200: a check starts healthy,
         # and probing an app still warming up (first boto3 clients) would flip it for nothing.
         await asyncio.gather(*(self._wait_ready(r.name) for r in self.plan.regions))
+        await self._check_origins()
         self._phase_done("apps healthy, edges listening")
         await self._start_routing()
         self._phase_done("Route 53 API, health checkers and DNS started")
@@ -287,19 +289,27 @@ class Supervisor:
     async def _wait_listening(
         self, name: str, host: str, port: int, timeout_s: float = 30.0
     ) -> None:
+        if name.startswith("app:"):
+            timeout_s = self.topology.sandbox.app_start_timeout_s
         deadline = time.monotonic() + timeout_s
         child = self.children[name]
         while True:
             if not child.alive:
                 raise SandboxError(
-                    f"{name} exited with code {child.returncode} while starting; "
-                    f"see {child.log_path}"
+                    f"{name} exited with code {child.returncode} while starting"
+                    + _log_report(child)
                 )
             with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
                 return
             if time.monotonic() > deadline:
+                hint = (
+                    f"; it must listen on $HOST:$PORT ({host}:{port})"
+                    if name.startswith("app:")
+                    else ""
+                )
                 raise SandboxError(
-                    f"{name} did not listen on {host}:{port} within {timeout_s:.0f} s"
+                    f"{name} did not listen on {host}:{port} within {timeout_s:.0f} s{hint}"
+                    + _log_report(child)
                 )
             await asyncio.sleep(0.05)
 
@@ -307,7 +317,8 @@ class Supervisor:
         elapsed = time.time() - self.started_at
         self.events.emit("sandbox", f"{what} ({elapsed:.1f} s)", phase=what, elapsed_s=elapsed)
 
-    async def _wait_ready(self, region: str, timeout_s: float = 30.0) -> None:
+    async def _wait_ready(self, region: str) -> None:
+        timeout_s = self.topology.sandbox.app_start_timeout_s
         r = self.plan.region(region)
         url = f"{r.origin_url}{self.topology.health.path}"
         headers = {"host": self.topology.origin_hostname}
@@ -317,12 +328,40 @@ class Supervisor:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(url, headers=headers)).status_code == 200:
                         return
+                child = self.children[f"app:{region}"]
+                if not child.alive:
+                    raise SandboxError(
+                        f"app:{region} exited with code {child.returncode} while starting"
+                        + _log_report(child)
+                    )
                 if time.monotonic() > deadline:
                     raise SandboxError(
-                        f"{region}'s app did not report healthy at {url} within "
-                        f"{timeout_s:.0f} s; see {self.children[f'app:{region}'].log_path}"
+                        f"{region}'s app did not answer 200 at {url} within {timeout_s:.0f} s "
+                        "([health] path must be its deep health endpoint)" + _log_report(child)
                     )
                 await asyncio.sleep(0.1)
+
+    async def _check_origins(self) -> None:
+        """Note which apps answer without the origin-verify header (their origin is open):
+        `status` shows it, as the contract lets an app choose that (docs/your-app.md)."""
+        if self.origin_verify_value is None:
+            return
+        path = self.topology.drill.read_paths[0]
+        headers = {"host": self.topology.origin_hostname}
+        async with httpx.AsyncClient(timeout=3.0, trust_env=False) as http:
+            for r in self.plan.regions:
+                try:
+                    code = (await http.get(f"{r.origin_url}{path}", headers=headers)).status_code
+                except httpx.HTTPError:
+                    continue
+                self.origin_open[r.name] = code < 400
+                if code < 400:
+                    self.events.emit(
+                        "origin",
+                        f"{r.name}: the app answered {code} to GET {path} without "
+                        f"{self.topology.origin.verify_header}: its origin is open",
+                        region=r.name,
+                    )
 
     # -- health -------------------------------------------------------------------------
     @property
@@ -412,3 +451,13 @@ class Supervisor:
         return (
             self.topology.source if not self.topology.source.startswith("<") else "polyregion.toml"
         )
+
+
+def _log_report(child: Child) -> str:
+    """'; its log <path> ends with: <lines>' - why a child failed, without opening a file."""
+    tail = child.log_tail()
+    where = f"; see {child.log_path}" if child.log_path else ""
+    if not tail:
+        return f"{where} (empty)" if where else ""
+    indented = "\n".join(f"    {line}" for line in tail.splitlines())
+    return f"{where}, which ends with:\n{indented}"

@@ -9,6 +9,7 @@ import typer
 
 from polyregion.topology.latency import latency_ms, regions_by_latency
 from polyregion.topology.load import load
+from polyregion.topology.resources import resolve_command
 
 config_app = typer.Typer(help="Validate and show the topology file (polyregion.toml).")
 
@@ -25,8 +26,17 @@ FileArg = Annotated[
 def check(file: FileArg = None) -> None:
     """Validate the topology file; exit 2 naming the bad key and the fix."""
     topo = load(file)
+    resolve_command(topo)  # ConfigError (exit 2) when the app's program is not found
+    for message in topo.deprecations:
+        typer.echo(f"warning: {topo.source}: {message}", err=True)
     regions = ", ".join(f"{r.name} ({r.role})" for r in topo.regions)
-    typer.echo(f"{topo.source}: valid. regions: {regions}; locations: {len(topo.locations)}")
+    tables = ", ".join(f"{t.name} ({t.scope})" for t in topo.tables) or "none"
+    buckets = ", ".join(f"{b.name} ({b.scope})" for b in topo.buckets) or "none"
+    app = " ".join(topo.app_command) if topo.app_command else "the bundled blog"
+    typer.echo(
+        f"{topo.source}: valid. regions: {regions}; locations: {len(topo.locations)}; "
+        f"tables: {tables}; buckets: {buckets}; app: {app}"
+    )
 
 
 @config_app.command("show")
@@ -43,19 +53,19 @@ def show(file: FileArg = None) -> None:
         f"[bold]{topo.name}[/] from {topo.source}: app {topo.app_hostname}, origin "
         f"{topo.origin_hostname}, consistency {topo.consistency}"
     )
-    regions = Table("region", "role", "bucket", title="Regions")
+    regions = Table("region", "role", "buckets", title="Regions")
     for r in topo.regions:
-        regions.add_row(r.name, str(r.role), naming.bucket(topo, r.name))
+        names = ", ".join(naming.bucket(topo, r.name, name=b.name) for b in topo.buckets)
+        regions.add_row(r.name, str(r.role), names or "-")
     console.print(regions)
-    data = Table("data class", "scope", "table", title="Data")
-    for d in topo.data:
-        table = (
-            naming.global_table(topo)
-            if d.scope == "global"
-            else naming.regional_table(topo, d.name)
-        )
-        data.add_row(d.name, str(d.scope), table)
+    data = Table("table", "scope", "physical name", "key", "indexes", title="Tables")
+    for t in topo.tables:
+        key = "/".join(t.key_attributes)
+        indexes = ", ".join(i.name for i in t.indexes) or "-"
+        data.add_row(t.name, str(t.scope), naming.table(topo, t.name), key, indexes)
     console.print(data)
+    if topo.app_command:
+        console.print(f"App: {' '.join(topo.app_command)} (in {topo.app_dir})")
     h = topo.health
     console.print(
         f"Health check: {h.path} every {h.interval_s}s, threshold {h.failure_threshold}, "
@@ -72,5 +82,26 @@ def show(file: FileArg = None) -> None:
     console.print(routes)
 
 
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="The project directory (default: the current one).")
+    ] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing polyregion.toml.")
+    ] = False,
+) -> None:
+    """Write a commented polyregion.toml guessed from the project in DIRECTORY."""
+    from polyregion.topology import scaffold
+
+    path, guess = scaffold.write(directory, force=force)
+    typer.echo(f"wrote {path}: {guess.framework} ({guess.evidence})")
+    typer.echo(f"command: {' '.join(guess.command)}")
+    typer.echo("fill in:")
+    for item in guess.todo:
+        typer.echo(f"  - {item}")
+    typer.echo(f"then: polyregion config check {path} && polyregion up --config {path}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")
+    app.command("init")(init)

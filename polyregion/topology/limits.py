@@ -51,29 +51,31 @@ def cloudfront_refuses_header(name: str) -> bool:
     return lower in CLOUDFRONT_CANNOT_ADD or lower.startswith(CLOUDFRONT_CANNOT_ADD_PREFIXES)
 
 
-def _buckets(topology: Topology) -> Iterator[str]:
+def _buckets(topology: Topology) -> Iterator[tuple[str, str]]:
+    """(bucket key, physical name) of every declared bucket in every region."""
     account = topology.aws.account or ACCOUNT_PLACEHOLDER
-    for region in topology.region_names:
-        yield naming.bucket(topology, region, account)
+    for b in topology.buckets:
+        for region in topology.region_names:
+            yield f"buckets.{b.name}", naming.bucket(topology, region, account, b.name)
 
 
 def _tables(topology: Topology) -> Iterator[str]:
-    yield naming.global_table(topology)
-    for data_class in topology.data:
-        yield naming.regional_table(topology, data_class.name)
+    for t in topology.tables:
+        yield naming.table(topology, t.name)
 
 
 def check_derived_names(topology: Topology) -> None:
     """Raise a ConfigError naming the key to shorten when a derived name breaks an AWS limit."""
     src = topology.source
-    for bucket in _buckets(topology):
+    for key, bucket in _buckets(topology):
         if len(bucket) > BUCKET_MAX:
             over = len(bucket) - BUCKET_MAX
             raise ConfigError(
                 "app.name",
                 topology.name,
-                f"the S3 bucket name {bucket!r} is {len(bucket)} characters, S3 allows "
-                f"{BUCKET_MAX}: shorten app.name by at least {over} characters",
+                f"the S3 bucket name {bucket!r} ({key}) is {len(bucket)} characters, S3 allows "
+                f"{BUCKET_MAX}: shorten app.name or the bucket's name by at least {over} "
+                "characters",
                 source=src,
             )
     for table in _tables(topology):

@@ -7,26 +7,26 @@ and what is allowed, so `polyregion config check` can print one line and exit 2.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import ipaddress
 import os
 import re
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from polyregion.errors import ConfigError
 from polyregion.topology import limits
+from polyregion.topology.lambda_settings import parse_lambda
 from polyregion.topology import regions as aws
+from polyregion.topology import resources
 from polyregion.topology.model import (
     AwsSettings,
-    BucketSettings,
+    BucketSpec,
     Consistency,
     Coordinates,
-    DataClass,
     DnsSettings,
     HealthSettings,
     Location,
@@ -34,12 +34,14 @@ from polyregion.topology.model import (
     Region,
     Role,
     SandboxSettings,
-    Scope,
     SessionSettings,
     Slo,
+    TableSpec,
     Topology,
     Traffic,
 )
+from polyregion.topology.resources import NAME as _NAME
+from polyregion.topology.resources import unknown
 
 DEFAULT_FILE: Final = "polyregion.toml"
 ENV_CONFIG: Final = "POLYREGION_CONFIG"
@@ -47,7 +49,6 @@ ENV_CONFIG: Final = "POLYREGION_CONFIG"
 DOCUMENTATION_NETS: Final = tuple(
     ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 )
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -67,15 +68,7 @@ DEFAULT_REGIONS: Final = (
     {"name": "us-east-1", "role": "primary"},
     {"name": "eu-west-1", "role": "secondary"},
 )
-DEFAULT_DATA: Final = (
-    {"name": "posts", "scope": "global", "description": "blog posts"},
-    {"name": "users", "scope": "global", "description": "accounts (password hashes)"},
-    {
-        "name": "signin-audit",
-        "scope": "regional",
-        "description": "sign-in audit log: regulated, stays in the region it was written in",
-    },
-)
+APP_KEYS: Final = ("name", "domain", "consistency", "command", "lambda")
 DEFAULT_LOCATIONS: Final = (
     {"name": "new-york", "lat": 40.7, "lon": -74.0, "subnet": "198.51.100.0/24"},
     {"name": "paris", "lat": 48.9, "lon": 2.35, "subnet": "203.0.113.0/24"},
@@ -122,14 +115,6 @@ def load(path: str | Path | None = None) -> Topology:
     except tomllib.TOMLDecodeError as exc:
         raise bad_file(f"not valid TOML: {exc}") from None
     return from_dict(raw, source=source)
-
-
-def unknown(name: str, known: Iterable[str], what: str = "key") -> str:
-    """'unknown key; did you mean X? known: ...' - the fix for a typo is usually one edit away."""
-    known = list(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    return f"unknown {what}; {hint}known: {', '.join(known)}"
 
 
 def from_dict(raw: Mapping[str, Any], *, source: str = "<dict>") -> Topology:
@@ -190,8 +175,8 @@ class _Loader:
     # -- the topology --------------------------------------------------------------------
     def topology(self, raw: Mapping[str, Any]) -> Topology:
         known = {
-            "app", "regions", "data", "locations", "buckets", "session", "health", "origin",
-            "dns", "sandbox", "traffic", "slo", "latency", "aws",
+            "app", "regions", "tables", "buckets", "drill", "locations", "session", "health",
+            "origin", "dns", "sandbox", "traffic", "slo", "latency", "aws", "data",
         }  # fmt: skip
         for key in raw:
             if key not in known:
@@ -200,10 +185,8 @@ class _Loader:
         if not isinstance(app, Mapping):
             raise self.fail("app", app, "must be a table")
         for key in app:
-            if key not in ("name", "domain", "consistency"):
-                raise self.fail(
-                    f"app.{key}", app[key], unknown(key, ("name", "domain", "consistency"))
-                )
+            if key not in APP_KEYS:
+                raise self.fail(f"app.{key}", app[key], unknown(key, APP_KEYS))
         name = app.get("name", "polyregion")
         if not isinstance(name, str) or not _NAME.match(name):
             raise self.fail(
@@ -213,15 +196,21 @@ class _Loader:
         if not isinstance(domain, str) or not _HOST.match(domain):
             raise self.fail("app.domain", domain, "a DNS domain such as example.com")
         consistency = self.enum(Consistency, app.get("consistency", "eventual"), "app.consistency")
+        command = resources.app_command(app.get("command"), self.fail)
+        tables, buckets, deprecations = self.resources(raw, command)
 
         topo = Topology(
             name=name,
             domain=domain,
             consistency=consistency,
             regions=self.regions(raw.get("regions", DEFAULT_REGIONS)),
-            data=self.data_classes(raw.get("data", DEFAULT_DATA)),
             locations=self.locations(raw.get("locations", DEFAULT_LOCATIONS)),
-            buckets=self.section(BucketSettings, raw.get("buckets"), "buckets"),
+            tables=tables,
+            buckets=buckets,
+            app_command=command,
+            app_dir=self.app_dir(),
+            app_lambda=parse_lambda(app.get("lambda"), source=self.source),
+            drill=resources.drill(raw.get("drill"), self.fail),
             session=self.section(SessionSettings, raw.get("session"), "session"),
             health=self.section(HealthSettings, raw.get("health"), "health"),
             origin=self.section(OriginSettings, raw.get("origin"), "origin"),
@@ -232,9 +221,50 @@ class _Loader:
             slo=self.section(Slo, raw.get("slo"), "slo"),
             latency_overrides=self.latency(raw.get("latency", {})),
             source=self.source,
+            deprecations=deprecations,
         )
         self.validate(topo)
+        resources.check_bucket_lengths(topo, self.fail)
         return topo
+
+    def app_dir(self) -> Path:
+        """Where the app's command runs: the topology file's directory (cwd for the built-ins)."""
+        if self.source.startswith("<"):
+            return Path.cwd()
+        return Path(self.source).resolve().parent
+
+    def resources(
+        self, raw: Mapping[str, Any], app_command: tuple[str, ...] | None
+    ) -> tuple[tuple[TableSpec, ...], tuple[BucketSpec, ...], tuple[str, ...]]:
+        """Tables and buckets: declared, migrated from [[data]]/[buckets], or the blog's.
+
+        Without `[app] command` the file describes the bundled blog: a kind it leaves out is
+        the blog's. With a command, the app gets exactly what it declares."""
+        deprecations: list[str] = []
+        if "data" in raw and "tables" in raw:
+            raise self.fail("data", "...", "declare [[tables]] only: [[data]] is their old form")
+        tables: tuple[TableSpec, ...] | None = None
+        buckets: tuple[BucketSpec, ...] | None = None
+        if "tables" in raw:
+            tables = resources.tables(raw["tables"], self.fail)
+        elif "data" in raw:
+            tables = resources.migrate_data(raw["data"], self.fail)
+            deprecations.append(resources.DATA_DEPRECATED)
+        old_buckets = raw.get("buckets")
+        if isinstance(old_buckets, Mapping):
+            buckets = resources.migrate_bucket_settings(old_buckets, self.fail)
+            deprecations.append(resources.BUCKETS_DEPRECATED)
+        elif old_buckets is not None:
+            buckets = resources.buckets(old_buckets, self.fail)
+        if app_command is not None:  # an app of its own: exactly what it declares
+            return tables or (), buckets or (), tuple(deprecations)
+        # No command: the bundled blog, whose resources stand for what the file leaves out (so
+        # its physical names never change). `tables = []` declares none.
+        return (
+            resources.DEFAULT_TABLES if tables is None else tables,
+            resources.DEFAULT_BUCKETS if buckets is None else buckets,
+            tuple(deprecations),
+        )
 
     def enum(self, cls: type[T], value: object, key: str) -> T:
         try:
@@ -256,6 +286,8 @@ class _Loader:
             name = t.get("name")
             if not isinstance(name, str) or not _REGION.match(name):
                 raise self.fail(f"{key}.name", name, "an AWS region name such as eu-west-1")
+            if name not in aws.REGION_COORDINATES and ("lat" not in t or "lon" not in t):
+                raise self.unknown_region(key, name)
             role = self.enum(Role, t.get("role", "secondary"), f"{key}.role")
             out.append(
                 Region(name, role, self.coordinates(t, key, aws.REGION_COORDINATES.get(name)))
@@ -263,6 +295,17 @@ class _Loader:
         if not out:
             raise self.fail("regions", [], "at least one region")
         return tuple(out)
+
+    def unknown_region(self, key: str, name: str) -> ConfigError:
+        """A typo (us-east-9) must not surface as 'regions[0].lat is not set'."""
+        close = resources.closest(name, aws.REGION_COORDINATES, cutoff=0.8)
+        hint = f", did you mean {close}?" if close else ";"
+        return self.fail(
+            f"{key}.name",
+            name,
+            f"unknown region {name}{hint} polyregion knows {', '.join(aws.REGION_COORDINATES)}; "
+            "for another region give its lat and lon",
+        )
 
     def coordinates(
         self, t: Mapping[str, Any], key: str, default: tuple[float, float] | None
@@ -274,18 +317,6 @@ class _Loader:
             if isinstance(v, bool) or not isinstance(v, int | float) or not -lim <= v <= lim:
                 raise self.fail(f"{key}.{k}", v, f"a number from -{lim} to {lim} (degrees)")
         return Coordinates(float(lat), float(lon))  # type: ignore[arg-type]
-
-    def data_classes(self, raw: object) -> tuple[DataClass, ...]:
-        out = []
-        for i, t in enumerate(self.table_list(raw, "data")):
-            key = f"data[{i}]"
-            self.only(t, key, ("name", "scope", "description"))
-            name = t.get("name")
-            if not isinstance(name, str) or not _NAME.match(name):
-                raise self.fail(f"{key}.name", name, "3-40 lowercase letters, digits or '-'")
-            scope = self.enum(Scope, t.get("scope"), f"{key}.scope")
-            out.append(DataClass(name, scope, str(t.get("description", ""))))
-        return tuple(out)
 
     def locations(self, raw: object) -> tuple[Location, ...]:
         out = []
@@ -349,11 +380,8 @@ class _Loader:
                     "strong",
                     f"needs exactly 3 regions of one region set ({allowed}); use eventual",
                 )
-            if getattr(topo, "app_command", None) is None:
+            if topo.app_command is None:
                 raise self.fail("app.consistency", "strong", MRSC_BUNDLED_APP)
-        dnames = [d.name for d in topo.data]
-        if len(set(dnames)) != len(dnames):
-            raise self.fail("data", dnames, "each data class name at most once")
         lnames = [loc.name for loc in topo.locations]
         if len(set(lnames)) != len(lnames) or set(lnames) & set(names):
             raise self.fail("locations", lnames, "unique names, different from region names")
@@ -465,6 +493,8 @@ class _Loader:
         ):
             if not 1024 <= port <= 65000:
                 raise self.fail(key, port, "a port from 1024 to 65000")
+        if not 1 <= sb.app_start_timeout_s <= 600:
+            raise self.fail("sandbox.app_start_timeout_s", sb.app_start_timeout_s, "1..600 seconds")
         if not re.fullmatch(r"127\.\d{1,3}", sb.loopback_prefix):
             raise self.fail("sandbox.loopback_prefix", sb.loopback_prefix, "127.<n>: loopback only")
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+
+from polyregion.topology.lambda_settings import LambdaSettings
 
 
 class Role(StrEnum):
@@ -40,18 +43,76 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
-class DataClass:
-    """A kind of data and where it may live. `global` data replicates; `regional` never does."""
+class IndexSpec:
+    """A global secondary index: projects every attribute, keyed like its table."""
 
     name: str
-    scope: Scope
-    description: str = ""
+    partition_key: str
+    sort_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class BucketSettings:
+class TableSpec:
+    """A DynamoDB table the app declares. `global`: one replica per region (a global table);
+    `regional`: one table per region that never leaves it. Physical name `<app>-<name>`."""
+
+    name: str
+    scope: Scope
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+    # Key attributes (table or index keys) that are numbers; every other key attribute is a
+    # string. DynamoDB needs each key attribute's type when the table is created.
+    numeric_attributes: tuple[str, ...] = ()
+
+    @property
+    def key_attributes(self) -> tuple[str, ...]:
+        """The primary key's attribute names, partition key first."""
+        return (
+            (self.partition_key,) if self.sort_key is None else (self.partition_key, self.sort_key)
+        )
+
+    def attribute_type(self, attribute: str) -> str:
+        """DynamoDB's scalar type letter of a key attribute: "N" or "S"."""
+        return "N" if attribute in self.numeric_attributes else "S"
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    """An S3 bucket the app declares, one per region: `<app>-<name>-<region>[-<account>]`.
+    `global` buckets replicate to every other region (S3 replication); `regional` never do."""
+
+    name: str
+    scope: Scope = Scope.GLOBAL
     replicate_deletes: bool = False  # delete-marker replication (version deletes never replicate)
     replication_time_control: bool = True  # S3 RTC: 15 min SLA, enables replication metrics
+
+
+@dataclass(frozen=True, slots=True)
+class DrillWrite:
+    """How a drill writes through the app and reads the write back. Every literal `{id}` in
+    `path`, `body` and `read_back` is replaced by a fresh id per write."""
+
+    method: str = "POST"
+    path: str = "/"
+    body: str = ""
+    content_type: str = "application/json"
+    read_back: str = "/"
+
+    def render(self, write_id: str) -> tuple[str, str, str]:
+        """(path, body, read_back) of one write."""
+        return (
+            self.path.replace("{id}", write_id),
+            self.body.replace("{id}", write_id),
+            self.read_back.replace("{id}", write_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DrillSettings:
+    read_paths: tuple[str, ...] = ("/",)
+    write: DrillWrite | None = None  # None: drills measure availability only
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +174,8 @@ class SandboxSettings:
     loopback_prefix: str = "127.0"  # region i origin on 127.0.<i+1>.1, edge j on 127.1.<j+1>.1
     replication_jitter_ms: float = 10.0
     replication_delay_ms: float | None = None  # None: derived from the latency model
+    # How long `up` waits for each region's app to listen, then to answer its health path 200.
+    app_start_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +215,17 @@ class Topology:
     name: str
     domain: str
     regions: tuple[Region, ...]
-    data: tuple[DataClass, ...]
     locations: tuple[Location, ...]
+    tables: tuple[TableSpec, ...] = ()
+    buckets: tuple[BucketSpec, ...] = ()
     consistency: Consistency = Consistency.EVENTUAL
-    buckets: BucketSettings = field(default_factory=BucketSettings)
+    # The app: the command that serves it (None: the bundled blog, started by the sandbox
+    # itself) run from `app_dir`, the topology file's directory.
+    app_command: tuple[str, ...] | None = None
+    app_dir: Path = field(default_factory=Path.cwd)
+    # How the app runs on Lambda ([app.lambda]; topology/lambda_settings.py).
+    app_lambda: LambdaSettings = field(default_factory=LambdaSettings)
+    drill: DrillSettings = field(default_factory=DrillSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     origin: OriginSettings = field(default_factory=OriginSettings)
@@ -168,6 +238,9 @@ class Topology:
     # location or region names on the left and region names on the right.
     latency_overrides: tuple[tuple[str, str, float], ...] = ()
     source: str = "<defaults>"
+    # What the file still says the old way ([[data]], [buckets]): one message per migration,
+    # printed by `config check` and `up` until the file is updated.
+    deprecations: tuple[str, ...] = ()
 
     # -- derived views ------------------------------------------------------------------
     @property
@@ -208,10 +281,34 @@ class Topology:
             "location", name, f"must be one of {', '.join(x.name for x in self.locations)}"
         )
 
-    @property
-    def global_data(self) -> tuple[DataClass, ...]:
-        return tuple(d for d in self.data if d.scope is Scope.GLOBAL)
+    def table(self, name: str) -> TableSpec:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        from polyregion.errors import ConfigError
+
+        raise ConfigError(
+            "tables", name, f"must be one of {', '.join(t.name for t in self.tables) or '(none)'}"
+        )
+
+    def bucket_spec(self, name: str) -> BucketSpec:
+        for b in self.buckets:
+            if b.name == name:
+                return b
+        from polyregion.errors import ConfigError
+
+        raise ConfigError(
+            "buckets", name, f"must be one of {', '.join(b.name for b in self.buckets) or '(none)'}"
+        )
 
     @property
-    def regional_data(self) -> tuple[DataClass, ...]:
-        return tuple(d for d in self.data if d.scope is Scope.REGIONAL)
+    def global_tables(self) -> tuple[TableSpec, ...]:
+        return tuple(t for t in self.tables if t.scope is Scope.GLOBAL)
+
+    @property
+    def regional_tables(self) -> tuple[TableSpec, ...]:
+        return tuple(t for t in self.tables if t.scope is Scope.REGIONAL)
+
+    @property
+    def global_buckets(self) -> tuple[BucketSpec, ...]:
+        return tuple(b for b in self.buckets if b.scope is Scope.GLOBAL)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.functional
 
 def replicate(system: dict[str, RegionClients], topo: Topology, pk: str, sk: str = "post") -> None:
     """Copy one item from A's replica to B's, as the global table would."""
-    table = naming.global_table(topo)
+    table = naming.table(topo, naming.BLOG_TABLE)
     key = {"pk": {"S": pk}, "sk": {"S": sk}}
     item = system[A].dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     system[B].dynamodb.put_item(TableName=table, Item=item)
@@ -214,7 +214,7 @@ def test_a_create_whose_first_answer_was_lost_is_201_and_one_post(
                 assert r.status_code == 201, r.text
                 assert r.json()["slug"] == expected
                 stored = system[A].dynamodb.scan(
-                    TableName=naming.global_table(topo),
+                    TableName=naming.table(topo, naming.BLOG_TABLE),
                     FilterExpression="title = :t AND sk = :k",
                     ExpressionAttributeValues={":t": {"S": title}, ":k": {"S": "post"}},
                     ConsistentRead=True,

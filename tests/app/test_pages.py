@@ -161,7 +161,7 @@ def test_sign_in_out_and_the_audit_log_stays_in_its_region(
         )
         assert ok.status_code == 303
         assert "audited" in c.get(f"{url}/").text
-    table = naming.regional_table(topo, "signin-audit")
+    table = naming.table(topo, "signin-audit")
     query = {
         "TableName": table,
         "KeyConditionExpression": "pk = :p",

@@ -80,7 +80,7 @@ def test_failures_per_user_and_per_address_then_429_until_the_window_slides(
     clock.now = t0 + 601
     assert sign_in(url, "victim-t", PASSWORD, here).status_code == 200
     # The audit log records the viewer's address (CloudFront's header), not the socket peer.
-    audit = AuditLog(system[A].dynamodb, naming.regional_table(topo, "signin-audit"), A)
+    audit = AuditLog(system[A].dynamodb, naming.table(topo, "signin-audit"), A)
     assert audit.for_user("victim-t", limit=1)[0].client == "198.51.100.7"
 
 
@@ -141,7 +141,7 @@ def test_a_weak_stored_hash_is_upgraded_by_a_good_sign_in(
         signup(c, weak, "upgrade-t")
 
     def stored() -> dict[str, object]:
-        table = naming.global_table(topo)
+        table = naming.table(topo, naming.BLOG_TABLE)
         out = system[A].dynamodb.get_item(
             TableName=table, Key=key("user#upgrade-t", "user"), ConsistentRead=True
         )
@@ -183,8 +183,8 @@ def test_without_an_audit_table_the_throttle_still_works_per_process() -> None:
     from polyregion.app.context import AppContext
     from polyregion.topology import from_dict
 
-    no_audit = [{"name": "posts", "scope": "global"}, {"name": "users", "scope": "global"}]
-    topo = from_dict({"app": {"name": "t-throttle"}, "data": no_audit})
+    no_audit = [{"name": "data", "scope": "global", "partition_key": "pk", "sort_key": "sk"}]
+    topo = from_dict({"app": {"name": "t-throttle"}, "tables": no_audit})
     settings = AppSettings(topology=topo, region=A, signin_user_limit=2, signin_window_s=10)
     clock = FakeClock()
     throttle = AppContext(settings, clock=clock).throttle  # builds no client: nothing to call

@@ -165,7 +165,7 @@ def test_fast_interval_triples_probes_and_adds_a_surcharge(round_prices: PriceBo
 
 
 def test_rtc_off_removes_only_the_rtc_fee(round_prices: PriceBook) -> None:
-    off = priced(round_prices, buckets={"replication_time_control": False})
+    off = priced(round_prices, buckets=[{"name": "assets", "replication_time_control": False}])
     assert off.item("S3 Replication Time Control").exact_usd == 0
     assert_usd(off.item("Inter-region transfer (S3 CRR)"), "0.01953125")
 
@@ -173,7 +173,8 @@ def test_rtc_off_removes_only_the_rtc_fee(round_prices: PriceBook) -> None:
 def test_regional_only_data_is_neither_replicated_nor_billed_as_rwru(
     round_prices: PriceBook,
 ) -> None:
-    est = priced(round_prices, data=[{"name": "audit-log", "scope": "regional"}])
+    audit = {"name": "audit-log", "scope": "regional", "partition_key": "pk"}
+    est = priced(round_prices, tables=[audit])
     assert est.item("DynamoDB replicated writes").exact_usd == 0
     assert est.item("Inter-region transfer (DynamoDB)").exact_usd == 0
     assert_usd(est.item("DynamoDB writes"), "0.009375")  # 7,500 plain WRU x 1.25 / 1M

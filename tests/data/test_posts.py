@@ -35,7 +35,7 @@ def store(topo: Topology, endpoint: str, max_attempts: int = 2) -> PostStore:
     clients = RegionClients(
         region=REGION, endpoint=endpoint, config=ClientConfig(max_attempts=max_attempts)
     )
-    return PostStore(clients.dynamodb, naming.global_table(topo), REGION)
+    return PostStore(clients.dynamodb, naming.table(topo, naming.BLOG_TABLE), REGION)
 
 
 def posts_with_slug(s: PostStore, slug: str) -> list[str]:

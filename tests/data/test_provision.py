@@ -16,10 +16,11 @@ def test_provision_creates_every_resource_idempotently(moto_url: str) -> None:
         provision_region(topo, region, clients, secret_value="s3cr3t")
         provision_region(topo, region, clients, secret_value="other")  # second run: no error
 
-        table = clients.dynamodb.describe_table(TableName=naming.global_table(topo))["Table"]
+        blog = naming.table(topo, naming.BLOG_TABLE)
+        table = clients.dynamodb.describe_table(TableName=blog)["Table"]
         assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
         assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"by-slug", "by-kind"}
-        audit = naming.regional_table(topo, "signin-audit")
+        audit = naming.table(topo, "signin-audit")
         ttl = clients.dynamodb.describe_time_to_live(TableName=audit)["TimeToLiveDescription"]
         assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == "expires_at"
         bucket = naming.bucket(topo, region)

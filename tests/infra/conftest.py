@@ -53,7 +53,8 @@ name = "eu-west-1"
 [[regions]]
 name = "ap-southeast-1"
 
-[buckets]
+[[buckets]]
+name = "assets"
 replicate_deletes = true
 
 [session]

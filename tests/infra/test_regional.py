@@ -83,7 +83,7 @@ def test_iam_is_exactly_what_the_app_calls(three: Synth) -> None:
         "SessionSecretLocalReplica": ["secretsmanager:GetSecretValue"],
         "OriginVerifySecretLocalReplica": ["secretsmanager:GetSecretValue"],
     }
-    table = naming.global_table(three.topology)
+    table = naming.table(three.topology, naming.BLOG_TABLE)
     local = _text(st["GlobalTableLocalReplica"]["Resource"])
     assert local.endswith(f":dynamodb:{region}:<AWS::AccountId>:table/{table}")
     indexes = _text(st["GlobalTableIndexes"]["Resource"])

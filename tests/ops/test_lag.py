@@ -31,7 +31,7 @@ def test_cloudwatch_replication_latency_is_read_per_ordered_pair(moto_url: str) 
     import boto3
 
     topo = load(None)
-    table = naming.global_table(topo)
+    table = naming.table(topo, naming.BLOG_TABLE)
 
     def client_for(region: str) -> object:
         return boto3.client("cloudwatch", region_name=region, endpoint_url=moto_url)

@@ -42,9 +42,18 @@ def write_config(path: Path, name: str, regions: tuple[str, ...], replicate_dele
     for i, r in enumerate(regions):
         role = "primary" if i == 0 else "secondary"
         lines.append(f'[[regions]]\nname = "{r}"\nrole = "{role}"\n')
-    lines.append('[[data]]\nname = "posts"\nscope = "global"\n')
-    lines.append('[[data]]\nname = "audit"\nscope = "regional"\n')
-    lines.append(f"[buckets]\nreplicate_deletes = {str(replicate_deletes).lower()}\n")
+    key = 'partition_key = "pk"\nsort_key = "sk"\n'
+    indexes = (
+        'numeric_attributes = ["created_at"]\nindexes = [{ name = "by-slug", partition_key = '
+        '"slug" }, { name = "by-kind", partition_key = "kind", sort_key = "created_at" }]\n'
+    )
+    lines.append(f'[[tables]]\nname = "data"\nscope = "global"\n{key}{indexes}')
+    lines.append(f'[[tables]]\nname = "audit"\nscope = "regional"\n{key}')
+    # An app's own table: another key schema, items without stamps (test_any_schema.py).
+    lines.append('[[tables]]\nname = "notes"\nscope = "global"\npartition_key = "id"\n')
+    deletes = str(replicate_deletes).lower()
+    lines.append(f'[[buckets]]\nname = "assets"\nreplicate_deletes = {deletes}\n')
+    lines.append('[[buckets]]\nname = "scratch"\nscope = "regional"\n')  # never replicated
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -58,7 +67,7 @@ class World:
 
     @property
     def table(self) -> str:
-        return naming.global_table(self.topology)
+        return naming.table(self.topology, naming.BLOG_TABLE)
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -98,3 +98,23 @@ def test_objects_written_before_replication_was_configured_stay_put(shared_world
     for region in w.regions[1:]:
         listing = w.clients[region].s3.list_objects_v2(Bucket=w.bucket(region), Prefix="legacy")
         assert listing.get("KeyCount", 0) == 0
+
+
+def test_a_regional_bucket_is_never_replicated_and_several_global_ones_are(
+    shared_world: World,
+) -> None:
+    from polyregion.topology import naming
+
+    w = shared_world
+    a, b, _ = w.regions
+    scratch = {r: naming.bucket(w.topology, r, name="scratch") for r in w.regions}
+    s3 = w.clients[a].s3
+    s3.put_object(Bucket=scratch[a], Key="local.txt", Body=b"stays")
+    assert "ReplicationStatus" not in s3.head_object(Bucket=scratch[a], Key="local.txt")
+    with pytest.raises(s3.exceptions.ClientError):  # no replication configuration at all
+        s3.get_bucket_replication(Bucket=scratch[a])
+    # A global object written after it arrives; the regional one never does.
+    s3.put_object(Bucket=w.bucket(a), Key="after-scratch.txt", Body=b"x")
+    wait_until(lambda: status(w, b, "after-scratch.txt") == "REPLICA", timeout_s=10)
+    listed = w.clients[b].s3.list_objects_v2(Bucket=scratch[b])
+    assert listed.get("KeyCount", 0) == 0

@@ -119,7 +119,7 @@ def test_a_local_write_older_than_the_replicated_version_is_repaired(w: World) -
 
 
 def test_regional_tables_are_never_replicated(w: World) -> None:
-    regional = naming.regional_table(w.topology, "audit")
+    regional = naming.table(w.topology, "audit")
     desc = w.clients["us-east-1"].dynamodb.describe_table(TableName=regional)["Table"]
     assert not desc.get("StreamSpecification", {}).get("StreamEnabled")  # nothing to read
     w.clients["us-east-1"].dynamodb.put_item(

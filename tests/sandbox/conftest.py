@@ -68,7 +68,8 @@ def _block_is_free(prefix: str, base: int) -> bool:
     return True
 
 
-def write_topology(path: Path, **sandbox: Any) -> Path:
+def write_topology(path: Path, *, app: str = "", extra: str = "", **sandbox: Any) -> Path:
+    """A topology with free ports; `app` adds lines to [app], `extra` whole sections."""
     # Ports below the ephemeral range (32768+ on Linux): an outgoing connection elsewhere on
     # the machine cannot grab one between this check and the sandbox binding it.
     rng = random.Random()
@@ -84,9 +85,9 @@ def write_topology(path: Path, **sandbox: Any) -> Path:
         "loopback_prefix": prefix,
         **sandbox,
     }
-    lines = ['[app]\nname = "sbxtest"\n', "[sandbox]"]
+    lines = [f'[app]\nname = "sbxtest"\n{app}', "[sandbox]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + extra)
     return path
 
 
@@ -101,9 +102,11 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.
 
 
 @contextmanager
-def running_sandbox(tmp: Path, **sandbox_settings: Any) -> Iterator[RunningSandbox]:
+def running_sandbox(
+    tmp: Path, *, app: str = "", extra: str = "", **sandbox_settings: Any
+) -> Iterator[RunningSandbox]:
     """`polyregion up --fast --detach` on a temp topology with free ports; always `down`."""
-    config = write_topology(tmp / "polyregion.toml", **sandbox_settings)
+    config = write_topology(tmp / "polyregion.toml", app=app, extra=extra, **sandbox_settings)
     env = {**os.environ, "POLYREGION_RUN_DIR": str(tmp / "run")}
     env.pop("POLYREGION_CONFIG", None)
     client = SandboxClient.for_topology(load(config))

@@ -66,7 +66,11 @@ def test_status_contract_and_users_land_on_their_nearest_region(sandbox: Running
     assert s["healthy"] is True and s["phase"] == "running"
     assert s["profile"]["aws_faithful"] is False
     assert s["app_hostname"] == "app.example.com" and s["origin_hostname"] == "origin.example.com"
-    assert s["tables"] == {"global": "sbxtest-data", "regional": ["sbxtest-signin-audit"]}
+    assert s["tables"] == {
+        "global": "sbxtest-data",
+        "global_tables": ["sbxtest-data"],
+        "regional": ["sbxtest-signin-audit"],
+    }
     assert s["replication"] == {} or isinstance(s["replication"], dict)
     assert "dashboard_url" in s
     for r in s["regions"]:

@@ -102,7 +102,11 @@ class FakeSandbox:
             "dns": {"host": "127.0.0.1", "port": 5353},
             "app_hostname": "app.example.com",
             "origin_hostname": "origin.example.com",
-            "tables": {"global": "polyregion-data", "regional": ["polyregion-signin-audit"]},
+            "tables": {
+                "global": "polyregion-data",
+                "global_tables": ["polyregion-data"],
+                "regional": ["polyregion-signin-audit"],
+            },
             "locations": [
                 {
                     "name": name,

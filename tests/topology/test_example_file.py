@@ -11,7 +11,10 @@ def test_example_file_is_valid_and_equals_the_defaults() -> None:
     example = load(EXAMPLE)
     defaults = from_dict({})
     assert example.regions == defaults.regions
-    assert [(d.name, d.scope) for d in example.data] == [(d.name, d.scope) for d in defaults.data]
+    assert example.tables == defaults.tables
+    assert example.buckets == defaults.buckets
+    assert example.drill == defaults.drill
+    assert example.deprecations == ()
     assert example.locations == defaults.locations
     assert example.health == defaults.health
     assert example.origin == defaults.origin

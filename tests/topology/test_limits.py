@@ -22,13 +22,13 @@ def test_a_long_app_name_that_breaks_the_63_character_bucket_limit_is_refused() 
             }
         )
     assert info.value.key == "app.name"
-    assert "63" in str(info.value) and "shorten app.name by at least 12" in str(info.value)
+    assert "63" in str(info.value) and "by at least 12 characters" in str(info.value)
 
 
 def test_the_account_suffix_is_reserved_even_when_the_account_is_unset() -> None:
     name = "a" * 27  # 27 + 8 + 9 ("eu-west-1") = 44 alone; + 13 for "-<account>" = 57
     topo = from_dict({"app": {"name": name}, "regions": [{"name": "eu-west-1", "role": "primary"}]})
-    bucket = naming.bucket(topo, "eu-west-1", limits.ACCOUNT_PLACEHOLDER)
+    bucket = naming.bucket(topo, "eu-west-1", limits.ACCOUNT_PLACEHOLDER, "assets")
     assert len(bucket) <= limits.BUCKET_MAX
     with pytest.raises(ConfigError, match="bucket"):
         from_dict(

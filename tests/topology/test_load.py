@@ -14,8 +14,9 @@ def test_defaults_describe_two_regions_primary_us_east_1() -> None:
     assert topo.region_names == ("us-east-1", "eu-west-1")
     assert topo.primary.name == "us-east-1"
     assert topo.region("eu-west-1").role is Role.SECONDARY
-    assert {d.name for d in topo.regional_data} == {"signin-audit"}
-    assert all(d.scope is Scope.GLOBAL for d in topo.global_data)
+    assert {t.name for t in topo.regional_tables} == {"signin-audit"}
+    assert [t.name for t in topo.global_tables] == ["data"]
+    assert all(t.scope is Scope.GLOBAL for t in topo.global_tables)
     assert topo.origin_hostname == "origin.example.com"
 
 

@@ -1,0 +1,131 @@
+"""`polyregion init`: a commented topology guessed from the project, never overwritten."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from polyregion.topology import from_dict, scaffold
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("files", "framework", "in_command", "name"),
+    [
+        (
+            {
+                "pyproject.toml": (
+                    '[project]\nname = "Notes_API"\ndependencies = ["fastapi>=0.110", "boto3"]\n'
+                ),
+                "app/main.py": "from fastapi import FastAPI\n\napi = FastAPI()\n",
+            },
+            "fastapi",
+            "uvicorn app.main:api --host",
+            "notes-api",
+        ),
+        (
+            {
+                "requirements.txt": "# web\nstarlette==0.37\nuvicorn\n",
+                "app.py": "from starlette.applications import Starlette\napp = Starlette()\n",
+            },
+            "starlette",
+            "uvicorn app:app",
+            None,
+        ),
+        (
+            {
+                "requirements-prod.txt": "Flask[async]>=3\n",
+                "server.py": "from flask import Flask\nserver = Flask(__name__)\n",
+            },
+            "flask",
+            "flask --app server:server run --host",
+            None,
+        ),
+        (
+            {
+                "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\nDjango = "^5"\n',
+                "manage.py": "",
+            },
+            "django",
+            'manage.py runserver "$HOST:$PORT"',
+            None,
+        ),
+        (
+            {"package.json": json.dumps({"name": "@acme/web", "dependencies": {"next": "15"}})},
+            "next",
+            "node .next/standalone/server.js",
+            "web",
+        ),
+        (
+            {
+                "package.json": json.dumps(
+                    {"name": "api", "main": "src/index.js", "dependencies": {"express": "4"}}
+                )
+            },
+            "express",
+            "src/index.js",
+            "api",
+        ),
+    ],
+)
+def test_each_framework_is_guessed_and_the_file_is_valid(
+    tmp_path: Path, files: dict[str, str], framework: str, in_command: str, name: str | None
+) -> None:
+    g = scaffold.guess(project(tmp_path, files))
+    assert g.framework == framework
+    assert in_command in " ".join(g.command)
+    if name is not None:
+        assert g.name == name
+    assert any("[health] path" in t for t in g.todo)
+    topo = from_dict(tomllib.loads(scaffold.render(g)))  # what init writes loads as is
+    assert topo.app_command == g.command
+    assert topo.name == g.name and topo.health.path == g.health_path
+
+
+def test_a_missing_app_object_is_a_todo(tmp_path: Path) -> None:
+    g = scaffold.guess(project(tmp_path, {"requirements.txt": "fastapi\n"}))
+    assert g.framework == "fastapi"
+    assert "main:app" in g.command[-1]
+    assert g.todo[0].startswith("[app] command: no fastapi app object found")
+
+
+def test_nothing_recognised_still_writes_a_file_to_fill_in(tmp_path: Path) -> None:
+    g = scaffold.guess(tmp_path)
+    assert g.framework == "unknown"
+    from_dict(tomllib.loads(scaffold.render(g)))
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    project(tmp_path, {"requirements.txt": "flask\n", "app.py": "app = Flask(__name__)\n"})
+
+    def init(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "polyregion.cli", "init", str(tmp_path), *flags],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    first = init()
+    assert first.returncode == 0, first.stderr
+    assert "flask" in first.stdout and "fill in:" in first.stdout
+    written = tmp_path / "polyregion.toml"
+    written.write_text("# mine\n", encoding="utf-8")
+    again = init()
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert written.read_text(encoding="utf-8") == "# mine\n"
+    forced = init("--force")
+    assert forced.returncode == 0
+    assert "flask --app app:app run" in written.read_text(encoding="utf-8")
