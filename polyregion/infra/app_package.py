@@ -115,7 +115,10 @@ def package_app(
     dest: Path,
     run: Runner = _run,
     limit: int = UNZIPPED_LIMIT,
+    install: bool = True,
 ) -> AppPackage:
+    """`install=False`: the offline stand-in synth uses (code and handler, no dependencies,
+    no `next build`)."""
     code = (app_dir / settings.code).resolve()
     if not code.is_dir():
         raise PackageError(f"app.lambda.code: {code} is not a directory")
@@ -127,15 +130,17 @@ def package_app(
     if dest.exists():
         shutil.rmtree(dest)
     static: tuple[tuple[Path, str], ...] = ()
-    if settings.language == "node" and is_nextjs(code):
+    if install and settings.language == "node" and is_nextjs(code):
         kind = "nextjs"
         static = _nextjs(settings, code, dest, run)
     else:
         kind = settings.language
         shutil.copytree(code, dest, ignore=_ignore([*ALWAYS_EXCLUDED, *settings.exclude]))
-        if kind == "python" and (code / "requirements.txt").is_file():
+        if not install:
+            pass
+        elif kind == "python" and (code / "requirements.txt").is_file():
             _check(run(pip_argv(settings, dest, code / "requirements.txt"), dest), "pip install")
-        if kind == "node":
+        elif kind == "node":
             if not (code / "package-lock.json").is_file():
                 raise PackageError(
                     f"{code}: no package-lock.json; commit one (npm install) so the build is "

@@ -78,6 +78,20 @@ def resolve_asset(asset: Path | None, topology: Topology, work: Path) -> tuple[P
     return package.stage_source_asset(topology, work / "synth" / "lambda-src"), False
 
 
+def stage_app_source(topology: Topology, dest: Path) -> Path:
+    """Offline stand-in for an own app's package: its code, run.sh or the ASGI shim, no
+    dependencies (`polyregion build` installs them)."""
+    from polyregion.infra.app_package import package_app
+
+    return package_app(
+        topology.app_lambda,
+        app_dir=topology.app_dir,
+        command=topology.app_command,
+        dest=dest,
+        install=False,
+    ).path
+
+
 def prepare_out(out: Path) -> None:
     """A bad --out is one line now, not a jsii traceback (or a hang) after the slow CDK import."""
     if out.exists() and not out.is_dir():
@@ -99,8 +113,13 @@ def synthesize(
     """Build the app and synthesize it to `out` (None: $CDK_OUTDIR, as under the CDK CLI)."""
     if out is not None:
         prepare_out(out)
-    asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
-    static_dir = package.stage_static(work / "synth" / "static")
+    static_dir: Path | None
+    if topology.app_command is None:  # the bundled blog
+        asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
+        static_dir = package.stage_static(work / "synth" / "static")
+    else:  # an app of your own: its code as packaged, without installing its dependencies
+        asset_dir, full = stage_app_source(topology, work / "synth" / "app-src"), False
+        static_dir = None
 
     from polyregion.infra.app import build_app
 

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from polyregion.errors import ConfigError
-from polyregion.topology import limits
-from polyregion.topology.lambda_settings import parse_lambda
+from polyregion.topology import limits, resources
 from polyregion.topology import regions as aws
-from polyregion.topology import resources
+from polyregion.topology.lambda_settings import parse_lambda
 from polyregion.topology.model import (
     AwsSettings,
     BucketSpec,
