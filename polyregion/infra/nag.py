@@ -112,9 +112,10 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             )
         else:
             region = regional.region
+            account = topology.aws.account or "<AWS::AccountId>"
             declared = [
-                f"Resource::arn:<AWS::Partition>:s3:::"
-                f"{naming.bucket(topology, region, topology.aws.account or '<AWS::AccountId>', b.name)}/*"
+                "Resource::arn:<AWS::Partition>:s3:::"
+                f"{naming.bucket(topology, region, account, b.name)}/*"
                 for b in topology.buckets
             ] + [
                 f"Resource::arn:<AWS::Partition>:dynamodb:{region}:<AWS::AccountId>:"
