@@ -9,6 +9,7 @@ pip (the polyregion package is ~1 MB), and it lets `build` with nothing changed 
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,11 +22,14 @@ _SKIP_DIRS: Final = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".
 _SKIP_SUFFIXES: Final = (".pyc", ".pyo")
 
 
-def _files(root: Path) -> Iterable[Path]:
+def _files(root: Path, exclude: Sequence[str] = ()) -> Iterable[Path]:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix in _SKIP_SUFFIXES:
             continue
-        if _SKIP_DIRS & set(path.relative_to(root).parts):
+        parts = path.relative_to(root).parts
+        if _SKIP_DIRS & set(parts):
+            continue
+        if any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in exclude):
             continue
         yield path
 
@@ -36,13 +40,15 @@ def fingerprint(
     code: Sequence[Path],
     requirements: Sequence[str],
     target: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> str:
     """sha256 over the code trees (paths and bytes), the topology file, the requirement
-    specifiers and the build target (platform, Python version)."""
+    specifiers and the build target (platform, Python version). `exclude`: glob patterns of
+    path parts left out (what the package leaves out, including the build output itself)."""
     h = hashlib.sha256()
     for root in code:
         h.update(b"code\0" + root.name.encode() + b"\0")
-        for path in _files(root):
+        for path in _files(root, exclude):
             h.update(str(path.relative_to(root)).encode() + b"\0")
             h.update(hashlib.sha256(path.read_bytes()).digest())
     source = Path(topology.source)

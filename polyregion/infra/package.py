@@ -101,7 +101,20 @@ def is_full_build(path: Path) -> bool:
 
 
 def source_fingerprint(topology: Topology, requirements: Sequence[str] | None = None) -> str:
-    """The fingerprint of what a build made now would contain."""
+    """The fingerprint of what a build made now would contain: for an app of your own, its
+    code directory (lockfiles and requirements.txt included) and [app.lambda] target."""
+    if topology.app_command is not None:
+        s = topology.app_lambda
+        code = (topology.app_dir / s.code).resolve()
+        from polyregion.infra.app_package import ALWAYS_EXCLUDED
+
+        return fingerprint(
+            topology,
+            code=[code],
+            requirements=[],
+            target=(s.runtime, s.architecture),
+            exclude=[*ALWAYS_EXCLUDED, *s.exclude],
+        )
     package_dir = Path(polyregion.__file__).resolve().parent
     reqs = runtime_requirements() if requirements is None else requirements
     return fingerprint(
@@ -137,8 +150,10 @@ def build_asset(
     topology: Topology, dest: Path, *, run: Runner = _run, force: bool = False
 ) -> BuildReport:
     """pip-install the runtime deps for Lambda ARM64, add our package and config, measure.
-    A build of the same fingerprint is reused (unless `force`)."""
-    requirements = runtime_requirements()
+    A build of the same fingerprint is reused (unless `force`). An app of your own is
+    packaged per its runtime instead (app_package.py)."""
+    own = topology.app_command is not None
+    requirements = [] if own else runtime_requirements()
     key = source_fingerprint(topology, requirements)
     marker = _marker(dest)
     if not force and marker.get("fingerprint") == key:
@@ -156,11 +171,25 @@ def build_asset(
         dest.mkdir(parents=True)
     except OSError as exc:
         raise BuildError(f"cannot write the asset to {dest}: {exc.strerror}; pick --out") from None
+    if own:
+        from polyregion.infra.app_package import package_app
+
+        package_app(
+            topology.app_lambda,
+            app_dir=topology.app_dir,
+            command=topology.app_command,
+            dest=dest,
+        )
+        return _finish(dest, key, [])
     result = run(pip_command(dest, requirements))
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BuildError(f"pip could not build the Lambda asset for {PLATFORM}: {last[0]}")
     _copy_package_and_config(topology, dest)
+    return _finish(dest, key, requirements)
+
+
+def _finish(dest: Path, key: str, requirements: Sequence[str]) -> BuildReport:
     report = measure(dest, requirements)
     record = {
         "fingerprint": key,

@@ -117,8 +117,14 @@ def synthesize(
     if topology.app_command is None:  # the bundled blog
         asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
         static_dir = package.stage_static(work / "synth" / "static")
-    else:  # an app of your own: its code as packaged, without installing its dependencies
-        asset_dir, full = stage_app_source(topology, work / "synth" / "app-src"), False
+    else:  # an app of your own: its build, else its code without its dependencies
+        candidate = asset or work / "lambda"
+        if package.is_current_build(candidate, topology):
+            asset_dir, full = candidate, True
+        elif asset is not None:
+            raise SynthError(f"{asset} is not a current build of the app; run `polyregion build`")
+        else:
+            asset_dir, full = stage_app_source(topology, work / "synth" / "app-src"), False
         static_dir = None
 
     from polyregion.infra.app import build_app

@@ -134,3 +134,21 @@ def test_asgi_shim_wraps_the_declared_app_with_mangum(tmp_path: Path) -> None:
     )  # fmt: skip
     shim = (pkg.path / f"{app_package.ASGI_SHIM}.py").read_text()
     assert "from main import app as _app" in shim and "Mangum(_app" in shim
+
+
+def test_build_packages_an_app_of_your_own_and_keys_it_on_its_code(tmp_path: Path) -> None:
+    from polyregion.infra import package
+    from polyregion.topology import load
+
+    (tmp_path / "main.py").write_text("app = object()\n")
+    config = tmp_path / "polyregion.toml"
+    config.write_text(
+        '[app]\nname = "mine"\ncommand = "python main.py"\n[app.lambda]\nhandler = "main:app"\n'
+    )
+    dest = tmp_path / "build" / "lambda"
+    report = package.build_asset(load(config), dest)
+    assert (dest / "main.py").is_file() and (dest / f"{app_package.ASGI_SHIM}.py").is_file()
+    assert not (dest / "polyregion").exists()  # the app's code, not polyregion's
+    assert package.is_current_build(dest, load(config)) and not report.reused
+    (tmp_path / "main.py").write_text("app = 'changed'\n")
+    assert not package.is_current_build(dest, load(config))
