@@ -8,6 +8,7 @@ clone: same handler and config, no third-party packages (deploy builds first).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import json
 import re
@@ -131,6 +132,7 @@ class BuildReport:
     zipped_bytes: int
     requirements: tuple[str, ...]
     reused: bool = False  # nothing changed since the last build: nothing was rebuilt
+    bytecode: str | None = None  # the interpreter that precompiled it; None: none found
 
 
 def build_asset(
@@ -161,7 +163,9 @@ def build_asset(
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BuildError(f"pip could not build the Lambda asset for {PLATFORM}: {last[0]}")
     _copy_package_and_config(topology, dest)
+    compiled = precompile(dest, PYTHON_VERSION)
     report = measure(dest, requirements)
+    report = dataclasses.replace(report, bytecode=compiled)
     record = {
         "fingerprint": key,
         "files": report.files,
@@ -171,6 +175,26 @@ def build_asset(
     }
     (dest / BUILD_MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return report
+
+
+def precompile(dest: Path, version: str, *, run: Runner = _run) -> str | None:
+    """Bytecode for the *runtime's* Python, when that interpreter is on PATH.
+
+    Lambda's code directory is read-only: without `.pyc` files of its own version, every cold
+    start compiles every module it imports (the largest part of a cold start measured in
+    bench/cold_start.py). The interpreter building the asset is usually another version,
+    whose bytecode Lambda ignores, so only a `python<version>` found on PATH can do this.
+    `unchecked-hash` pyc files are valid whatever the zip's timestamps.
+    """
+    python = shutil.which(f"python{version}")
+    if python is None:
+        return None
+    argv = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    result = run([*argv, str(dest)])
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise BuildError(f"python{version} could not precompile the asset: {last[0]}")
+    return python
 
 
 def measure(path: Path, requirements: Sequence[str] = ()) -> BuildReport:
