@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -208,3 +209,19 @@ def test_deploy_rebuilds_when_the_topology_changed_since_the_build(tmp_path: Pat
     assert "build the Lambda asset" not in dry_run()  # current build: reused
     config.write_text('[app]\nname = "shops"\n')
     assert "build the Lambda asset" in dry_run()
+
+
+def test_precompile_uses_only_the_runtime_python(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n")
+    major_minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    calls: list[list[str]] = []
+
+    def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(list(argv))
+        return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+    assert package.precompile(tmp_path, "9.99", run=run) is None and calls == []
+    if shutil.which(f"python{major_minor}"):  # this interpreter's version, found on PATH
+        assert package.precompile(tmp_path, major_minor, run=run)
+        assert "unchecked-hash" in calls[0]
+        assert list((tmp_path / "__pycache__").glob("m.*.pyc"))
