@@ -18,6 +18,8 @@ CENT: Final = Decimal("0.01")
 KIB: Final = Decimal(1024)
 BYTES_PER_GB: Final = Decimal(1024**3)  # AWS bills data in GB of 2^30 bytes
 ZERO: Final = Decimal(0)
+EDGE_REGION: Final = "us-east-1"  # CloudFront's certificate and the edge stack live there
+SECRETS: Final = ("session", "origin-verify")  # naming.session_secret, origin_verify_secret
 
 
 def dec(value: float | int) -> Decimal:
@@ -143,6 +145,8 @@ def estimate(s: Scenario, book: PriceBook) -> Estimate:
         *_transfer(s, book, u),
         *_route53(s, book, u),
         *_secrets(s, book, u),
+        *_apigateway(s, book, u),
+        *_logs(s, book, u),
     )
     return Estimate(regions=s.regions, items=items)
 
@@ -338,8 +342,17 @@ def _route53(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
     )
 
 
+def origin_verify_replica_regions(s: Scenario) -> tuple[str, ...]:
+    """Where the origin-verify secret is replicated (infra/secrets.py): every region but the
+    primary, and us-east-1 (the edge stack's region) when it is not an app region."""
+    regions = list(s.regions[1:])
+    if EDGE_REGION not in s.regions:
+        regions.append(EDGE_REGION)
+    return tuple(regions)
+
+
 def _secrets(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
-    # Each warm Lambda environment fetches the secret once per cache period. Warm environments
+    # Each warm Lambda environment fetches each secret once per cache period. Warm environments
     # per region: mean concurrency rounded up, at least one.
     busy_s = u.origin_per_region * u.ssr_s + u.probes_per_region * u.probe_s
     environments = max(Decimal(1), _ceil(busy_s / u.month_s))
@@ -347,25 +360,56 @@ def _secrets(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
     calls = u.invocations()
     if cache_s > 0:
         calls = min(calls, environments * u.month_s / cache_s)
+    price = b["secretsmanager.secret"]
+    replicas = tuple(Term(r, Decimal(1), price) for r in s.regions[1:])
+    replicas += tuple(Term(r, Decimal(1), price) for r in origin_verify_replica_regions(s))
     return (
         LineItem(
             "Secrets Manager secret",
             "Secrets Manager",
-            "the session secret, in the primary region",
-            (Term(s.primary, Decimal(1), b["secretsmanager.secret"]),),
+            f"{len(SECRETS)} secrets in the primary region: {', '.join(SECRETS)}",
+            (Term(s.primary, Decimal(len(SECRETS)), price),),
         ),
         LineItem(
             "Secrets Manager replicas",
             "Secrets Manager",
-            "one replica secret per other region",
-            tuple(Term(r, Decimal(1), b["secretsmanager.secret"]) for r in s.regions[1:])
-            or (Term(s.primary, ZERO, b["secretsmanager.secret"]),),
+            "the session secret in every other region; the origin-verify secret in every other "
+            "region and in us-east-1 (the edge stack resolves it there)",
+            replicas or (Term(s.primary, ZERO, price),),
         ),
         LineItem(
             "Secrets Manager API calls",
             "Secrets Manager",
-            "per region: min(invocations, warm environments x seconds per month / "
+            "per region: both secrets x min(invocations, warm environments x seconds per month / "
             "session.secret_cache_s)",
-            _per_region(s, b["secretsmanager.api_calls"], calls),
+            _per_region(s, b["secretsmanager.api_calls"], calls * len(SECRETS)),
+        ),
+    )
+
+
+def _apigateway(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
+    # The origin is an HTTP API on custom domains: every origin request and every Route 53
+    # probe of <region>.origin.<domain> is an API request before it is a Lambda invocation.
+    return (
+        LineItem(
+            "API Gateway HTTP API requests",
+            "API Gateway",
+            "per region: origin requests / regions + health probes (same as Lambda requests)",
+            _per_region(s, b["apigateway.http_requests"], u.invocations()),
+        ),
+    )
+
+
+def _logs(s: Scenario, b: PriceBook, u: _Usage) -> tuple[LineItem, ...]:
+    per_call = b.assume("log_bytes_per_invocation")
+    return (
+        LineItem(
+            "CloudWatch Logs ingestion",
+            "CloudWatch",
+            "per region: (origin requests / regions + health probes) x log bytes per invocation "
+            "/ 2^30 (function log group + API access log group)",
+            _per_region(
+                s, b["cloudwatch.logs_ingestion"], u.invocations() * per_call / BYTES_PER_GB
+            ),
         ),
     )

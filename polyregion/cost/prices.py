@@ -41,12 +41,15 @@ REQUIRED_PRICES: Final = (
     "route53.health_check_option",
     "secretsmanager.secret",
     "secretsmanager.api_calls",
+    "apigateway.http_requests",
+    "cloudwatch.logs_ingestion",
 )
 REQUIRED_ASSUMPTIONS: Final = (
     "hours_per_month",
     "health_checkers_per_region",
     "health_probe_ms",
     "origin_resolvers",
+    "log_bytes_per_invocation",
 )
 STATUSES: Final = ("verified", "recalled", "assumption")
 _PRICE_FIELDS: Final = ("usd", "per", "unit", "source", "checked", "status", "note", "regional")

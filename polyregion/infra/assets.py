@@ -24,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from polyregion.infra.tidy import tidy_bucket_deployment_handlers
 from polyregion.topology import naming
 from polyregion.topology.model import BucketSpec, Topology
 
@@ -132,6 +133,7 @@ class AssetsBucket(Construct):
                 ],
                 memory_limit=256,
             )
+            tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
 
     def _replication_role(self, topology: Topology) -> iam.Role:
         source = bucket_arn(self.bucket_name)
@@ -162,10 +164,11 @@ class AssetsBucket(Construct):
         return iam.Role(
             self,
             "ReplicationRole",
-            assumed_by=iam.ServicePrincipal(
-                "s3.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            ),
+            # Exactly AWS's documented trust policy (S3 User Guide, "Setting up permissions for
+            # live replication"): no aws:SourceAccount condition, which no page says S3 sends
+            # when it assumes a replication role; a condition it never sends would stop
+            # replication silently.
+            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
             description="S3 cross-region replication of the assets bucket, to the other regions",
             inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
         )

@@ -71,7 +71,8 @@ def synth(config: ConfigOpt = None, out: OutOpt = Path("cdk.out"), asset: AssetO
         console.print(f"[yellow]note:[/] {note}")
     console.print(
         f"{len(result.stacks)} templates in {result.out} "
-        f"(cdk-nag AwsSolutions: no unacknowledged finding) in {time.monotonic() - started:.1f} s"
+        "(cdk-nag AwsSolutions: no unacknowledged finding; cfn-lint: no error or warning) "
+        f"in {time.monotonic() - started:.1f} s"
     )
 
 
@@ -89,11 +90,23 @@ def build(
 
     started = time.monotonic()
     report = build_asset(load(config), out)
+    if report.reused:
+        typer.echo(
+            f"{report.path} is current (same code, topology and dependencies): nothing to do "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        return
     typer.echo(
         f"built {report.path} for {PLATFORM} / Python {PYTHON_VERSION}: {report.files} files, "
         f"{report.bytes / 1e6:.1f} MB unzipped, {report.zipped_bytes / 1e6:.1f} MB zipped "
         f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s\n"
-        f"requirements: {', '.join(report.requirements)}"
+        f"requirements: {', '.join(report.requirements)}\n"
+        + (
+            f"bytecode: precompiled with {report.bytecode}"
+            if report.bytecode
+            else f"bytecode: none (no python{PYTHON_VERSION} on PATH to precompile it): every "
+            "cold start compiles the modules it imports"
+        )
     )
 
 
@@ -131,9 +144,10 @@ def deploy(
     app, cdk = _plan_context(config, BUILT_ASSET)
     the_plan = plan.deploy_plan(topo, app=app, out=out, cdk=cdk, approve=yes)
     steps = list(the_plan.steps)
-    if not package.is_full_build(BUILT_ASSET):
+    if not package.is_current_build(BUILT_ASSET, topo):
         build_step = plan.Step(
-            "build the Lambda asset (ARM64)",
+            "build the Lambda asset (ARM64): none yet, or the code, topology or dependencies "
+            "changed since the last build",
             (
                 sys.executable,
                 "-m",

@@ -103,12 +103,38 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
                     reason,
                 )
     for regional in stacks.regional.values():
-        ack_wildcards(
-            regional.ssr.role,
-            [objects(topology, r, "covers/") for r in topology.region_names],
-            "Cover images are content-addressed keys under covers/ (polyregion.data.assets): "
-            "object permissions must end in covers/*; no other prefix or bucket is reachable.",
-        )
+        if topology.app_command is None:
+            ack_wildcards(
+                regional.ssr.role,
+                [objects(topology, r, "covers/") for r in topology.region_names],
+                "Cover images are content-addressed keys under covers/ (polyregion.data.assets): "
+                "object permissions must end in covers/*; no other prefix or bucket is reachable.",
+            )
+        else:
+            region = regional.region
+            account = topology.aws.account or "<AWS::AccountId>"
+            declared = [
+                "Resource::arn:<AWS::Partition>:s3:::"
+                f"{naming.bucket(topology, region, account, b.name)}/*"
+                for b in topology.buckets
+            ] + [
+                f"Resource::arn:<AWS::Partition>:dynamodb:{region}:<AWS::AccountId>:"
+                f"table/{naming.table(topology, t.name)}/index/*"
+                for t in topology.tables
+                if t.indexes
+            ]
+            ack_wildcards(
+                regional.app.role,
+                declared,
+                "An app of your own reads and writes any object of its declared buckets and "
+                "queries any index of its declared tables, in this region only (declared_app.py).",
+            )
+            ack(
+                regional.app.function,
+                "L1",
+                "The runtime is the app's own choice (app.lambda.runtime), matched to the code "
+                "it packages; polyregion does not upgrade it behind the app's back.",
+            )
         ack(
             regional.origin.api,
             "APIG4",

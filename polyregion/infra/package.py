@@ -8,8 +8,10 @@ clone: same handler and config, no third-party packages (deploy builds first).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
+import json
 import re
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ from typing import Final
 
 import polyregion
 from polyregion.errors import PolyregionError
+from polyregion.infra.fingerprint import fingerprint
 from polyregion.topology.model import Topology
 
 PLATFORM: Final = "manylinux2014_aarch64"
@@ -31,7 +34,7 @@ PROVIDED_BY_LAMBDA: Final = frozenset({"boto3", "botocore", "s3transfer", "jmesp
 # Core dependencies only the `polyregion` command uses; the Lambda handler never imports them.
 CLI_ONLY: Final = frozenset({"typer", "rich"})
 CONFIG_NAME: Final = "polyregion.toml"  # regional.ASSET_CONFIG
-BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete, full build
+BUILD_MARKER: Final = ".polyregion-build"  # written last: a complete build and its fingerprint
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 # The bundled blog (examples/blog) is the app this asset carries until `[app.lambda]` names the
 # app's own code: copied by path, never imported (polyregion does not depend on its examples).
@@ -68,7 +71,10 @@ def runtime_requirements() -> list[str]:
 
 def pip_command(target: Path, requirements: Sequence[str]) -> list[str]:
     return [
+        # --no-compile: pip would write bytecode for *this* interpreter (cpython-311 pyc),
+        # which Lambda's Python never loads: dead weight in the package.
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile",
         "--platform", PLATFORM, "--only-binary=:all:", "--implementation", "cp",
         "--python-version", PYTHON_VERSION, "--target", str(target), *requirements,
     ]  # fmt: skip
@@ -96,7 +102,44 @@ def stage_source_asset(topology: Topology, dest: Path) -> Path:
 
 
 def is_full_build(path: Path) -> bool:
+    """A complete build (pip and all) of *some* code and topology: see `is_current_build`."""
     return (path / BUILD_MARKER).is_file()
+
+
+def source_fingerprint(topology: Topology, requirements: Sequence[str] | None = None) -> str:
+    """The fingerprint of what a build made now would contain: for an app of your own, its
+    code directory (lockfiles and requirements.txt included) and [app.lambda] target."""
+    if topology.app_command is not None:
+        s = topology.app_lambda
+        code = (topology.app_dir / s.code).resolve()
+        from polyregion.infra.app_package import ALWAYS_EXCLUDED
+
+        return fingerprint(
+            topology,
+            code=[code],
+            requirements=[],
+            target=(s.runtime, s.architecture),
+            exclude=[*ALWAYS_EXCLUDED, *s.exclude],
+        )
+    package_dir = Path(polyregion.__file__).resolve().parent
+    reqs = runtime_requirements() if requirements is None else requirements
+    return fingerprint(
+        topology, code=[package_dir], requirements=reqs, target=(PLATFORM, PYTHON_VERSION)
+    )
+
+
+def _marker(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads((path / BUILD_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_current_build(path: Path, topology: Topology) -> bool:
+    """Built from exactly this code, topology and dependencies (not merely built once)."""
+    recorded = _marker(path).get("fingerprint")
+    return recorded is not None and recorded == source_fingerprint(topology)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,24 +149,86 @@ class BuildReport:
     bytes: int
     zipped_bytes: int
     requirements: tuple[str, ...]
+    reused: bool = False  # nothing changed since the last build: nothing was rebuilt
+    bytecode: str | None = None  # the interpreter that precompiled it; None: none found
 
 
-def build_asset(topology: Topology, dest: Path, *, run: Runner = _run) -> BuildReport:
-    """pip-install the runtime deps for Lambda ARM64, add our package and config, measure."""
+def build_asset(
+    topology: Topology, dest: Path, *, run: Runner = _run, force: bool = False
+) -> BuildReport:
+    """pip-install the runtime deps for Lambda ARM64, add our package and config, measure.
+    A build of the same fingerprint is reused (unless `force`). An app of your own is
+    packaged per its runtime instead (app_package.py)."""
+    own = topology.app_command is not None
+    requirements = [] if own else runtime_requirements()
+    key = source_fingerprint(topology, requirements)
+    marker = _marker(dest)
+    if not force and marker.get("fingerprint") == key:
+        return BuildReport(
+            path=dest,
+            files=int(str(marker.get("files", 0))),
+            bytes=int(str(marker.get("bytes", 0))),
+            zipped_bytes=int(str(marker.get("zipped_bytes", 0))),
+            requirements=tuple(requirements),
+            reused=True,
+        )
     try:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
     except OSError as exc:
         raise BuildError(f"cannot write the asset to {dest}: {exc.strerror}; pick --out") from None
-    requirements = runtime_requirements()
+    if own:
+        from polyregion.infra.app_package import package_app
+
+        package_app(
+            topology.app_lambda,
+            app_dir=topology.app_dir,
+            command=topology.app_command,
+            dest=dest,
+        )
+        lam = topology.app_lambda
+        return _finish(dest, key, [], lam.python_version if lam.language == "python" else None)
     result = run(pip_command(dest, requirements))
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BuildError(f"pip could not build the Lambda asset for {PLATFORM}: {last[0]}")
     _copy_package_and_config(topology, dest)
-    (dest / BUILD_MARKER).write_text(" ".join(requirements) + "\n")
-    return measure(dest, requirements)
+    return _finish(dest, key, requirements, PYTHON_VERSION)
+
+
+def _finish(dest: Path, key: str, requirements: Sequence[str], python: str | None) -> BuildReport:
+    compiled = precompile(dest, python) if python else None
+    report = measure(dest, requirements)
+    report = dataclasses.replace(report, bytecode=compiled)
+    record = {
+        "fingerprint": key,
+        "files": report.files,
+        "bytes": report.bytes,
+        "zipped_bytes": report.zipped_bytes,
+        "requirements": list(requirements),
+    }
+    (dest / BUILD_MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return report
+
+
+def precompile(dest: Path, version: str, *, run: Runner = _run) -> str | None:
+    """Bytecode for the *runtime's* Python, when that interpreter is on PATH.
+
+    Lambda's code directory is read-only: without `.pyc` files of its own version, every cold
+    start compiles every module it imports (the largest part of a cold start measured in
+    bench/cold_start.py). The interpreter building the asset is usually another version,
+    whose bytecode Lambda ignores, so only a `python<version>` found on PATH can do this.
+    `unchecked-hash` pyc files are valid whatever the zip's timestamps.
+    """
+    python = shutil.which(f"python{version}")
+    if python is None:
+        return None
+    argv = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    result = run([*argv, str(dest)])
+    # A shim that is not a working interpreter (pyenv without that version selected), or a
+    # file it cannot compile: the asset still works, it just compiles at cold start.
+    return python if result.returncode == 0 else None
 
 
 def measure(path: Path, requirements: Sequence[str] = ()) -> BuildReport:

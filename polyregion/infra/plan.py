@@ -28,6 +28,7 @@ from polyregion.topology.model import Topology
 
 DISTRIBUTION_PLACEHOLDER: Final = "{edge.DistributionId}"
 EDGE_OUTPUTS: Final = "edge-outputs.json"
+UNKNOWN_ACCOUNT: Final = "unknown-account"
 
 
 class DeployError(PolyregionError):
@@ -89,7 +90,9 @@ def deploy_plan(
         deploy += ["--require-approval", "never"]
     assets = [names[f"assets:{r}"] for r in topology.region_names]
     regional = [names[f"regional:{r}"] for r in topology.region_names]
-    account = topology.aws.account or "<account of your credentials>"
+    # The CDK CLI resolves the literal `unknown-account` to the credentials' account; anything
+    # else that is not a 12-digit id is refused (aws-cdk: environments from descriptors).
+    account = topology.aws.account or UNKNOWN_ACCOUNT
     regions = sorted({*topology.region_names, "us-east-1"})
     outputs = out / EDGE_OUTPUTS
     params: list[str] = []

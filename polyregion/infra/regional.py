@@ -27,12 +27,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from polyregion.infra.tidy import depend_only_on_default_policy
 from polyregion.kit.env import ORIGIN_VERIFY_SECRET as ENV_ORIGIN_VERIFY_SECRET
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
 HANDLER = "blog.lambda_handler.handler"  # examples/blog, copied into the asset (package.py)
-AUDIT_DATA_CLASS = "signin-audit"  # the blog's regional table
+AUDIT_DATA_CLASS = naming.AUDIT_TABLE  # the blog's regional table
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ASSET_CONFIG = "polyregion.toml"  # the asset ships the topology file at its root
 LAMBDA_TASK_ROOT = "/var/task"
@@ -199,6 +200,7 @@ class SsrFunction(Construct):
                 ENV_ORIGIN_VERIFY_SECRET: naming.origin_verify_secret(topology),
             },
         )
+        depend_only_on_default_policy(self.function)  # cfn-lint W3005 (tidy.py)
 
 
 class RegionalOrigin(Construct):

@@ -19,6 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from polyregion.infra.tidy import depend_only_on_default_policy
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -94,6 +95,7 @@ class SessionSecret(Construct):
             log_group=log_group,
             description="Rotates the session signing key (AWSCURRENT -> AWSPREVIOUS)",
         )
+        depend_only_on_default_policy(function)  # cfn-lint W3005 (tidy.py)
         self.secret.add_rotation_schedule(
             "Schedule", rotation_lambda=function, automatically_after=Duration.days(days)
         )

@@ -15,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from polyregion.infra.assets import AssetsBucket
 from polyregion.infra.data import GlobalTable, RegionalTables, construct_id
+from polyregion.infra.declared_app import DeclaredApp
 from polyregion.infra.dns import AppAlias, OriginDns
 from polyregion.infra.edge import Edge
 from polyregion.infra.regional import RegionalOrigin, SsrFunction
@@ -95,20 +97,33 @@ class RegionalStack(Stack):
         super().__init__(scope, id, env=env(topology, region))
         hosted_zone = zone(self, topology)
         self.tables = RegionalTables(self, "RegionalTables", topology=topology)
-        self.ssr = SsrFunction(
-            self,
-            "Ssr",
-            topology=topology,
-            region=region,
-            account=self.account,
-            asset_dir=asset_dir,
-        )
+        function: lambda_.IFunction
+        if topology.app_command is None:  # the bundled blog (examples/blog, Mangum)
+            self.ssr = SsrFunction(
+                self,
+                "Ssr",
+                topology=topology,
+                region=region,
+                account=self.account,
+                asset_dir=asset_dir,
+            )
+            function = self.ssr.function
+        else:  # an app of your own ([app] command, [app.lambda])
+            self.app = DeclaredApp(
+                self,
+                "App",
+                topology=topology,
+                region=region,
+                account=self.account,
+                asset_dir=asset_dir,
+            )
+            function = self.app.function
         self.origin = RegionalOrigin(
             self,
             "Origin",
             topology=topology,
             region=region,
-            function=self.ssr.function,
+            function=function,
             zone=hosted_zone,
         )
         self.dns = OriginDns(

@@ -69,11 +69,28 @@ class SynthResult:
 def resolve_asset(asset: Path | None, topology: Topology, work: Path) -> tuple[Path, bool]:
     """A built asset if there is one, else the offline source-only stand-in."""
     candidate = asset or work / "lambda"
-    if package.is_full_build(candidate):
+    if package.is_current_build(candidate, topology):
         return candidate, True
     if asset is not None:
-        raise SynthError(f"{asset} is not a built Lambda asset; run `polyregion build` first")
+        what = "is out of date (code, topology or dependencies changed)"
+        if not package.is_full_build(asset):
+            what = "is not a built Lambda asset"
+        raise SynthError(f"{asset} {what}; run `polyregion build` first")
     return package.stage_source_asset(topology, work / "synth" / "lambda-src"), False
+
+
+def stage_app_source(topology: Topology, dest: Path) -> Path:
+    """Offline stand-in for an own app's package: its code, run.sh or the ASGI shim, no
+    dependencies (`polyregion build` installs them)."""
+    from polyregion.infra.app_package import package_app
+
+    return package_app(
+        topology.app_lambda,
+        app_dir=topology.app_dir,
+        command=topology.app_command,
+        dest=dest,
+        install=False,
+    ).path
 
 
 def prepare_out(out: Path) -> None:
@@ -101,8 +118,19 @@ def synthesize(
     on_step("staging the Lambda asset and static files")
     if out is not None:
         prepare_out(out)
-    asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
-    static_dir = package.stage_static(work / "synth" / "static")
+    static_dir: Path | None
+    if topology.app_command is None:  # the bundled blog
+        asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
+        static_dir = package.stage_static(work / "synth" / "static")
+    else:  # an app of your own: its build, else its code without its dependencies
+        candidate = asset or work / "lambda"
+        if package.is_current_build(candidate, topology):
+            asset_dir, full = candidate, True
+        elif asset is not None:
+            raise SynthError(f"{asset} is not a current build of the app; run `polyregion build`")
+        else:
+            asset_dir, full = stage_app_source(topology, work / "synth" / "app-src"), False
+        static_dir = None
 
     on_step("loading the AWS CDK")
     from polyregion.infra.app import build_app
@@ -135,6 +163,17 @@ def synthesize(
                 resources=dict(Counter(r["Type"] for r in resources.values())),
             )
         )
+    if checks:
+        from polyregion.infra.lint import CACHE_NAME, lint_templates
+
+        problems = lint_templates(
+            ((s.name, s.region, s.template) for s in stacks),
+            cache=Path(assembly.directory) / CACHE_NAME,
+        )
+        if problems:
+            listed = "; ".join(str(f) for f in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise SynthError(f"cfn-lint found {len(problems)} problem(s): {listed}{more}")
     notes = []
     if not full:
         notes.append(

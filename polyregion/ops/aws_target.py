@@ -5,11 +5,13 @@ real Route 53 health check (never `Disabled`, which Route 53 treats as healthy).
 reads of the health page from this machine to the real hostname (no writes: they would land
 in production tables, so the AWS drill measures availability only); health comes from the
 Route 53 API.
+
+Every client takes its endpoint from `AwsEndpoints` (aws_endpoints.py): real AWS by default; in
+CI a running sandbox stands in for AWS, so this very code runs there (tests/ops/test_aws_target).
 """
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from polyregion.errors import DrillError
 from polyregion.ops import healthcheck
 from polyregion.ops.appclient import AppClient
+from polyregion.ops.aws_endpoints import AwsEndpoints
 from polyregion.ops.model import Action, FaultPlan, Observation, Op, Sample
 from polyregion.ops.scenarios import Fault, FaultKind, Timing
 from polyregion.ops.workload import Workload
@@ -39,6 +42,7 @@ class AwsTarget:
         session: Any = None,
         offline: bool = False,
         request_timeout_s: float = 5.0,
+        endpoints: AwsEndpoints | None = None,
     ) -> None:
         """`offline` (dry run without credentials): unknown health check ids become
         placeholders instead of API lookups."""
@@ -47,6 +51,7 @@ class AwsTarget:
         self.session = session
         self.offline = offline
         self.timeout_s = request_timeout_s
+        self.endpoints = endpoints or AwsEndpoints()
         self._route53: Route53Client | None = None
         self.app: AppClient | None = None
 
@@ -59,15 +64,16 @@ class AwsTarget:
         return (LOCATION,)
 
     def timing(self) -> Timing:
+        """Route 53's clock from the topology; a stand-in's own clock when it gives one."""
+        t = self.endpoints.timing
+        if t is not None:
+            return Timing(float(t["interval_s"]), int(t["failure_threshold"]), float(t["ttl_s"]))
         return Timing.of(self.topology)
 
     @property
     def route53(self) -> Route53Client:
         if self._route53 is None:
-            import boto3
-
-            session = self.session or boto3.session.Session()
-            self._route53 = session.client("route53", region_name="us-east-1")
+            self._route53 = self.endpoints.route53_client(self.session)
         return self._route53
 
     def health_check_id(self, region: str) -> str:
@@ -104,7 +110,7 @@ class AwsTarget:
                 Action(
                     "route53.update_health_check",
                     {"HealthCheckId": hc, "Inverted": True},
-                    healthcheck.cli_command(hc, True),
+                    healthcheck.cli_command(hc, True, self.endpoints.route53),
                     why + f"invert {region}'s health check",
                 ),
             ),
@@ -112,7 +118,7 @@ class AwsTarget:
                 Action(
                     "route53.update_health_check",
                     {"HealthCheckId": hc, "Inverted": False},
-                    healthcheck.cli_command(hc, False),
+                    healthcheck.cli_command(hc, False, self.endpoints.route53),
                     f"restore {region}'s health check",
                 ),
             ),
@@ -129,14 +135,15 @@ class AwsTarget:
     writes = False  # writes would land in your production tables: the AWS drill only reads
 
     def prepare(self, run_id: str) -> None:
+        url = self.endpoints.app_url or f"https://{self.topology.app_hostname}"
         self.app = AppClient(
             LOCATION,
-            f"https://{self.topology.app_hostname}",
+            url,
             Workload(read_paths=(self.topology.health.path,)),
             timeout_s=self.timeout_s,
         )
         if not self.app.read(0).ok:
-            raise DrillError(f"https://{self.topology.app_hostname} does not answer; deploy first")
+            raise DrillError(f"{url} does not answer; deploy first")
 
     def request(self, location: str, op: Op, seq: int, key: str) -> Sample:
         # Writes need an account on the real site: the AWS drill sends reads only.
@@ -147,10 +154,7 @@ class AwsTarget:
         health = {
             r: healthcheck.is_healthy(self.route53, self.health_check_id(r)) for r in self.regions
         }
-        try:
-            answer: str | None = socket.gethostbyname(self.topology.origin_hostname)
-        except OSError:
-            answer = None
+        answer = self.endpoints.resolve(self.topology.origin_hostname)
         return Observation(time.time(), health, {LOCATION: answer})
 
     def replicas_holding(

@@ -46,6 +46,20 @@ TargetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
+EndpointsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--aws-endpoints",
+        help="aws: a JSON file of endpoint overrides (route53, dns, app_url, regions) to run "
+        "the AWS code path against a stand-in such as the sandbox (docs/drills.md).",
+    ),
+]
+
+
+def _endpoints(path: Path | None) -> Any:
+    from polyregion.ops.aws_endpoints import AwsEndpoints
+
+    return AwsEndpoints.load(path) if path is not None else AwsEndpoints()
 
 
 class VerifyFailed(PolyregionError):
@@ -108,6 +122,7 @@ def drill(
             help="sandbox: keep the drill's records (default: deleted after the report).",
         ),
     ] = False,
+    aws_endpoints: EndpointsOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Run a failover drill: steady state, fault, observe, rollback (always), failback, and
@@ -128,7 +143,15 @@ def drill(
     gates = Gates.resolve(
         topo.slo, max_rto_s=max_rto, max_rpo_s=max_rpo, max_lost_writes=max_lost_writes
     )
-    tgt = _target(target, topo, fault.region, health_check_id, dry_run=dry_run, config=config)
+    tgt = _target(
+        target,
+        topo,
+        fault.region,
+        health_check_id,
+        dry_run=dry_run,
+        config=config,
+        endpoints=aws_endpoints,
+    )
     try:
         plan = plan_drill(tgt, sc, fault, gates)
         if dry_run:
@@ -154,12 +177,15 @@ def _target(
     *,
     dry_run: bool,
     config: Path | None,
+    endpoints: Path | None = None,
 ) -> Target:
     if name is TargetName.AWS:
         from polyregion.ops.aws_target import AwsTarget
 
         ids = {region: hc_id} if hc_id else {}
-        return AwsTarget(topo, health_check_ids=ids, offline=dry_run)
+        return AwsTarget(
+            topo, health_check_ids=ids, offline=dry_run, endpoints=_endpoints(endpoints)
+        )
     from polyregion.ops.sandbox_control import control_for
     from polyregion.ops.sandbox_target import SandboxTarget
 
@@ -272,6 +298,7 @@ def lag(
         bool, typer.Option("--dry-run", help="aws: print the calls (CloudWatch included).")
     ] = False,
     as_json: JsonOpt = False,
+    aws_endpoints: EndpointsOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Measure replication lag: write markers in each region, poll every other region until
@@ -291,7 +318,8 @@ def lag(
     with steps("lag", quiet=as_json) as step:
         step(f"connecting to the {target.value}")
         if target is TargetName.AWS:
-            probe = lagmod.aws_probe(topo)
+            endpoints = _endpoints(aws_endpoints)
+            probe = lagmod.aws_probe(topo, endpoints=endpoints)
         else:
             from polyregion.ops.sandbox_control import control_for
 
@@ -299,7 +327,10 @@ def lag(
         result = lagmod.measure_lag(probe, samples=samples, kinds=wanted, on_step=step)
         if target is TargetName.AWS:
             step("reading CloudWatch ReplicationLatency")
-            result["cloudwatch"] = cloudwatch.cloudwatch_latency(topo)
+            # CloudWatch's ReplicationLatency exists only on real AWS: a stand-in has none.
+            result["cloudwatch"] = cloudwatch.cloudwatch_latency(
+                topo, client_for=lambda r: endpoints.client("cloudwatch", r)
+            )
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

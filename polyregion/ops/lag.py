@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from polyregion.data.clients import RegionClients
 from polyregion.errors import ConfigError
+from polyregion.ops.aws_endpoints import AwsEndpoints
 from polyregion.ops.measure import percentile
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
@@ -84,16 +85,22 @@ def _buckets(
     }
 
 
-def aws_probe(topology: Topology, account: str | None = None) -> LagProbe:
-    """On AWS bucket names carry the account id (naming.bucket): asked from STS if not given."""
-    if account is None:
+def aws_probe(
+    topology: Topology, account: str | None = None, endpoints: AwsEndpoints | None = None
+) -> LagProbe:
+    """On AWS bucket names carry the account id (naming.bucket): asked from STS if not given.
+    With endpoint overrides (a stand-in for AWS) the account is the overrides' own."""
+    endpoints = endpoints or AwsEndpoints()
+    if endpoints.overridden:
+        account = endpoints.bucket_account
+    elif account is None:
         import boto3
 
         account = boto3.client("sts").get_caller_identity()["Account"]
     names = topology.region_names
     return LagProbe(
         topology,
-        {r: RegionClients(r) for r in names},
+        {r: endpoints.region_clients(r) for r in names},
         _buckets(topology, names, account),
         "aws",
         poll_s=0.1,

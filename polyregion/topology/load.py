@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from polyregion.errors import ConfigError
+from polyregion.topology import limits, resources
 from polyregion.topology import regions as aws
-from polyregion.topology import resources
+from polyregion.topology.lambda_settings import parse_lambda
 from polyregion.topology.model import (
     AwsSettings,
     BucketSpec,
@@ -52,11 +53,21 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ORIGIN_HEADER = re.compile(r"^x-[a-z0-9-]{1,62}$")
 
+# The bundled blog writes a post and its slug claim in one TransactWriteItems; the DynamoDB
+# Developer Guide's multi-Region strong consistency page lists transactions among what MRSC
+# global tables do not support, so the blog cannot run on MRSC: refuse it before deploy.
+MRSC_BUNDLED_APP: Final = (
+    "the bundled blog creates posts with TransactWriteItems, which DynamoDB multi-Region "
+    "strong consistency (MRSC) global tables do not support (DynamoDB Developer Guide, "
+    'multi-region-strong-consistency-gt.html): use consistency = "eventual", or run an app '
+    "of your own that makes no transactional calls"
+)
+
 DEFAULT_REGIONS: Final = (
     {"name": "us-east-1", "role": "primary"},
     {"name": "eu-west-1", "role": "secondary"},
 )
-APP_KEYS: Final = ("name", "domain", "consistency", "command")
+APP_KEYS: Final = ("name", "domain", "consistency", "command", "lambda")
 DEFAULT_LOCATIONS: Final = (
     {"name": "new-york", "lat": 40.7, "lon": -74.0, "subnet": "198.51.100.0/24"},
     {"name": "paris", "lat": 48.9, "lon": 2.35, "subnet": "203.0.113.0/24"},
@@ -197,6 +208,7 @@ class _Loader:
             buckets=buckets,
             app_command=command,
             app_dir=self.app_dir(),
+            app_lambda=parse_lambda(app.get("lambda"), source=self.source),
             drill=resources.drill(raw.get("drill"), self.fail),
             session=self.section(SessionSettings, raw.get("session"), "session"),
             health=self.section(HealthSettings, raw.get("health"), "health"),
@@ -367,6 +379,8 @@ class _Loader:
                     "strong",
                     f"needs exactly 3 regions of one region set ({allowed}); use eventual",
                 )
+            if topo.app_command is None:
+                raise self.fail("app.consistency", "strong", MRSC_BUNDLED_APP)
         lnames = [loc.name for loc in topo.locations]
         if len(set(lnames)) != len(lnames) or set(lnames) & set(names):
             raise self.fail("locations", lnames, "unique names, different from region names")
@@ -434,6 +448,14 @@ class _Loader:
                 o.verify_header,
                 "a lowercase header name starting with x- (e.g. x-origin-verify)",
             )
+        if limits.cloudfront_refuses_header(o.verify_header):
+            raise self.fail(
+                "origin.verify_header",
+                o.verify_header,
+                "CloudFront cannot add this header to origin requests (x-amz-*, x-edge-*, "
+                "x-real-ip and the others on its documented list): pick another name such as "
+                "x-origin-verify",
+            )
         # API Gateway's account-level defaults per region: 10,000 requests/s, burst 5,000.
         if not 0 < o.throttle_rate <= 10_000:
             raise self.fail(
@@ -482,3 +504,4 @@ class _Loader:
                 raise self.fail(f"traffic.{f.name}", v, "must not be negative")
         if not 0 <= t.cache_hit_ratio <= 1:
             raise self.fail("traffic.cache_hit_ratio", t.cache_hit_ratio, "a ratio from 0 to 1")
+        limits.check_derived_names(topo)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from polyregion.topology.lambda_settings import LambdaSettings
+
 
 class Role(StrEnum):
     PRIMARY = "primary"
@@ -221,6 +223,8 @@ class Topology:
     # itself) run from `app_dir`, the topology file's directory.
     app_command: tuple[str, ...] | None = None
     app_dir: Path = field(default_factory=Path.cwd)
+    # How the app runs on Lambda ([app.lambda]; topology/lambda_settings.py).
+    app_lambda: LambdaSettings = field(default_factory=LambdaSettings)
     drill: DrillSettings = field(default_factory=DrillSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
     health: HealthSettings = field(default_factory=HealthSettings)

@@ -57,6 +57,11 @@ usd = 0.75
 usd = 2.00
 [prices."secretsmanager.secret"]
 usd = 0.40
+[prices."apigateway.http_requests"]
+usd = 1.00
+per = 1000000
+[prices."cloudwatch.logs_ingestion"]
+usd = 0.50
 [prices."secretsmanager.api_calls"]
 usd = 0.05
 per = 10000
@@ -68,6 +73,8 @@ value = 2
 value = 10
 [assumptions.origin_resolvers]
 value = 1
+[assumptions.log_bytes_per_invocation]
+value = 1024
 """
 
 # The two regions of the hand-computed case: neither has a regional price in the package.

@@ -89,10 +89,14 @@ def two(round_prices: PriceBook) -> Estimate:
         ("Route 53 hosted zone", "0.5"),
         ("Route 53 latency queries", "0"),  # no latency records with one region
         ("Route 53 health checks", "0"),
-        ("Secrets Manager secret", "0.4"),
-        ("Secrets Manager replicas", "0"),
+        ("Secrets Manager secret", "0.8"),  # session + origin-verify
+        ("Secrets Manager replicas", "0"),  # us-east-1 is the primary: no edge replica
         # 1 warm environment x 2,592,000 s / 300 s = 8,640 > 5,000 invocations -> 5,000 calls
-        ("Secrets Manager API calls", "0.025"),
+        # per secret, 2 secrets: 10,000 x 0.05 / 10,000
+        ("Secrets Manager API calls", "0.05"),
+        ("API Gateway HTTP API requests", "0.005"),  # 5,000 x 1.00 / 1M
+        # 5,000 x 1 KiB = 5,000 / 1,048,576 GB x 0.50
+        ("CloudWatch Logs ingestion", str(Decimal(2500) / Decimal(1_048_576))),
     ],
 )
 def test_single_region_line_item(one: Estimate, name: str, usd: str) -> None:
@@ -130,10 +134,14 @@ def test_single_region_line_item(one: Estimate, name: str, usd: str) -> None:
         # min(5,000 origin requests, 1 resolver x 2,592,000 / 60 s = 43,200) x 0.60 / 1M
         ("Route 53 latency queries", "0.003"),
         ("Route 53 health checks", "5.5"),  # 2 x (0.75 + HTTPS 2.00)
-        ("Secrets Manager secret", "0.4"),
-        ("Secrets Manager replicas", "0.4"),  # us-west-2
-        # 520,900 invocations > 8,640 cache refreshes per region: 17,280 x 0.05 / 10,000
-        ("Secrets Manager API calls", "0.0864"),
+        ("Secrets Manager secret", "0.8"),
+        ("Secrets Manager replicas", "0.8"),  # session and origin-verify in us-west-2
+        # 520,900 invocations > 8,640 cache refreshes per region and secret:
+        # 2 secrets x 17,280 x 0.05 / 10,000
+        ("Secrets Manager API calls", "0.1728"),
+        ("API Gateway HTTP API requests", "1.0418"),  # 1,041,800 x 1.00 / 1M
+        # 1,041,800 x 1 KiB = 1,041,800 / 1,048,576 GB x 0.50
+        ("CloudWatch Logs ingestion", str(Decimal(520_900) / Decimal(1_048_576))),
     ],
 )
 def test_two_region_line_item(two: Estimate, name: str, usd: str) -> None:
@@ -142,7 +150,7 @@ def test_two_region_line_item(two: Estimate, name: str, usd: str) -> None:
 
 def test_both_estimates_list_the_same_items_in_the_same_order(one: Estimate, two: Estimate) -> None:
     assert [i.name for i in one.items] == [i.name for i in two.items]
-    assert len(one.items) == 22
+    assert len(one.items) == 24
 
 
 def test_fast_interval_triples_probes_and_adds_a_surcharge(round_prices: PriceBook) -> None:
@@ -176,7 +184,8 @@ def test_regional_only_data_is_neither_replicated_nor_billed_as_rwru(
 
 def test_no_secret_cache_means_one_call_per_invocation(round_prices: PriceBook) -> None:
     est = priced(round_prices, single=True, session={"secret_cache_s": 0})
-    assert_usd(est.item("Secrets Manager API calls"), "0.025")  # 5,000 x 0.05 / 10,000
+    # 5,000 calls per secret, 2 secrets: 10,000 x 0.05 / 10,000
+    assert_usd(est.item("Secrets Manager API calls"), "0.05")
 
 
 def test_latency_queries_are_capped_by_resolvers_and_ttl(round_prices: PriceBook) -> None:
@@ -197,3 +206,15 @@ def test_every_item_explains_itself(two: Estimate) -> None:
     assert "us-west-2: 3,750 x $1.875 per 1M replicated write request units" in item.detail
     assert item.formula
     assert two.item("Route 53 health checks").quantity == 2
+
+
+def test_the_origin_verify_secret_gets_an_edge_replica_outside_us_east_1(
+    round_prices: PriceBook,
+) -> None:
+    """The edge stack (us-east-1) resolves the origin-verify value from its own replica."""
+    est = priced(
+        round_prices,
+        regions=[{"name": "eu-west-1", "role": "primary"}, {"name": "us-west-2"}],
+    )
+    regions = sorted(str(t.region) for t in est.item("Secrets Manager replicas").terms)
+    assert regions == ["us-east-1", "us-west-2", "us-west-2"]

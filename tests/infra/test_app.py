@@ -45,8 +45,8 @@ def test_no_cross_region_references(two: Synth, three: Synth) -> None:
             assert "CrossRegion" not in text, name
 
 
-def test_synth_command_prints_the_summary_within_a_minute(two: Synth) -> None:
-    assert two.seconds < 60, f"polyregion synth took {two.seconds:.1f} s"
+def test_synth_command_prints_the_summary(two: Synth) -> None:
+    # Its speed is measured in bench/infra.py (docs/benchmarks.md), not timed here.
     for name in two.templates:
         assert name in two.stdout
     assert "no unacknowledged finding" in two.stdout

@@ -122,8 +122,13 @@ def test_replication_role_is_least_privilege(two: Synth, three: Synth) -> None:
                 if st == f"shop-assets-{region}" and _trusts(r, "s3.amazonaws.com")
             ]
             trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
-            assert trust["Condition"] == {
-                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+            # AWS's documented replication trust policy (S3 User Guide, "Setting up permissions
+            # for live replication", setting-repl-config-perm-overview) has no condition; no
+            # page says S3 sends aws:SourceAccount when it assumes this role.
+            assert trust == {
+                "Action": "sts:AssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
             }
             (policy,) = role["Properties"]["Policies"]
             statements = policy["PolicyDocument"]["Statement"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ def test_pip_builds_for_lambda_arm64_from_wheels_only(tmp_path: Path) -> None:
     joined = " ".join(argv)
     assert "--platform manylinux2014_aarch64" in joined
     assert "--only-binary=:all:" in argv
+    assert "--no-compile" in argv  # bytecode of this interpreter is useless on Lambda
     assert f"--python-version {package.PYTHON_VERSION}" in joined
     assert f"--target {tmp_path}" in joined
     from polyregion.infra.regional import RUNTIME
@@ -137,3 +139,87 @@ def test_an_unwritable_asset_directory_is_a_one_line_build_error(tmp_path: Path)
 
     with pytest.raises(package.BuildError, match="cannot write the asset"):
         package.build_asset(from_dict({}), tmp_path / "file" / "lambda", run=never)
+
+
+def _fake_pip(calls: list[list[str]]) -> package.Runner:
+    def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(list(argv))
+        target = Path(argv[argv.index("--target") + 1])
+        (target / "mangum").mkdir(exist_ok=True)
+        (target / "mangum" / "__init__.py").write_text("x = 1\n")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    return run
+
+
+def test_a_build_of_another_topology_is_not_current_and_is_rebuilt(tmp_path: Path) -> None:
+    """Defect 2: the marker alone made deploy ship a package holding another topology."""
+    config = tmp_path / "polyregion.toml"
+    config.write_text('[app]\nname = "shop"\n')
+    asset = tmp_path / "lambda"
+    calls: list[list[str]] = []
+    package.build_asset(load(config), asset, run=_fake_pip(calls))
+    assert package.is_current_build(asset, load(config))
+
+    again = package.build_asset(load(config), asset, run=_fake_pip(calls))
+    assert again.reused and len(calls) == 1  # nothing changed: pip did not run again
+
+    config.write_text('[app]\nname = "shop"\n[[regions]]\nname = "eu-west-1"\nrole = "primary"\n')
+    assert package.is_full_build(asset)  # the old marker is still there...
+    assert not package.is_current_build(asset, load(config))  # ...but it is another topology
+    rebuilt = package.build_asset(load(config), asset, run=_fake_pip(calls))
+    assert not rebuilt.reused and len(calls) == 2
+    assert "eu-west-1" in (asset / "polyregion.toml").read_text()
+
+
+def test_the_fingerprint_follows_code_requirements_and_target(tmp_path: Path) -> None:
+    from polyregion.infra.fingerprint import fingerprint
+
+    code = tmp_path / "code"
+    (code / "__pycache__").mkdir(parents=True)
+    (code / "app.py").write_text("print(1)\n")
+    topo = from_dict({})
+    base = fingerprint(topo, code=[code], requirements=["a==1"], target=("x",))
+    (code / "__pycache__" / "app.cpython-314.pyc").write_bytes(b"\0")
+    assert fingerprint(topo, code=[code], requirements=["a==1"], target=("x",)) == base
+    assert fingerprint(topo, code=[code], requirements=["a==2"], target=("x",)) != base
+    assert fingerprint(topo, code=[code], requirements=["a==1"], target=("y",)) != base
+    (code / "app.py").write_text("print(2)\n")
+    assert fingerprint(topo, code=[code], requirements=["a==1"], target=("x",)) != base
+
+
+def test_deploy_rebuilds_when_the_topology_changed_since_the_build(tmp_path: Path) -> None:
+    config = tmp_path / "polyregion.toml"
+    config.write_text('[app]\nname = "shop"\n')
+    package.build_asset(load(config), tmp_path / "build" / "lambda", run=_fake_pip([]))
+
+    def dry_run() -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "polyregion.cli", "deploy", "-c", str(config), "--dry-run"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert "build the Lambda asset" not in dry_run()  # current build: reused
+    config.write_text('[app]\nname = "shops"\n')
+    assert "build the Lambda asset" in dry_run()
+
+
+def test_precompile_uses_only_the_runtime_python(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n")
+    major_minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    calls: list[list[str]] = []
+
+    def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(list(argv))
+        return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+    assert package.precompile(tmp_path, "9.99", run=run) is None and calls == []
+    if shutil.which(f"python{major_minor}"):  # this interpreter's version, found on PATH
+        assert package.precompile(tmp_path, major_minor, run=run)
+        assert "unchecked-hash" in calls[0]
+        assert list((tmp_path / "__pycache__").glob("m.*.pyc"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -34,7 +35,16 @@ def _stacks(step: plan.Step) -> list[str]:
 def test_deploy_order_breaks_the_cycles_without_cross_region_references(tmp_path: Path) -> None:
     steps = _plan(tmp_path).steps
     assert steps[0].argv[1] == "bootstrap"
-    assert {"aws://<account of your credentials>/us-east-1"} <= set(steps[0].argv)
+    envs = [a for a in steps[0].argv if a.startswith("aws://")]
+    # Exactly the forms the CDK CLI accepts: a 12-digit id or the literal unknown-account.
+    assert envs == [
+        "aws://unknown-account/eu-west-1",
+        "aws://unknown-account/us-east-1",
+        "aws://unknown-account/us-west-2",
+    ]
+    for env in envs:
+        account = env.split("/")[2]
+        assert account == "unknown-account" or re.fullmatch(r"\d{12}", account)
     assert _stacks(steps[1]) == ["shop-assets-eu-west-1", "shop-assets-us-west-2"]
     assert _stacks(steps[2]) == ["shop-data", "shop-secrets"]
     assert _stacks(steps[3]) == ["shop-regional-eu-west-1", "shop-regional-us-west-2"]
@@ -120,3 +130,9 @@ def test_cdk_app_entry_refuses_an_unbuilt_asset_in_one_line(tmp_path: Path) -> N
 def test_destroy_app_needs_no_build() -> None:
     assert "--asset" not in plan.app_command("python", None, None)
     assert "--asset build/lambda" in plan.app_command("python", None, Path("build/lambda"))
+
+
+def test_bootstrap_uses_the_pinned_account_when_set(tmp_path: Path) -> None:
+    pinned = from_dict({"app": {"name": "shop"}, "aws": {"account": "111122223333"}})
+    steps = plan.deploy_plan(pinned, app="x", out=tmp_path, cdk=["cdk"]).steps
+    assert "aws://111122223333/us-east-1" in steps[0].argv

@@ -104,18 +104,22 @@ def test_invalid_values_name_the_key_and_what_is_allowed(raw: dict, key: str, hi
     assert hint in str(info.value)
 
 
-def test_strong_consistency_accepts_three_regions_of_one_set() -> None:
-    topo = from_dict(
-        {
-            "app": {"consistency": "strong"},
-            "regions": [
-                {"name": "us-east-1", "role": "primary"},
-                {"name": "us-east-2"},
-                {"name": "us-west-2"},
-            ],
-        }
-    )
-    assert topo.consistency == "strong"
+def test_strong_consistency_is_refused_for_the_bundled_blog_and_its_transactions() -> None:
+    """Defect 7: three regions of one set are valid MRSC, but the blog's post creation is a
+    TransactWriteItems, which MRSC tables do not support: config check says so, not deploy."""
+    with pytest.raises(ConfigError) as info:
+        from_dict(
+            {
+                "app": {"consistency": "strong"},
+                "regions": [
+                    {"name": "us-east-1", "role": "primary"},
+                    {"name": "us-east-2"},
+                    {"name": "us-west-2"},
+                ],
+            }
+        )
+    assert info.value.key == "app.consistency"
+    assert "TransactWriteItems" in str(info.value) and "eventual" in str(info.value)
 
 
 def test_file_errors_are_config_errors(tmp_path: Path) -> None:

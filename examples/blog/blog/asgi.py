@@ -32,7 +32,7 @@ from polyregion.kit.errors import aws_error_code, is_unavailable
 from polyregion.kit.health_http import health_route
 from polyregion.kit.origin import OriginGuard
 
-log = logging.getLogger("polyregion.app")
+log = logging.getLogger("blog")
 REGION_HEADER = "x-polyregion-region"
 STATIC_CACHE = "public, max-age=31536000, immutable"
 # Every response: no framing (clickjacking of the sign-out and post forms), no MIME sniffing,

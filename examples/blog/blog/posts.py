@@ -20,7 +20,7 @@ from blog.web import consistency_token, ctx
 from polyregion.data.assets import Image, cover_key
 from polyregion.data.posts import Post, SlugTaken, VersionConflict, new_post_id
 
-log = logging.getLogger("polyregion.app")
+log = logging.getLogger("blog")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG, MAX_TITLE, MAX_BODY = 80, 200, 20_000
 RESERVED_SLUGS = frozenset({"new"})  # /posts/new is the editor

@@ -71,7 +71,7 @@ class AppSettings:
     # scrypt cost N (r=8, p=1): 2**17 is OWASP's minimum, 128 MiB per hash; tests lower it.
     password_scrypt_n: int = DEFAULT_SCRYPT_N
     password_hash_slots: int = 4  # hashes at once per process (memory: slots x 128 MiB)
-    # Brute-force protection (polyregion/app/throttle.py): sliding windows, regional counters.
+    # Brute-force protection (blog/throttle.py): sliding windows, regional counters.
     signin_user_limit: int = 10  # failed sign-ins per username per window
     signin_address_limit: int = 50  # failed sign-ins per client address per window
     signin_window_s: int = 15 * 60

@@ -1,0 +1,121 @@
+"""An app of your own in a regional stack: its function (AppFunction), its contract
+environment and IAM for exactly what the topology declares.
+
+IAM, per region:
+- each global table: item reads and writes in *this* region's replica (and its indexes); the
+  other regions' replicas are not granted (the kit's read-your-writes fallback reads them: add
+  a statement of your own if you enable it);
+- each regional table: the same, in this region only;
+- each bucket: ListBucket (HeadBucket in health checks needs it) and object reads/writes/deletes
+  on this region's bucket;
+- the session and origin-verify secrets: GetSecretValue on this region's replicas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from polyregion.infra.app_function import AppFunction
+from polyregion.topology import naming
+from polyregion.topology.model import Topology
+
+ITEM_ACTIONS: Final = (
+    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+    "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+)  # fmt: skip
+OBJECT_ACTIONS: Final = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+
+
+def _arn(service: str, region: str, resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:{service}:{region}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+def declared_policy(topology: Topology, *, region: str, account: str) -> list[iam.PolicyStatement]:
+    statements: list[iam.PolicyStatement] = []
+    for t in topology.tables:
+        table = _arn("dynamodb", region, f"table/{naming.table(topology, t.name)}")
+        sid = naming.env_key(t.name).title().replace("_", "")
+        statements.append(
+            iam.PolicyStatement(
+                sid=f"Table{sid}",
+                actions=list(ITEM_ACTIONS),
+                resources=[table, *([f"{table}/index/*"] if t.indexes else [])],
+            )
+        )
+    for b in topology.buckets:
+        bucket = f"arn:{Aws.PARTITION}:s3:::{naming.bucket(topology, region, account, b.name)}"
+        sid = naming.env_key(b.name).title().replace("_", "")
+        statements += [
+            iam.PolicyStatement(sid=f"Bucket{sid}", actions=["s3:ListBucket"], resources=[bucket]),
+            iam.PolicyStatement(
+                sid=f"Bucket{sid}Objects", actions=list(OBJECT_ACTIONS), resources=[f"{bucket}/*"]
+            ),
+        ]
+    statements.append(
+        iam.PolicyStatement(
+            sid="SecretsLocalReplicas",
+            actions=["secretsmanager:GetSecretValue"],
+            # Secrets Manager appends 6 random characters to the name in the ARN.
+            resources=[
+                _arn("secretsmanager", region, f"secret:{naming.session_secret(topology)}-??????"),
+                _arn(
+                    "secretsmanager",
+                    region,
+                    f"secret:{naming.origin_verify_secret(topology)}-??????",
+                ),
+            ],
+        )
+    )
+    return statements
+
+
+class DeclaredApp(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        region: str,
+        account: str,
+        asset_dir: Path,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{topology.name} in {region}: only what the topology declares",
+            inline_policies={
+                "app": iam.PolicyDocument(
+                    statements=declared_policy(topology, region=region, account=account)
+                )
+            },
+        )
+        self.log_group.grant_write(self.role)
+        environment = naming.app_environment(topology, region, account=account)
+        self.app = AppFunction(
+            self,
+            "App",
+            settings=topology.app_lambda,
+            asset_dir=asset_dir,
+            environment=environment,
+            health_path=topology.health.path,
+            role=self.role,
+            log_group=self.log_group,
+            description=f"{topology.name} in {region}",
+        )
+        self.function = self.app.function

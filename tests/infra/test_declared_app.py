@@ -1,0 +1,91 @@
+"""An app of your own ([app] command, [[tables]], [[buckets]], [app.lambda]) through synth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polyregion.topology import load
+
+pytestmark = pytest.mark.infra
+
+NOTES = """
+[app]
+name = "notes"
+domain = "example.org"
+command = ["node", "server.js"]
+
+[app.lambda]
+runtime = "nodejs22.x"
+memory_mb = 512
+
+[health]
+path = "/api/health"
+
+[[tables]]
+name = "notes"
+scope = "global"
+partition_key = "id"
+
+[[tables]]
+name = "audit"
+scope = "regional"
+partition_key = "pk"
+
+[[buckets]]
+name = "uploads"
+
+[aws]
+hosted_zone_id = "Z0123456789EXAMPLE"
+"""
+
+
+@pytest.fixture(scope="module")
+def regional(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from polyregion.infra.synth import synthesize
+
+    work = tmp_path_factory.mktemp("notes")
+    (work / "server.js").write_text("// the app\n")
+    (work / "polyregion.toml").write_text(NOTES)
+    result = synthesize(load(work / "polyregion.toml"), out=work / "cdk.out", work=work / "build")
+    stack = next(s for s in result.stacks if s.name == "notes-regional-eu-west-1")
+    return json.loads(Path(stack.template).read_text())  # type: ignore[no-any-return]
+
+
+def _resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def test_the_command_runs_behind_the_web_adapter_with_the_contract_environment(
+    regional: dict[str, Any],
+) -> None:
+    (fn,) = [f for f in _resources(regional, "AWS::Lambda::Function") if f["Handler"] == "run.sh"]
+    assert fn["Runtime"] == "nodejs22.x" and fn["MemorySize"] == 512
+    assert fn["Layers"] == [
+        "arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerArm64:26"
+    ]
+    env = fn["Environment"]["Variables"]
+    assert env["POLYREGION_REGION"] == "eu-west-1"
+    assert env["POLYREGION_REGIONS"] == "us-east-1,eu-west-1"
+    assert env["POLYREGION_TABLE_NOTES"] == "notes-notes"
+    assert env["POLYREGION_TABLE_AUDIT"] == "notes-audit"
+    assert env["POLYREGION_BUCKET_UPLOADS"]["Fn::Join"][1][0] == "notes-uploads-eu-west-1-"
+    assert env["POLYREGION_SECRET_SESSION"] == "notes/session-secret"
+    assert env["POLYREGION_ORIGIN_VERIFY_SECRET"] == "notes/origin-verify"
+    assert "AWS_REGION" not in env
+
+
+def test_iam_is_exactly_what_is_declared(regional: dict[str, Any]) -> None:
+    roles = _resources(regional, "AWS::IAM::Role")
+    (role,) = [r for r in roles if "only what the topology declares" in r.get("Description", "")]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    sids = {s["Sid"] for s in statements}
+    assert sids == {
+        "TableNotes", "TableAudit", "BucketUploads", "BucketUploadsObjects", "SecretsLocalReplicas",
+    }  # fmt: skip
+    text = json.dumps(statements)
+    assert "table/notes-notes" in text and "table/notes-audit" in text
+    assert "us-east-1" not in text  # this region's replicas only
