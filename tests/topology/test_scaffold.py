@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -121,6 +122,10 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     first = init()
     assert first.returncode == 0, first.stderr
     assert "flask" in first.stdout and "fill in:" in first.stdout
+    # The command as a shell would take it back (it was printed with its quotes lost).
+    printed = next(x for x in first.stdout.splitlines() if x.startswith("command: "))
+    argv = shlex.split(printed.removeprefix("command: "))
+    assert len(argv) == 3 and argv[:2] == ["sh", "-c"], argv
     written = tmp_path / "polyregion.toml"
     written.write_text("# mine\n", encoding="utf-8")
     again = init()
