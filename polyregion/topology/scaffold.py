@@ -29,6 +29,9 @@ _APP_OBJECT = {
     "starlette": re.compile(r"^(\w+)\s*=\s*Starlette\(", re.M),
     "flask": re.compile(r"^(\w+)\s*=\s*Flask\(", re.M),
 }
+# A route path with "health" in it, as a string literal of the entry file ("/api/health",
+# "/healthz"); liveness-only paths ("/live") are not what Route 53 should check.
+_HEALTH_LITERAL = re.compile(r"""["'](/[A-Za-z0-9_/.-]*health[A-Za-z0-9_.-]*)["']""")
 # The contract gives HOST and PORT; servers that take flags get them through `sh -c`.
 _LISTEN = '--host "$HOST" --port "$PORT"'
 
@@ -68,9 +71,13 @@ def guess(directory: Path) -> Guess:
 
 
 def _python(directory: Path, framework: str, evidence: str) -> Guess:
+    health, where = _health_path(directory)
     todo = [
-        "[health] path: add a deep health endpoint (200 healthy, 503 degraded, within 2 s); "
-        "polyregion.kit has one for Starlette/FastAPI and Flask",
+        f"[health] path: {health} was found in {where}; check that it is deep (200 healthy, "
+        "503 degraded, within 2 s)"
+        if where
+        else "[health] path: add a deep health endpoint (200 healthy, 503 degraded, within "
+        "2 s); polyregion.kit has one for Starlette/FastAPI and Flask",
         "[[tables]] / [[buckets]]: what your app stores; read their names from "
         "$POLYREGION_TABLE_<NAME> / $POLYREGION_BUCKET_<NAME>",
     ]
@@ -98,9 +105,23 @@ def _python(directory: Path, framework: str, evidence: str) -> Guess:
         framework=framework,
         evidence=evidence,
         command=command,
-        health_path="/health",
+        health_path=health,
         todo=tuple(todo),
     )
+
+
+def _health_path(directory: Path) -> tuple[str, str | None]:
+    """The first health-looking route literal of the entry files, and the file it is in;
+    ("/health", None) when there is none."""
+    for rel in _ENTRY_FILES:
+        path = directory / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _HEALTH_LITERAL.finditer(text):
+            if not match.group(1).rstrip("/").endswith("/live"):
+                return match.group(1), rel
+    return "/health", None
 
 
 def _node(directory: Path, framework: str) -> Guess:
