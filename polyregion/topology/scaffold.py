@@ -34,6 +34,11 @@ _APP_OBJECT = {
 _HEALTH_LITERAL = re.compile(r"""["'](/[A-Za-z0-9_/.-]*health[A-Za-z0-9_.-]*)["']""")
 # The contract gives HOST and PORT; servers that take flags get them through `sh -c`.
 _LISTEN = '--host "$HOST" --port "$PORT"'
+# Without a write, drills measure availability only: say what makes them count lost writes.
+_DRILL_TODO: Final = (
+    "[drill.write]: uncomment it and point it at a write your app accepts without a session, "
+    "with a read-back of this region's own copy, so drills count lost writes"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,7 @@ def guess(directory: Path) -> Guess:
             "[app] command: how to start your server; it must listen on $HOST:$PORT",
             "[health] path: a deep health endpoint (200 healthy, 503 degraded, within 2 s)",
             "[[tables]] / [[buckets]]: what your app stores (commented examples below)",
+            _DRILL_TODO,
         ),
     )
 
@@ -80,6 +86,7 @@ def _python(directory: Path, framework: str, evidence: str) -> Guess:
         "2 s); polyregion.kit has one for Starlette/FastAPI and Flask",
         "[[tables]] / [[buckets]]: what your app stores; read their names from "
         "$POLYREGION_TABLE_<NAME> / $POLYREGION_BUCKET_<NAME>",
+        _DRILL_TODO,
     ]
     if framework == "django":
         command: tuple[str, ...] = (
@@ -130,6 +137,7 @@ def _node(directory: Path, framework: str) -> Guess:
         "[health] path: add a deep health route (200 healthy, 503 degraded, within 2 s)",
         "[[tables]] / [[buckets]]: what your app stores; read their names from "
         "process.env.POLYREGION_TABLE_<NAME> / POLYREGION_BUCKET_<NAME>",
+        _DRILL_TODO,
     ]
     if framework == "next":
         # Next's standalone server reads HOSTNAME and PORT.

@@ -154,3 +154,16 @@ def test_without_a_health_route_the_health_path_is_a_todo(tmp_path: Path) -> Non
     g = scaffold.guess(project(tmp_path, {"requirements.txt": "flask\n", "app.py": live_only}))
     assert g.health_path == "/health"
     assert g.todo[0].startswith("[health] path: add a deep health endpoint")
+
+
+def test_every_guess_asks_for_a_drill_write(tmp_path: Path) -> None:
+    """Without one, a drill measures availability only (docs/your-app.md, Drills)."""
+    for files in (
+        {},
+        {"requirements.txt": "fastapi\n"},
+        {"package.json": '{"dependencies": {"next": "16"}}'},
+    ):
+        directory = tmp_path / str(len(list(tmp_path.iterdir())))
+        directory.mkdir()
+        g = scaffold.guess(project(directory, files))
+        assert any(t.startswith("[drill.write]") for t in g.todo), g.todo
