@@ -16,19 +16,18 @@ stack is deployed after the buckets). `polyregion deploy` passes both (docs/infr
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Aws, CfnCondition, CfnParameter, Fn, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from polyregion.infra.static_site import KEY_PREFIX, StaticSite
 from polyregion.infra.tidy import tidy_bucket_deployment_handlers
 from polyregion.topology import naming
 from polyregion.topology.model import BucketSpec, Topology
 
-STATIC_PREFIX = "static/"
+STATIC_PREFIX = KEY_PREFIX
 REPLICATION_ENABLED = "enabled"
 NO_DISTRIBUTION = "none"  # parameter default: a bucket policy that lets no distribution read
 PARAM_REPLICATION = "Replication"
@@ -60,7 +59,7 @@ class AssetsBucket(Construct):
         topology: Topology,
         region: str,
         account: str,
-        static_dir: Path | None = None,
+        static: StaticSite | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.bucket_name = naming.bucket(topology, region, account)
@@ -117,22 +116,23 @@ class AssetsBucket(Construct):
                 },
             )
         )
-        self.static_deployment: s3deploy.BucketDeployment | None = None
-        if static_dir is not None:
-            # Every region gets the files directly: replication is off on the first deploy, and
-            # the failover origin must hold them before the primary ever fails.
-            self.static_deployment = s3deploy.BucketDeployment(
-                self,
-                "StaticFiles",
-                sources=[s3deploy.Source.asset(str(static_dir))],
-                destination_bucket=self.bucket,
-                destination_key_prefix=STATIC_PREFIX,
-                prune=False,  # pages still in caches reference older content hashes
-                cache_control=[
-                    s3deploy.CacheControl.from_string("public, max-age=31536000, immutable")
-                ],
-                memory_limit=256,
+        self.static_deployments: list[s3deploy.BucketDeployment] = []
+        # Every region gets the files directly: replication is off on the first deploy, and
+        # the failover origin must hold them before the primary ever fails.
+        for i, upload in enumerate(static.uploads if static else ()):
+            self.static_deployments.append(
+                s3deploy.BucketDeployment(
+                    self,
+                    "StaticFiles" if i == 0 else f"StaticFiles{i}",
+                    sources=[s3deploy.Source.asset(str(upload.directory))],
+                    destination_bucket=self.bucket,
+                    destination_key_prefix=STATIC_PREFIX + upload.prefix,
+                    prune=False,  # pages still in caches reference older content hashes
+                    cache_control=[s3deploy.CacheControl.from_string(upload.cache_control)],
+                    memory_limit=256,
+                )
             )
+        if self.static_deployments:
             tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
 
     def _replication_role(self, topology: Topology) -> iam.Role:

@@ -18,6 +18,7 @@ BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
 
 if TYPE_CHECKING:
     from polyregion.infra.plan import Step
+    from polyregion.topology.model import Topology
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Cloud assembly directory (templates).")]
 AssetOpt = Annotated[
@@ -110,6 +111,17 @@ def build(
     )
 
 
+def build_title(topology: Topology) -> str:
+    """What `polyregion build` makes for this topology, in the plan's words."""
+    if topology.app_command is None:
+        from polyregion.infra.package import PLATFORM, PYTHON_VERSION
+
+        return f"build the Lambda asset (the bundled blog, {PLATFORM} / Python {PYTHON_VERSION})"
+    s = topology.app_lambda
+    how = "behind the Lambda Web Adapter" if s.web_adapter else f"handler {s.handler}"
+    return f"build the Lambda asset ({topology.app_dir}, {s.runtime} {s.architecture}, {how})"
+
+
 def _plan_context(config: Path | None, asset: Path | None) -> tuple[str, list[str]]:
     from polyregion.infra.plan import app_command, cdk_command
 
@@ -146,8 +158,8 @@ def deploy(
     steps = list(the_plan.steps)
     if not package.is_current_build(BUILT_ASSET, topo):
         build_step = plan.Step(
-            "build the Lambda asset (ARM64): none yet, or the code, topology or dependencies "
-            "changed since the last build",
+            f"{build_title(topo)}: none yet, or the code, topology or dependencies changed "
+            "since the last build",
             (
                 sys.executable,
                 "-m",

@@ -26,6 +26,7 @@ from polyregion.infra.dns import AppAlias, OriginDns
 from polyregion.infra.edge import Edge
 from polyregion.infra.regional import RegionalOrigin, SsrFunction
 from polyregion.infra.secrets import EDGE_REGION, OriginVerifySecret, SessionSecret
+from polyregion.infra.static_site import StaticSite
 from polyregion.topology.model import Topology
 
 # Placeholder used when the topology has no [aws] hosted_zone_id: synth works, deploy refuses.
@@ -70,7 +71,7 @@ class AssetsStack(Stack):
         *,
         topology: Topology,
         region: str,
-        static_dir: Path | None,
+        static: StaticSite | None,
     ) -> None:
         super().__init__(scope, id, env=env(topology, region))
         self.assets = AssetsBucket(
@@ -79,7 +80,7 @@ class AssetsStack(Stack):
             topology=topology,
             region=region,
             account=self.account,
-            static_dir=static_dir,
+            static=static,
         )
         CfnOutput(self, "BucketName", value=self.assets.bucket.bucket_name)
 
@@ -140,10 +141,14 @@ class RegionalStack(Stack):
 
 
 class EdgeStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, topology: Topology, static: StaticSite | None
+    ) -> None:
         super().__init__(scope, id, env=env(topology, EDGE_REGION))
         hosted_zone = zone(self, topology)
-        self.edge = Edge(self, "Edge", topology=topology, account=self.account, zone=hosted_zone)
+        self.edge = Edge(
+            self, "Edge", topology=topology, account=self.account, zone=hosted_zone, static=static
+        )
         self.alias = AppAlias(
             self,
             "AppAlias",
