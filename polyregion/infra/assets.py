@@ -48,8 +48,120 @@ def assets_spec(topology: Topology) -> BucketSpec:
     return BucketSpec(name=naming.ASSETS_BUCKET)
 
 
-class AssetsBucket(Construct):
-    """This region's bucket, its replication to the other regions and its static files."""
+class ReplicatedBucket(Construct):
+    """One declared bucket in one region: versioned, private, TLS-only, retained, replicating to
+    the bucket of the same name in every other region once replication is switched on."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        region: str,
+        account: str,
+        spec: BucketSpec,
+    ) -> None:
+        super().__init__(scope, id)
+        self.spec = spec
+        self.bucket_name = naming.bucket(topology, region, account, spec.name)
+        # region -> bucket name of every *other* region: CRR needs another region.
+        self.destinations = {
+            r: naming.bucket(topology, r, account, spec.name)
+            for r in topology.region_names
+            if r != region
+        }
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=self.bucket_name,
+            versioned=True,  # required by replication, on both sides
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.replication_role = self._replication_role()
+
+    def _replication_role(self) -> iam.Role:
+        source = bucket_arn(self.bucket_name)
+        replicate = ["s3:ReplicateObject", "s3:ReplicateTags"]
+        if self.spec.replicate_deletes:
+            replicate.append("s3:ReplicateDelete")  # delete markers
+        statements = [
+            iam.PolicyStatement(
+                actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                resources=[source],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                resources=[f"{source}/*"],
+            ),
+        ]
+        if self.destinations:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=replicate,
+                    resources=[f"{bucket_arn(d)}/*" for d in self.destinations.values()],
+                )
+            )
+        return iam.Role(
+            self,
+            "ReplicationRole",
+            # Exactly AWS's documented trust policy (S3 User Guide, "Setting up permissions for
+            # live replication"): no aws:SourceAccount condition, which no page says S3 sends
+            # when it assumes a replication role; a condition it never sends would stop
+            # replication silently.
+            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+            description=(
+                f"S3 cross-region replication of the {self.spec.name} bucket, to the other regions"
+            ),
+            inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
+        )
+
+    def replicate(self, enabled: CfnCondition) -> None:
+        """Replication rules to every other region, applied while `enabled` holds."""
+        if not self.destinations:
+            return  # a single region replicates nowhere
+        settings = self.spec
+        rules = []
+        for priority, (region, destination) in enumerate(self.destinations.items(), start=1):
+            dest: dict[str, object] = {"Bucket": bucket_arn(destination)}
+            if settings.replication_time_control:
+                dest["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": RTC_MINUTES}}
+                dest["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": RTC_MINUTES}}
+            rules.append(
+                {
+                    "Id": f"to-{region}",
+                    "Status": "Enabled",
+                    "Priority": priority,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {
+                        "Status": "Enabled" if settings.replicate_deletes else "Disabled"
+                    },
+                    "Destination": dest,
+                }
+            )
+        cfn = self.bucket.node.default_child
+        assert isinstance(cfn, s3.CfnBucket)
+        cfn.add_property_override(
+            "ReplicationConfiguration",
+            Fn.condition_if(
+                enabled.logical_id,
+                {"Role": self.replication_role.role_arn, "Rules": rules},
+                Aws.NO_VALUE,
+            ),
+        )
+
+
+class AssetsBucket(ReplicatedBucket):
+    """This region's `assets` bucket (declared or not: the static files live in it), its
+    replication, the stack's `Replication` and `DistributionId` parameters, the static files."""
 
     def __init__(
         self,
@@ -61,12 +173,10 @@ class AssetsBucket(Construct):
         account: str,
         static: StaticSite | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        self.bucket_name = naming.bucket(topology, region, account)
-        # region -> bucket name of every *other* region: CRR needs another region.
-        self.destinations = {
-            r: naming.bucket(topology, r, account) for r in topology.region_names if r != region
-        }
+        super().__init__(
+            scope, id, topology=topology, region=region, account=account,
+            spec=assets_spec(topology),
+        )  # fmt: skip
         self.replication_param = CfnParameter(
             self,
             "Replication",
@@ -86,19 +196,18 @@ class AssetsBucket(Construct):
         # Stable names: `polyregion deploy` passes them as --parameters <stack>:<name>=...
         self.replication_param.override_logical_id(PARAM_REPLICATION)
         self.distribution_param.override_logical_id(PARAM_DISTRIBUTION)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            bucket_name=self.bucket_name,
-            versioned=True,  # required by replication, on both sides
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.replication_role = self._replication_role(topology)
-        self._replicate(topology)
+        # The condition every bucket of the stack replicates under (none with one region).
+        self.replication_enabled: CfnCondition | None = None
+        if self.destinations:
+            self.replication_enabled = CfnCondition(
+                self,
+                "ReplicationEnabled",
+                expression=Fn.condition_equals(
+                    self.replication_param.value_as_string, REPLICATION_ENABLED
+                ),
+            )
+            self.replication_enabled.override_logical_id("ReplicationEnabled")
+            self.replicate(self.replication_enabled)
         self.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudFrontOacReadsStaticFiles",
@@ -135,81 +244,22 @@ class AssetsBucket(Construct):
         if self.static_deployments:
             tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
 
-    def _replication_role(self, topology: Topology) -> iam.Role:
-        source = bucket_arn(self.bucket_name)
-        replicate = ["s3:ReplicateObject", "s3:ReplicateTags"]
-        if assets_spec(topology).replicate_deletes:
-            replicate.append("s3:ReplicateDelete")  # delete markers
-        statements = [
-            iam.PolicyStatement(
-                actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                resources=[source],
-            ),
-            iam.PolicyStatement(
-                actions=[
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                ],
-                resources=[f"{source}/*"],
-            ),
-        ]
-        if self.destinations:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=replicate,
-                    resources=[f"{bucket_arn(d)}/*" for d in self.destinations.values()],
-                )
-            )
-        return iam.Role(
-            self,
-            "ReplicationRole",
-            # Exactly AWS's documented trust policy (S3 User Guide, "Setting up permissions for
-            # live replication"): no aws:SourceAccount condition, which no page says S3 sends
-            # when it assumes a replication role; a condition it never sends would stop
-            # replication silently.
-            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
-            description="S3 cross-region replication of the assets bucket, to the other regions",
-            inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
-        )
 
-    def _replicate(self, topology: Topology) -> None:
-        if not self.destinations:
-            return  # a single region replicates nowhere
-        settings = assets_spec(topology)
-        rules = []
-        for priority, (region, destination) in enumerate(self.destinations.items(), start=1):
-            dest: dict[str, object] = {"Bucket": bucket_arn(destination)}
-            if settings.replication_time_control:
-                dest["ReplicationTime"] = {"Status": "Enabled", "Time": {"Minutes": RTC_MINUTES}}
-                dest["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": RTC_MINUTES}}
-            rules.append(
-                {
-                    "Id": f"to-{region}",
-                    "Status": "Enabled",
-                    "Priority": priority,
-                    "Filter": {"Prefix": ""},
-                    "DeleteMarkerReplication": {
-                        "Status": "Enabled" if settings.replicate_deletes else "Disabled"
-                    },
-                    "Destination": dest,
-                }
-            )
-        enabled = CfnCondition(
-            self,
-            "ReplicationEnabled",
-            expression=Fn.condition_equals(
-                self.replication_param.value_as_string, REPLICATION_ENABLED
-            ),
-        )
-        enabled.override_logical_id("ReplicationEnabled")
-        cfn = self.bucket.node.default_child
-        assert isinstance(cfn, s3.CfnBucket)
-        cfn.add_property_override(
-            "ReplicationConfiguration",
-            Fn.condition_if(
-                enabled.logical_id,
-                {"Role": self.replication_role.role_arn, "Rules": rules},
-                Aws.NO_VALUE,
-            ),
-        )
+class AppBucket(ReplicatedBucket):
+    """Any other declared bucket (`[[buckets]]`): the app's own data, replicated as declared,
+    read and written only by the app's role (declared_app.py), never by CloudFront."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        region: str,
+        account: str,
+        spec: BucketSpec,
+        replication_enabled: CfnCondition | None,
+    ) -> None:
+        super().__init__(scope, id, topology=topology, region=region, account=account, spec=spec)
+        if replication_enabled is not None:
+            self.replicate(replication_enabled)

@@ -30,9 +30,11 @@ def ack_wildcards(scope: IConstruct, findings: list[str], reason: str) -> None:
         ack(scope, f"IAM5[{finding}]", reason)
 
 
-def objects(topology: Topology, region: str, prefix: str = "") -> str:
+def objects(
+    topology: Topology, region: str, prefix: str = "", name: str = naming.ASSETS_BUCKET
+) -> str:
     """A bucket's object ARN the way cdk-nag prints it (pseudo parameters in <>)."""
-    bucket = naming.bucket(topology, region, topology.aws.account or "<AWS::AccountId>")
+    bucket = naming.bucket(topology, region, topology.aws.account or "<AWS::AccountId>", name)
     return f"Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*"
 
 
@@ -74,6 +76,20 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             "S3 replication acts on object versions of any key: the object ARNs must end in /*; "
             "they name only this bucket (read) and the other regions' buckets (replicate).",
         )
+        for spec_name, declared in stack.buckets.items():
+            ack(
+                declared.bucket,
+                "S1",
+                "The app's own declared bucket, private and reached only by its role and "
+                "replication. Server access logs would need a log bucket per region: add one "
+                "when an audit requires it.",
+            )
+            ack_wildcards(
+                declared.replication_role,
+                [objects(topology, r, name=spec_name) for r in topology.region_names],
+                "S3 replication acts on object versions of any key: the object ARNs must end in "
+                "/*; they name only this bucket (read) and its replicas in the other regions.",
+            )
         for child in stack.node.children:
             if child.node.id.startswith(BUCKET_DEPLOYMENT_PREFIX):
                 # CDK's BucketDeployment singleton that copies the static files in.
