@@ -94,8 +94,8 @@ def bench_pack(work: Path, runs: int) -> None:
 
     from polyregion.infra import package
     from polyregion.infra.app import build_app
-    from polyregion.infra.synth import resolve_asset
     from polyregion.infra.static_site import blog_site
+    from polyregion.infra.synth import resolve_asset
     from polyregion.lint.pack import MultiRegionChecks
     from polyregion.topology import load
 

@@ -76,16 +76,16 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             "S3 replication acts on object versions of any key: the object ARNs must end in /*; "
             "they name only this bucket (read) and the other regions' buckets (replicate).",
         )
-        for spec_name, declared in stack.buckets.items():
+        for spec_name, own_bucket in stack.buckets.items():
             ack(
-                declared.bucket,
+                own_bucket.bucket,
                 "S1",
                 "The app's own declared bucket, private and reached only by its role and "
                 "replication. Server access logs would need a log bucket per region: add one "
                 "when an audit requires it.",
             )
             ack_wildcards(
-                declared.replication_role,
+                own_bucket.replication_role,
                 [objects(topology, r, name=spec_name) for r in topology.region_names],
                 "S3 replication acts on object versions of any key: the object ARNs must end in "
                 "/*; they name only this bucket (read) and its replicas in the other regions.",

@@ -106,4 +106,3 @@ def static_site(topology: Topology, *, asset: Path | None, work: Path) -> Static
     if settings.language == "node" and is_nextjs(code):
         return nextjs_site(code, asset)
     return None
-

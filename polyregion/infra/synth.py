@@ -135,9 +135,7 @@ def synthesize(
     from polyregion.infra.app import build_app
 
     on_step("building the stacks")
-    app, _ = build_app(
-        topology, asset_dir=asset_dir, static=static, outdir=out, checks=checks
-    )
+    app, _ = build_app(topology, asset_dir=asset_dir, static=static, outdir=out, checks=checks)
     on_step("synthesizing the templates (cdk-nag checks)")
     try:
         assembly = app.synth()

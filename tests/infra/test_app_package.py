@@ -222,6 +222,5 @@ def test_local_requirements_are_built_into_wheels_not_installed_editable(tmp_pat
 
 def test_requirements_without_local_paths_are_installed_as_they_are(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("fastapi\n-r other.txt\n")
-    assert app_package.local_wheels(tmp_path / "requirements.txt", tmp_path / "o", recorder([])) == (
-        tmp_path / "requirements.txt"
-    )
+    requirements = tmp_path / "requirements.txt"
+    assert app_package.local_wheels(requirements, tmp_path / "o", recorder([])) == requirements

@@ -55,9 +55,7 @@ def test_each_example_synthesizes_its_own_stacks(example: tuple[str, Synth]) -> 
 
 
 @pytest.mark.parametrize("region", REGIONS)
-def test_the_function_runs_the_declared_app_shape(
-    example: tuple[str, Synth], region: str
-) -> None:
+def test_the_function_runs_the_declared_app_shape(example: tuple[str, Synth], region: str) -> None:
     name, synth = example
     fn = _app_function(synth, region)
     env = fn["Environment"]["Variables"]
@@ -88,9 +86,7 @@ def test_the_function_gets_the_contract_environment(
     assert env["POLYREGION_ORIGIN_VERIFY_SECRET"] == f"{app}/origin-verify"
     assert env["POLYREGION_ORIGIN_VERIFY_HEADER"] == "x-origin-verify"
     tables = {k: v for k, v in env.items() if k.startswith("POLYREGION_TABLE_")}
-    assert tables == {
-        f"POLYREGION_TABLE_{naming.env_key(t)}": f"{app}-{t}" for t in TABLES[name]
-    }
+    assert tables == {f"POLYREGION_TABLE_{naming.env_key(t)}": f"{app}-{t}" for t in TABLES[name]}
     buckets = {k: v for k, v in env.items() if k.startswith("POLYREGION_BUCKET_")}
     if name == "blog":  # <app>-assets-<region>-<account>: the account is a deploy-time value
         assert buckets == {
@@ -290,7 +286,10 @@ def test_deploy_dry_run_plans_the_example_from_its_own_directory(
     steps = [line.strip() for line in out.splitlines() if line.strip().startswith("$ ")]
     # 1: build this example (its code, its topology), then the CDK CLI's stacks in order.
     assert steps[0].endswith(f"polyregion.cli build -c {config}")
-    assert steps[1] == "$ cdk bootstrap aws://unknown-account/eu-west-1 aws://unknown-account/us-east-1"
+    assert (
+        steps[1]
+        == "$ cdk bootstrap aws://unknown-account/eu-west-1 aws://unknown-account/us-east-1"
+    )
     app_arg = f"--asset build/lambda --config {config}"
     stacks = [
         [f"{app}-assets-{r}" for r in REGIONS],
