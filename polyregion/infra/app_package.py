@@ -116,6 +116,15 @@ def _local_path(line: str) -> str | None:
     return None
 
 
+def local_sources(requirements: Path) -> list[Path]:
+    """The local directories a requirements file installs from (part of the build's
+    fingerprint: a change there must rebuild the package too)."""
+    if not requirements.is_file():
+        return []
+    paths = (_local_path(line) for line in requirements.read_text(encoding="utf-8").splitlines())
+    return [d for p in paths if p and (d := (requirements.parent / p).resolve()).is_dir()]
+
+
 def local_wheels(requirements: Path, dest: Path, run: Runner) -> Path:
     """`requirements` with each local path replaced by a wheel built from it (`pip wheel
     --no-deps`: its own dependencies still resolve for Lambda's platform with the rest).

@@ -110,15 +110,17 @@ def is_full_build(path: Path) -> bool:
 
 def source_fingerprint(topology: Topology, requirements: Sequence[str] | None = None) -> str:
     """The fingerprint of what a build made now would contain: for an app of your own, its
-    code directory (lockfiles and requirements.txt included) and [app.lambda] target."""
+    code directory (lockfiles and requirements.txt included), the local directories its
+    requirements.txt installs from (`-e ../..`) and its [app.lambda] target."""
     if topology.app_command is not None:
         s = topology.app_lambda
         code = (topology.app_dir / s.code).resolve()
-        from polyregion.infra.app_package import ALWAYS_EXCLUDED
+        from polyregion.infra.app_package import ALWAYS_EXCLUDED, local_sources
 
+        local = local_sources(code / "requirements.txt") if s.language == "python" else []
         return fingerprint(
             topology,
-            code=[code],
+            code=[code, *local],
             requirements=[],
             target=(s.runtime, s.architecture),
             exclude=[*ALWAYS_EXCLUDED, *s.exclude],

@@ -224,3 +224,32 @@ def test_requirements_without_local_paths_are_installed_as_they_are(tmp_path: Pa
     (tmp_path / "requirements.txt").write_text("fastapi\n-r other.txt\n")
     requirements = tmp_path / "requirements.txt"
     assert app_package.local_wheels(requirements, tmp_path / "o", recorder([])) == requirements
+
+
+def test_a_change_in_a_local_requirement_makes_the_build_stale(tmp_path: Path) -> None:
+    """examples/fastapi-notes installs the kit from `-e ../..`: a build keyed on the app's own
+    directory alone stayed "current" after the kit changed, and deploy shipped the old kit."""
+    from polyregion.infra import package
+    from polyregion.topology import load
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "kit.py").write_text("VERSION = 1\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.py").write_text("app = object()\n")
+    (app / "requirements.txt").write_text("-e ../lib\n")
+    (app / "polyregion.toml").write_text(
+        '[app]\nname = "mine"\ncommand = "python main.py"\n[app.lambda]\nhandler = "main:app"\n'
+    )
+
+    def run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        if "wheel" in argv:
+            wheel_dir = Path(argv[argv.index("--wheel-dir") + 1])
+            (wheel_dir / "lib-1.0-py3-none-any.whl").write_bytes(b"PK")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    dest = tmp_path / "build" / "lambda"
+    package.build_asset(load(app / "polyregion.toml"), dest, app_run=run)
+    assert package.is_current_build(dest, load(app / "polyregion.toml"))
+    (tmp_path / "lib" / "kit.py").write_text("VERSION = 2\n")
+    assert not package.is_current_build(dest, load(app / "polyregion.toml"))
