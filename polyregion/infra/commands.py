@@ -81,34 +81,45 @@ def build(
     config: ConfigOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = BUILT_ASSET,
 ) -> None:
-    """Build the Lambda asset (ARM64) and report its size.
+    """Build the Lambda asset and report its size against Lambda's limits.
 
-    pip installs the runtime dependencies (not boto3, which Lambda provides) for
-    manylinux2014_aarch64 from wheels only, then adds the polyregion package and the topology
-    file. Needs PyPI.
+    The bundled blog: pip installs the runtime dependencies (not boto3, which Lambda provides)
+    for manylinux2014_aarch64 from wheels only, then adds the polyregion package and the
+    topology file. An app of your own ([app.lambda]): its code directory, with requirements.txt
+    (pip, wheels for its architecture) or package-lock.json (npm ci), or `next build`'s
+    standalone server. Needs PyPI or npm.
     """
     from polyregion.infra.package import PLATFORM, PYTHON_VERSION, build_asset
 
     started = time.monotonic()
-    report = build_asset(load(config), out)
+    topo = load(config)
+    report = build_asset(topo, out)
     if report.reused:
         typer.echo(
             f"{report.path} is current (same code, topology and dependencies): nothing to do "
             f"in {time.monotonic() - started:.1f} s"
         )
         return
-    typer.echo(
-        f"built {report.path} for {PLATFORM} / Python {PYTHON_VERSION}: {report.files} files, "
+    target, python = f"{PLATFORM} / Python {PYTHON_VERSION}", PYTHON_VERSION
+    if topo.app_command is not None:
+        lam = topo.app_lambda
+        target = f"{lam.runtime} {lam.architecture}"
+        python = lam.python_version if lam.language == "python" else ""
+    lines = [
+        f"built {report.path} for {target}: {report.files} files, "
         f"{report.bytes / 1e6:.1f} MB unzipped, {report.zipped_bytes / 1e6:.1f} MB zipped "
-        f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s\n"
-        f"requirements: {', '.join(report.requirements)}\n"
-        + (
+        f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s"
+    ]
+    if report.requirements:
+        lines.append(f"requirements: {', '.join(report.requirements)}")
+    if python:
+        lines.append(
             f"bytecode: precompiled with {report.bytecode}"
             if report.bytecode
-            else f"bytecode: none (no python{PYTHON_VERSION} on PATH to precompile it): every "
+            else f"bytecode: none (no python{python} on PATH to precompile it): every "
             "cold start compiles the modules it imports"
         )
-    )
+    typer.echo("\n".join(lines))
 
 
 def build_title(topology: Topology) -> str:

@@ -129,10 +129,15 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
         else:
             region = regional.region
             account = topology.aws.account or "<AWS::AccountId>"
+            readable = [region]
+            if topology.app_lambda.cross_region_reads:
+                readable = list(topology.region_names)
             declared = [
                 "Resource::arn:<AWS::Partition>:s3:::"
-                f"{naming.bucket(topology, region, account, b.name)}/*"
+                f"{naming.bucket(topology, r, account, b.name)}/*"
                 for b in topology.buckets
+                for r in readable
+                if r == region or b in topology.global_buckets
             ] + [
                 f"Resource::arn:<AWS::Partition>:dynamodb:{region}:<AWS::AccountId>:"
                 f"table/{naming.table(topology, t.name)}/index/*"
@@ -143,7 +148,9 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
                 regional.app.role,
                 declared,
                 "An app of your own reads and writes any object of its declared buckets and "
-                "queries any index of its declared tables, in this region only (declared_app.py).",
+                "queries any index of its declared tables in this region (and, with "
+                "cross_region_reads, reads objects of the global buckets' other replicas); "
+                "nothing else (declared_app.py).",
             )
             ack(
                 regional.app.function,
