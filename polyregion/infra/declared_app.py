@@ -2,7 +2,8 @@
 environment and IAM for exactly what the topology declares.
 
 IAM, per region:
-- each global table: item reads and writes in *this* region's replica (and its indexes); the
+- each global table: item reads and writes in *this* region's replica (and its declared
+  indexes, by name); the
   other regions' replicas only with `[app.lambda] cross_region_reads = true`, and then only
   GetItem (the kit's read-your-writes fallback: a strong read in the region that wrote);
 - each regional table: the same, in this region only;
@@ -48,7 +49,8 @@ def declared_policy(topology: Topology, *, region: str, account: str) -> list[ia
             iam.PolicyStatement(
                 sid=f"Table{sid}",
                 actions=list(ITEM_ACTIONS),
-                resources=[table, *([f"{table}/index/*"] if t.indexes else [])],
+                # Each declared index by name: no wildcard where the names are known.
+                resources=[table, *[f"{table}/index/{i.name}" for i in t.indexes]],
             )
         )
     for b in topology.buckets:

@@ -138,17 +138,12 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
                 for b in topology.buckets
                 for r in readable
                 if r == region or b in topology.global_buckets
-            ] + [
-                f"Resource::arn:<AWS::Partition>:dynamodb:{region}:<AWS::AccountId>:"
-                f"table/{naming.table(topology, t.name)}/index/*"
-                for t in topology.tables
-                if t.indexes
             ]
             ack_wildcards(
                 regional.app.role,
                 declared,
-                "An app of your own reads and writes any object of its declared buckets and "
-                "queries any index of its declared tables in this region (and, with "
+                "An app of your own reads and writes any object of its declared buckets in "
+                "this region (and, with "
                 "cross_region_reads, reads objects of the global buckets' other replicas); "
                 "nothing else (declared_app.py).",
             )
