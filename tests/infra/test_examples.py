@@ -176,7 +176,7 @@ def test_iam_is_exactly_the_declared_tables_buckets_and_secrets(
     (other,) = [r for r in REGIONS if r != region]
     if name != "nextjs-notes":  # cross_region_reads: the kit's read-your-writes fallback
         statements = policy["PolicyDocument"]["Statement"]
-        remote = {(s["Sid"], s["Action"], r) for s in statements for r in _resources(s)}
+        remote = {(s["Sid"], str(s["Action"]), r) for s in statements for r in _resources(s)}
         remote = {x for x in remote if other in x[2]}
         table = f"arn:<AWS::Partition>:dynamodb:{other}:<AWS::AccountId>:table/{app}-"
         table += {"blog": "data", "fastapi-notes": "notes"}[name]
