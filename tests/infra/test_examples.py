@@ -278,14 +278,18 @@ def _dry_run(cwd: Path, config: str, tmp_path: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "COLUMNS": "400"}
     env["PYTHONPATH"] = str(EXAMPLES.parent)
-    before = sorted(p.name for p in cwd.iterdir())
+
+    def listing() -> list[str]:  # (pytest's own caches aside)
+        return sorted(p.name for p in cwd.iterdir() if not p.name.startswith("."))
+
+    before = listing()
     result = subprocess.run(
         [sys.executable, "-m", "polyregion.cli", "deploy", "--dry-run", "--config", config],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert not calls.exists(), calls.read_text()
-    assert sorted(p.name for p in cwd.iterdir()) == before  # nothing written
+    assert listing() == before  # nothing written (no build/, no cdk.out)
     return result.stdout
 
 
