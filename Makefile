@@ -63,7 +63,7 @@ typecheck: $(STAMP)
 ## Modules run in parallel: most of a functional test's time is spent waiting on processes
 ## and timeouts, not on CPU (tests/conftest.py keeps each module, infra and replication on one
 ## worker). `make test PYTEST_WORKERS=0` runs them one after another.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 2
 
 test: $(STAMP) browser-deps examples lint typecheck
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
