@@ -14,7 +14,6 @@ from polyregion.errors import SandboxError
 from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology.model import Topology
 
-
 # A fault answers once it is applied: `revive` waits until the app listens again, which may
 # take the topology's whole app start timeout on a loaded machine (then some slack).
 FAULT_SLACK_S = 30.0
