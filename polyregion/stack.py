@@ -117,7 +117,7 @@ def up(
     def healthy(sv: Supervisor) -> None:
         started.append(True)
         progress.close()
-        console.print(summary(sv.status()))
+        console.print(summary(sv.status()), soft_wrap=True)
         console.print("[dim]events follow; Ctrl-C stops everything[/]")
         render.print_events(console, [e.to_json() for e in sv.events.recent(5)])
         sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
@@ -140,7 +140,11 @@ def up(
 
 
 def summary(status: SandboxStatus) -> Group:
-    """The sandbox's summary, with the replication tables when the replicator reports."""
+    """The sandbox's summary, with the replication tables when the replicator reports.
+
+    Printed with `soft_wrap=True`: the tables fit the console, and the commands, URLs and log
+    paths below them are printed whole for copying (the terminal wraps them, rich does not
+    fold them at 80 columns when the output is a pipe)."""
     from polyregion.replication.render import lag_table, streams_table
     from polyregion.sandbox import render
 
@@ -222,7 +226,7 @@ def _detach(
                 )
             time.sleep(0.2)
     console = Console()
-    console.print(summary(status))
+    console.print(summary(status), soft_wrap=True)
     console.print(
         f"running in the background (pid {proc.pid}, log {run_dir.log_file}); "
         f"stop it with `{commands._down(config)}`"
@@ -248,7 +252,7 @@ def status(
         typer.echo(json.dumps(data, indent=2))
         return
     console = Console()
-    console.print(summary(data))
+    console.print(summary(data), soft_wrap=True)
     render.print_events(console, data["events"][-10:])
 
 
