@@ -135,3 +135,29 @@ def test_get_records_of_a_quiet_stream_and_the_next_iterator(
 def test_wire_value_refuses_what_the_protocol_cannot_carry() -> None:
     with pytest.raises(TypeError, match="set"):
         moto_patches._wire_value({1})
+
+
+def test_new_items_are_still_refused_over_the_size_limit(
+    world: tuple[Client, str, str],
+) -> None:
+    """The size of a new item is checked once (not once per attribute), with moto's outcome:
+    over the limit PutItem is refused, and later updates are still checked per attribute."""
+    import boto3
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    half = "x" * (moto_patches.ITEM_SIZE_LIMIT // 2)
+    with pytest.raises(ddb.exceptions.ClientError, match="Item size has exceeded"):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": "big"}, "a": {"S": half}, "b": {"S": half}})
+    assert "Item" not in ddb.get_item(TableName=TABLE, Key={"pk": {"S": "big"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "fits"}, "a": {"S": half}})
+    with pytest.raises(ddb.exceptions.ClientError, match="Item size"):
+        ddb.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "fits"}},
+            UpdateExpression="SET b = :b",
+            ExpressionAttributeValues={":b": {"S": half}},
+        )
+    item = Item(DynamoType({"S": "k"}), None, {"pk": {"S": "k"}, "n": {"N": "1"}})
+    assert isinstance(item.attrs, LimitedSizeDict)
+    assert item.attrs == {"pk": DynamoType({"S": "k"}), "n": DynamoType({"N": "1"})}
