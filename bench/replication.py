@@ -30,7 +30,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from polyregion.data.clients import RegionClients
+from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.data.provision import provision_region
 from polyregion.replication.lag import percentile
 from polyregion.replication.process import ReplicatorProcess
@@ -126,7 +126,7 @@ def paced_writes(client: Any, table: str, prefix: str, rate: float, seconds: flo
 def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[float]:
     ddb, streams = c.dynamodb, c.dynamodbstreams
     arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    out: list[float] = []
+    out: dict[str, float] = {}  # key -> overhead of its first record
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         it = streams.get_shard_iterator(
             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
@@ -135,13 +135,14 @@ def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[floa
             resp = streams.get_records(ShardIterator=it, Limit=1000)
             for r in resp["Records"]:
                 d = r["dynamodb"]
-                if d["Keys"]["pk"]["S"].startswith(prefix) and "NewImage" in d:
+                pk = d["Keys"]["pk"]["S"]
+                if pk.startswith(prefix) and "NewImage" in d and pk not in out:
                     seen = d["ApproximateCreationDateTime"].timestamp() * 1000
-                    out.append(seen - int(d["NewImage"]["updated_at"]["N"]))
+                    out[pk] = seen - int(d["NewImage"]["updated_at"]["N"])
             if not resp["Records"]:
                 break
             it = resp.get("NextShardIterator")
-    return out
+    return list(out.values())
 
 
 def load_average() -> str:
@@ -194,7 +195,11 @@ def main() -> None:
     session = boto3.session.Session()
     with ExitStack() as stack:
         eps = {r: stack.enter_context(endpoint()) for r in REGIONS}
-        clients = {r: RegionClients(r, eps[r], session=session) for r in REGIONS}
+        # The benchmark's own calls wait out a loaded machine (the default 2 s read timeout
+        # crashed runs at load 12-18); a retried write lands twice, and only its first stream
+        # record counts (replicated_overheads).
+        patient = ClientConfig(read_timeout_s=30.0, max_attempts=3)
+        clients = {r: RegionClients(r, eps[r], patient, session) for r in REGIONS}
         for r, c in clients.items():
             provision_region(topo, r, c)
         configure_buckets(topo, clients)
@@ -215,7 +220,7 @@ def main() -> None:
         print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
         for rate in (float(r) for r in args.rates.split(",")):
             for run in range(1, args.runs + 1):
-                prefix = f"r{int(rate)}-{run}"
+                prefix = f"r{int(rate)}-{run:03d}"
                 load_before = load_average()
                 n = paced_writes(clients[REGIONS[0]].dynamodb, table, prefix, rate, args.seconds)
                 over = sorted(wait_replicated(clients[REGIONS[1]], table, prefix, n))
