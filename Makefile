@@ -60,8 +60,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## Every test and check.
+## Modules run in parallel: most of a functional test's time is spent waiting on processes
+## and timeouts, not on CPU (tests/conftest.py keeps each module, infra and replication on one
+## worker). `make test PYTEST_WORKERS=0` runs them one after another.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) browser-deps examples lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not functional and not infra and not browser"

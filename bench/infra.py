@@ -1,6 +1,11 @@
 """Benchmarks of the infrastructure commands, measured on this machine.
 
     .venv/bin/python bench/infra.py [--runs 3] [--no-build]
+    .venv/bin/python bench/infra.py --examples [--runs 2]
+
+`--examples`: `polyregion synth --config examples/<X>/polyregion.toml` for each of the three
+examples instead (fresh process, fresh output directory: cfn-lint lints every template), with
+the load average at the start of each run.
 
 Rows:
 - `polyregion synth` wall clock (a fresh process, as a user runs it) for the default 2-region
@@ -47,12 +52,36 @@ def run(argv: list[str], cwd: Path) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def examples(cli: list[str], runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(1, runs + 1):
+            for name in ("blog", "fastapi-notes", "nextjs-notes"):
+                load = os.getloadavg()[0]
+                config = EXAMPLES / name / "polyregion.toml"
+                out = Path(tmp) / f"{name}-{i}"
+                elapsed, stdout = run(
+                    [*cli, "synth", "--config", str(config), "--out", str(out)], EXAMPLES.parent
+                )
+                reported = re.findall(r"in ([0-9.]+)\s+s", " ".join(stdout.split()))
+                print(
+                    f"run {i} {name}: {elapsed:.1f} s wall, {reported[-1]} s reported, "
+                    f"load {load:.1f}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-build", action="store_true", help="skip the pip build (offline)")
+    parser.add_argument("--examples", action="store_true", help="synth the three examples")
     args = parser.parse_args()
     cli = [sys.executable, "-m", "polyregion.cli"]
+    if args.examples:
+        examples(cli, args.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "three.toml").write_text(THREE)

@@ -94,6 +94,7 @@ def bench_pack(work: Path, runs: int) -> None:
 
     from polyregion.infra import package
     from polyregion.infra.app import build_app
+    from polyregion.infra.static_site import blog_site
     from polyregion.infra.synth import resolve_asset
     from polyregion.lint.pack import MultiRegionChecks
     from polyregion.topology import load
@@ -110,12 +111,12 @@ def bench_pack(work: Path, runs: int) -> None:
 
     topology = load(topology_file(work, REGIONS[:2]))
     asset, _ = resolve_asset(None, topology, work / "build")
-    static = package.stage_static(work / "build" / "static")
+    static = blog_site(package.stage_static(work / "build" / "static"))
     synth: dict[bool, list[float]] = {False: [], True: []}
     for run in range(runs):
         for with_pack in (False, True):
             app, _ = build_app(
-                topology, asset_dir=asset, static_dir=static, outdir=work / f"out-{run}-{with_pack}"
+                topology, asset_dir=asset, static=static, outdir=work / f"out-{run}-{with_pack}"
             )
             if with_pack:
                 cdk.Validations.of(app).add_plugins(Timed(app))

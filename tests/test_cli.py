@@ -82,16 +82,11 @@ def _commands() -> list[tuple[str, str]]:
     return found
 
 
-# polyregion/ops is another branch's work in progress: its summaries are reported there.
-LONG_SUMMARY_ELSEWHERE = {"drill", "lag"}
-
-
 @pytest.mark.parametrize(("name", "text"), _commands())
 def test_every_command_has_a_short_one_line_summary(name: str, text: str) -> None:
     import inspect
 
     summary = inspect.cleandoc(text).split("\n\n")[0]
     assert summary, f"{name} has no help"
-    if name not in LONG_SUMMARY_ELSEWHERE:
-        # The command list shows this paragraph: one sentence that fits a terminal line.
-        assert "\n" not in summary and len(summary) <= 90, f"{name}: {summary!r}"
+    # The command list shows this paragraph: one sentence that fits a terminal line.
+    assert "\n" not in summary and len(summary) <= 90, f"{name}: {summary!r}"

@@ -12,10 +12,16 @@ from polyregion.stack import ENDPOINT_EXTENSIONS, components
 
 PACKAGE = Path(__file__).resolve().parents[1] / "polyregion"
 # Each layer may import only what is listed below it (and itself).
+ABOVE_TOPOLOGY = ("polyregion.sandbox", "polyregion.replication", "polyregion.dashboard",
+                  "polyregion.ops", "polyregion.stack", "polyregion.infra", "polyregion.cost",
+                  "polyregion.lint", "polyregion.cli")  # fmt: skip
 HIGHER = {
     "sandbox": ("polyregion.replication", "polyregion.dashboard", "polyregion.ops",
                 "polyregion.stack"),
     "replication": ("polyregion.dashboard", "polyregion.ops", "polyregion.stack"),
+    "topology": ABOVE_TOPOLOGY,
+    # The library apps import: only the contract, errors and boto3 clients (docs/kit.md).
+    "kit": (*ABOVE_TOPOLOGY, "polyregion.topology", "polyregion.data.provision"),
 }  # fmt: skip
 
 
@@ -37,6 +43,18 @@ def test_lower_layers_never_import_higher_ones() -> None:
         for path in sorted((PACKAGE / layer).rglob("*.py"))
         for name in sorted(imports(path))
         if name.startswith(higher)
+    ]
+    assert offending == []
+
+
+def test_nothing_in_polyregion_imports_an_example() -> None:
+    """The bundled blog is an app like any other (examples/blog): run by command, copied into
+    the Lambda asset by path, never imported."""
+    offending = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for name in sorted(imports(path))
+        if name == "blog" or name.startswith("blog.")
     ]
     assert offending == []
 

@@ -15,6 +15,7 @@ from cdk_nag import AwsSolutionsChecks
 from polyregion.infra import nag
 from polyregion.infra.names import stack_names
 from polyregion.infra.stacks import AssetsStack, DataStack, EdgeStack, RegionalStack, SecretsStack
+from polyregion.infra.static_site import StaticSite
 from polyregion.topology.model import Topology
 
 
@@ -38,7 +39,7 @@ def build_app(
     topology: Topology,
     *,
     asset_dir: Path,
-    static_dir: Path | None = None,
+    static: StaticSite | None = None,
     outdir: Path | None = None,
     checks: bool = True,
 ) -> tuple[cdk.App, Stacks]:
@@ -51,7 +52,7 @@ def build_app(
     )
     for r in topology.region_names:
         stacks.assets[r] = AssetsStack(
-            app, names[f"assets:{r}"], topology=topology, region=r, static_dir=static_dir
+            app, names[f"assets:{r}"], topology=topology, region=r, static=static
         )
     for r in topology.region_names:
         regional = RegionalStack(
@@ -61,7 +62,7 @@ def build_app(
         for dependency in (stacks.data, stacks.secrets, stacks.assets[r]):
             regional.add_stack_dependency(dependency)
         stacks.regional[r] = regional
-    stacks.edge = EdgeStack(app, names["edge"], topology=topology)
+    stacks.edge = EdgeStack(app, names["edge"], topology=topology, static=static)
     for regional in stacks.regional.values():
         stacks.edge.add_stack_dependency(regional)
     for stack in stacks.all():

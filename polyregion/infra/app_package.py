@@ -3,11 +3,17 @@ the Lambda runtime it declares, and checked against Lambda's 250 MB unzipped lim
 
 - Python: the code, plus `requirements.txt` installed for the function's architecture and
   Python version from wheels only (`pip --platform manylinux2014_<arch> --only-binary=:all:`);
+  a local path in it (`-e ../..`, `./lib`) is built into a wheel first and that is installed:
+  pip would otherwise install an editable one as a `.pth` file pointing at this machine's
+  checkout, which Lambda never reads, and the app would fail at its first import;
 - Node.js: the code, then `npm ci --omit=dev` from its committed lockfile;
 - Next.js (`next` in package.json): `npm ci` and `next build` in a staging copy, then the
   standalone server (`.next/standalone`, which needs `output: "standalone"` in next.config) is
-  the package, with `.next/static` copied in beside it and `public` kept for the assets bucket;
-- behind the Lambda Web Adapter (no `handler`), a generated `run.sh` execs `[app] command`.
+  the package, with `.next/static` and `public` beside server.js (static_site.py uploads them to
+  the assets bucket); its `run.sh` execs `node server.js` (the standalone tree's own start
+  command; `[app] command` is how the app starts from its source tree, locally);
+- behind the Lambda Web Adapter (no `handler`), a generated `run.sh` execs `[app] command`: a
+  `run.sh` of the app's own at the root of its code would be overwritten, so it is refused.
 
 Every external command goes through an injected runner, so tests need neither PyPI nor npm.
 """
@@ -38,6 +44,7 @@ PLATFORMS: Final = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x
 
 
 ASGI_SHIM: Final = "_polyregion_handler"  # the in-process handler module build writes
+NEXT_STANDALONE_COMMAND: Final = ("node", "server.js")
 
 
 def asgi_shim(handler: str) -> str:
@@ -59,7 +66,7 @@ class PackageError(PolyregionError):
 Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 
 
-def _run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_command(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, check=False)
 
 
@@ -98,6 +105,61 @@ def pip_argv(settings: LambdaSettings, target: Path, requirements: Path) -> list
     ]  # fmt: skip
 
 
+def _local_path(line: str) -> str | None:
+    """The path of a requirement line that names a local directory or file, else None."""
+    text = line.split(" #", 1)[0].strip()
+    for flag in ("-e ", "--editable ", "--editable="):
+        if text.startswith(flag):
+            return text[len(flag) :].strip()
+    if text.startswith((".", "/", "file:")):
+        return text.removeprefix("file:")
+    return None
+
+
+def local_sources(requirements: Path) -> list[Path]:
+    """The local directories a requirements file installs from (part of the build's
+    fingerprint: a change there must rebuild the package too)."""
+    if not requirements.is_file():
+        return []
+    paths = (_local_path(line) for line in requirements.read_text(encoding="utf-8").splitlines())
+    return [d for p in paths if p and (d := (requirements.parent / p).resolve()).is_dir()]
+
+
+def local_wheels(requirements: Path, dest: Path, run: Runner) -> Path:
+    """`requirements` with each local path replaced by a wheel built from it (`pip wheel
+    --no-deps`: its own dependencies still resolve for Lambda's platform with the rest).
+    Paths are relative to the requirements file, as when it is installed from its directory.
+    Returns the file to install from: the original when it names no local path."""
+    lines = requirements.read_text(encoding="utf-8").splitlines()
+    if not any(_local_path(line) for line in lines):
+        return requirements
+    wheels = dest.with_name(dest.name + "-wheels")
+    if wheels.exists():
+        shutil.rmtree(wheels)
+    wheels.mkdir(parents=True)
+    out = []
+    for line in lines:
+        local = _local_path(line)
+        if local is None:
+            nested = line.strip()
+            if nested[:3] in ("-r ", "-c "):  # relative to the file, which moves
+                line = f"{nested[:2]} {(requirements.parent / nested[3:].strip()).resolve()}"
+            out.append(line)
+            continue
+        source = (requirements.parent / local).resolve()
+        before = set(wheels.glob("*.whl"))
+        argv = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+                "--no-deps", "--wheel-dir", str(wheels), str(source)]  # fmt: skip
+        _check(run(argv, requirements.parent), f"pip wheel {local}")
+        built = sorted(set(wheels.glob("*.whl")) - before)
+        if not built:
+            raise PackageError(f"pip wheel {local} produced no wheel in {wheels}")
+        out.append(str(built[0]))
+    rewritten = wheels / "requirements.txt"
+    rewritten.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return rewritten
+
+
 def is_nextjs(code: Path) -> bool:
     manifest = code / "package.json"
     if not manifest.is_file():
@@ -113,7 +175,7 @@ def package_app(
     app_dir: Path,
     command: Sequence[str] | None,
     dest: Path,
-    run: Runner = _run,
+    run: Runner = run_command,
     limit: int = UNZIPPED_LIMIT,
     install: bool = True,
 ) -> AppPackage:
@@ -130,16 +192,24 @@ def package_app(
     if dest.exists():
         shutil.rmtree(dest)
     static: tuple[tuple[Path, str], ...] = ()
-    if install and settings.language == "node" and is_nextjs(code):
+    nextjs = settings.language == "node" and is_nextjs(code)
+    if install and nextjs:
         kind = "nextjs"
         static = _nextjs(settings, code, dest, run)
     else:
         kind = settings.language
         shutil.copytree(code, dest, ignore=_ignore([*ALWAYS_EXCLUDED, *settings.exclude]))
+        if settings.web_adapter and not nextjs and (dest / web_adapter.HANDLER).exists():
+            raise PackageError(
+                f"{code / web_adapter.HANDLER}: the Lambda Web Adapter's handler is a generated "
+                f"{web_adapter.HANDLER} at the package root, which would replace yours: rename "
+                "it (and [app] command), or add it to app.lambda.exclude"
+            )
         if not install:
             pass
         elif kind == "python" and (code / "requirements.txt").is_file():
-            _check(run(pip_argv(settings, dest, code / "requirements.txt"), dest), "pip install")
+            requirements = local_wheels(code / "requirements.txt", dest, run)
+            _check(run(pip_argv(settings, dest, requirements), dest), "pip install")
         elif kind == "node":
             if not (code / "package-lock.json").is_file():
                 raise PackageError(
@@ -153,7 +223,11 @@ def package_app(
     if settings.web_adapter:
         assert command is not None
         script = dest / web_adapter.HANDLER
-        script.write_text(web_adapter.run_script(command), encoding="utf-8")
+        if nextjs:  # the standalone tree starts with `node server.js`, on $HOSTNAME:$PORT
+            text = web_adapter.run_script(NEXT_STANDALONE_COMMAND, host_as=("HOSTNAME",))
+        else:
+            text = web_adapter.run_script(command)
+        script.write_text(text, encoding="utf-8")
         script.chmod(0o755)
     total = size_of(dest)
     if total > limit:

@@ -16,19 +16,18 @@ stack is deployed after the buckets). `polyregion deploy` passes both (docs/infr
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Aws, CfnCondition, CfnParameter, Fn, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from polyregion.infra.static_site import KEY_PREFIX, StaticSite
 from polyregion.infra.tidy import tidy_bucket_deployment_handlers
 from polyregion.topology import naming
 from polyregion.topology.model import BucketSpec, Topology
 
-STATIC_PREFIX = "static/"
+STATIC_PREFIX = KEY_PREFIX
 REPLICATION_ENABLED = "enabled"
 NO_DISTRIBUTION = "none"  # parameter default: a bucket policy that lets no distribution read
 PARAM_REPLICATION = "Replication"
@@ -49,8 +48,9 @@ def assets_spec(topology: Topology) -> BucketSpec:
     return BucketSpec(name=naming.ASSETS_BUCKET)
 
 
-class AssetsBucket(Construct):
-    """This region's bucket, its replication to the other regions and its static files."""
+class ReplicatedBucket(Construct):
+    """One declared bucket in one region: versioned, private, TLS-only, retained, replicating to
+    the bucket of the same name in every other region once replication is switched on."""
 
     def __init__(
         self,
@@ -60,33 +60,17 @@ class AssetsBucket(Construct):
         topology: Topology,
         region: str,
         account: str,
-        static_dir: Path | None = None,
+        spec: BucketSpec,
     ) -> None:
         super().__init__(scope, id)
-        self.bucket_name = naming.bucket(topology, region, account)
+        self.spec = spec
+        self.bucket_name = naming.bucket(topology, region, account, spec.name)
         # region -> bucket name of every *other* region: CRR needs another region.
         self.destinations = {
-            r: naming.bucket(topology, r, account) for r in topology.region_names if r != region
+            r: naming.bucket(topology, r, account, spec.name)
+            for r in topology.region_names
+            if r != region
         }
-        self.replication_param = CfnParameter(
-            self,
-            "Replication",
-            type="String",
-            allowed_values=[REPLICATION_ENABLED, "disabled"],
-            default="disabled",
-            description="Cross-region replication rules: enable once every region's bucket exists",
-        )
-        self.distribution_param = CfnParameter(
-            self,
-            "DistributionId",
-            type="String",
-            allowed_pattern="^[A-Z0-9]+$|^none$",
-            default=NO_DISTRIBUTION,
-            description="The CloudFront distribution allowed to read static files (OAC)",
-        )
-        # Stable names: `polyregion deploy` passes them as --parameters <stack>:<name>=...
-        self.replication_param.override_logical_id(PARAM_REPLICATION)
-        self.distribution_param.override_logical_id(PARAM_DISTRIBUTION)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -98,47 +82,12 @@ class AssetsBucket(Construct):
             enforce_ssl=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.replication_role = self._replication_role(topology)
-        self._replicate(topology)
-        self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudFrontOacReadsStaticFiles",
-                principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
-                actions=["s3:GetObject"],
-                resources=[f"{bucket_arn(self.bucket_name)}/{STATIC_PREFIX}*"],
-                conditions={
-                    "StringEquals": {
-                        "AWS:SourceArn": Fn.sub(
-                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
-                            "${Id}",
-                            {"Id": self.distribution_param.value_as_string},
-                        )
-                    }
-                },
-            )
-        )
-        self.static_deployment: s3deploy.BucketDeployment | None = None
-        if static_dir is not None:
-            # Every region gets the files directly: replication is off on the first deploy, and
-            # the failover origin must hold them before the primary ever fails.
-            self.static_deployment = s3deploy.BucketDeployment(
-                self,
-                "StaticFiles",
-                sources=[s3deploy.Source.asset(str(static_dir))],
-                destination_bucket=self.bucket,
-                destination_key_prefix=STATIC_PREFIX,
-                prune=False,  # pages still in caches reference older content hashes
-                cache_control=[
-                    s3deploy.CacheControl.from_string("public, max-age=31536000, immutable")
-                ],
-                memory_limit=256,
-            )
-            tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
+        self.replication_role = self._replication_role()
 
-    def _replication_role(self, topology: Topology) -> iam.Role:
+    def _replication_role(self) -> iam.Role:
         source = bucket_arn(self.bucket_name)
         replicate = ["s3:ReplicateObject", "s3:ReplicateTags"]
-        if assets_spec(topology).replicate_deletes:
+        if self.spec.replicate_deletes:
             replicate.append("s3:ReplicateDelete")  # delete markers
         statements = [
             iam.PolicyStatement(
@@ -169,14 +118,17 @@ class AssetsBucket(Construct):
             # when it assumes a replication role; a condition it never sends would stop
             # replication silently.
             assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
-            description="S3 cross-region replication of the assets bucket, to the other regions",
+            description=(
+                f"S3 cross-region replication of the {self.spec.name} bucket, to the other regions"
+            ),
             inline_policies={"replicate": iam.PolicyDocument(statements=statements)},
         )
 
-    def _replicate(self, topology: Topology) -> None:
+    def replicate(self, enabled: CfnCondition) -> None:
+        """Replication rules to every other region, applied while `enabled` holds."""
         if not self.destinations:
             return  # a single region replicates nowhere
-        settings = assets_spec(topology)
+        settings = self.spec
         rules = []
         for priority, (region, destination) in enumerate(self.destinations.items(), start=1):
             dest: dict[str, object] = {"Bucket": bucket_arn(destination)}
@@ -195,14 +147,6 @@ class AssetsBucket(Construct):
                     "Destination": dest,
                 }
             )
-        enabled = CfnCondition(
-            self,
-            "ReplicationEnabled",
-            expression=Fn.condition_equals(
-                self.replication_param.value_as_string, REPLICATION_ENABLED
-            ),
-        )
-        enabled.override_logical_id("ReplicationEnabled")
         cfn = self.bucket.node.default_child
         assert isinstance(cfn, s3.CfnBucket)
         cfn.add_property_override(
@@ -213,3 +157,109 @@ class AssetsBucket(Construct):
                 Aws.NO_VALUE,
             ),
         )
+
+
+class AssetsBucket(ReplicatedBucket):
+    """This region's `assets` bucket (declared or not: the static files live in it), its
+    replication, the stack's `Replication` and `DistributionId` parameters, the static files."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        region: str,
+        account: str,
+        static: StaticSite | None = None,
+    ) -> None:
+        super().__init__(
+            scope, id, topology=topology, region=region, account=account,
+            spec=assets_spec(topology),
+        )  # fmt: skip
+        self.replication_param = CfnParameter(
+            self,
+            "Replication",
+            type="String",
+            allowed_values=[REPLICATION_ENABLED, "disabled"],
+            default="disabled",
+            description="Cross-region replication rules: enable once every region's bucket exists",
+        )
+        self.distribution_param = CfnParameter(
+            self,
+            "DistributionId",
+            type="String",
+            allowed_pattern="^[A-Z0-9]+$|^none$",
+            default=NO_DISTRIBUTION,
+            description="The CloudFront distribution allowed to read static files (OAC)",
+        )
+        # Stable names: `polyregion deploy` passes them as --parameters <stack>:<name>=...
+        self.replication_param.override_logical_id(PARAM_REPLICATION)
+        self.distribution_param.override_logical_id(PARAM_DISTRIBUTION)
+        # The condition every bucket of the stack replicates under (none with one region).
+        self.replication_enabled: CfnCondition | None = None
+        if self.destinations:
+            self.replication_enabled = CfnCondition(
+                self,
+                "ReplicationEnabled",
+                expression=Fn.condition_equals(
+                    self.replication_param.value_as_string, REPLICATION_ENABLED
+                ),
+            )
+            self.replication_enabled.override_logical_id("ReplicationEnabled")
+            self.replicate(self.replication_enabled)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudFrontOacReadsStaticFiles",
+                principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
+                actions=["s3:GetObject"],
+                resources=[f"{bucket_arn(self.bucket_name)}/{STATIC_PREFIX}*"],
+                conditions={
+                    "StringEquals": {
+                        "AWS:SourceArn": Fn.sub(
+                            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                            "${Id}",
+                            {"Id": self.distribution_param.value_as_string},
+                        )
+                    }
+                },
+            )
+        )
+        self.static_deployments: list[s3deploy.BucketDeployment] = []
+        # Every region gets the files directly: replication is off on the first deploy, and
+        # the failover origin must hold them before the primary ever fails.
+        for i, upload in enumerate(static.uploads if static else ()):
+            self.static_deployments.append(
+                s3deploy.BucketDeployment(
+                    self,
+                    "StaticFiles" if i == 0 else f"StaticFiles{i}",
+                    sources=[s3deploy.Source.asset(str(upload.directory))],
+                    destination_bucket=self.bucket,
+                    destination_key_prefix=STATIC_PREFIX + upload.prefix,
+                    prune=False,  # pages still in caches reference older content hashes
+                    cache_control=[s3deploy.CacheControl.from_string(upload.cache_control)],
+                    memory_limit=256,
+                )
+            )
+        if self.static_deployments:
+            tidy_bucket_deployment_handlers(self)  # cfn-lint W3005 (tidy.py)
+
+
+class AppBucket(ReplicatedBucket):
+    """Any other declared bucket (`[[buckets]]`): the app's own data, replicated as declared,
+    read and written only by the app's role (declared_app.py), never by CloudFront."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        topology: Topology,
+        region: str,
+        account: str,
+        spec: BucketSpec,
+        replication_enabled: CfnCondition | None,
+    ) -> None:
+        super().__init__(scope, id, topology=topology, region=region, account=account, spec=spec)
+        if replication_enabled is not None:
+            self.replicate(replication_enabled)

@@ -18,6 +18,7 @@ BUILT_ASSET = Path("build/lambda")  # where `polyregion build` writes by default
 
 if TYPE_CHECKING:
     from polyregion.infra.plan import Step
+    from polyregion.topology.model import Topology
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Cloud assembly directory (templates).")]
 AssetOpt = Annotated[
@@ -80,34 +81,56 @@ def build(
     config: ConfigOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Asset directory.")] = BUILT_ASSET,
 ) -> None:
-    """Build the Lambda asset (ARM64) and report its size.
+    """Build the Lambda asset and report its size against Lambda's limits.
 
-    pip installs the runtime dependencies (not boto3, which Lambda provides) for
-    manylinux2014_aarch64 from wheels only, then adds the polyregion package and the topology
-    file. Needs PyPI.
+    The bundled blog: pip installs the runtime dependencies (not boto3, which Lambda provides)
+    for manylinux2014_aarch64 from wheels only, then adds the polyregion package and the
+    topology file. An app of your own ([app.lambda]): its code directory, with requirements.txt
+    (pip, wheels for its architecture) or package-lock.json (npm ci), or `next build`'s
+    standalone server. Needs PyPI or npm.
     """
     from polyregion.infra.package import PLATFORM, PYTHON_VERSION, build_asset
 
     started = time.monotonic()
-    report = build_asset(load(config), out)
+    topo = load(config)
+    report = build_asset(topo, out)
     if report.reused:
         typer.echo(
             f"{report.path} is current (same code, topology and dependencies): nothing to do "
             f"in {time.monotonic() - started:.1f} s"
         )
         return
-    typer.echo(
-        f"built {report.path} for {PLATFORM} / Python {PYTHON_VERSION}: {report.files} files, "
+    target, python = f"{PLATFORM} / Python {PYTHON_VERSION}", PYTHON_VERSION
+    if topo.app_command is not None:
+        lam = topo.app_lambda
+        target = f"{lam.runtime} {lam.architecture}"
+        python = lam.python_version if lam.language == "python" else ""
+    lines = [
+        f"built {report.path} for {target}: {report.files} files, "
         f"{report.bytes / 1e6:.1f} MB unzipped, {report.zipped_bytes / 1e6:.1f} MB zipped "
-        f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s\n"
-        f"requirements: {', '.join(report.requirements)}\n"
-        + (
+        f"(Lambda limits: 250 MB / 50 MB) in {time.monotonic() - started:.1f} s"
+    ]
+    if report.requirements:
+        lines.append(f"requirements: {', '.join(report.requirements)}")
+    if python:
+        lines.append(
             f"bytecode: precompiled with {report.bytecode}"
             if report.bytecode
-            else f"bytecode: none (no python{PYTHON_VERSION} on PATH to precompile it): every "
+            else f"bytecode: none (no python{python} on PATH to precompile it): every "
             "cold start compiles the modules it imports"
         )
-    )
+    typer.echo("\n".join(lines))
+
+
+def build_title(topology: Topology) -> str:
+    """What `polyregion build` makes for this topology, in the plan's words."""
+    if topology.app_command is None:
+        from polyregion.infra.package import PLATFORM, PYTHON_VERSION
+
+        return f"build the Lambda asset (the bundled blog, {PLATFORM} / Python {PYTHON_VERSION})"
+    s = topology.app_lambda
+    how = "behind the Lambda Web Adapter" if s.web_adapter else f"handler {s.handler}"
+    return f"build the Lambda asset ({topology.app_dir}, {s.runtime} {s.architecture}, {how})"
 
 
 def _plan_context(config: Path | None, asset: Path | None) -> tuple[str, list[str]]:
@@ -146,8 +169,8 @@ def deploy(
     steps = list(the_plan.steps)
     if not package.is_current_build(BUILT_ASSET, topo):
         build_step = plan.Step(
-            "build the Lambda asset (ARM64): none yet, or the code, topology or dependencies "
-            "changed since the last build",
+            f"{build_title(topo)}: none yet, or the code, topology or dependencies changed "
+            "since the last build",
             (
                 sys.executable,
                 "-m",

@@ -2,12 +2,15 @@
 environment and IAM for exactly what the topology declares.
 
 IAM, per region:
-- each global table: item reads and writes in *this* region's replica (and its indexes); the
-  other regions' replicas are not granted (the kit's read-your-writes fallback reads them: add
-  a statement of your own if you enable it);
+- each global table: item reads and writes in *this* region's replica (and its declared
+  indexes, by name); the
+  other regions' replicas only with `[app.lambda] cross_region_reads = true`, and then only
+  GetItem (the kit's read-your-writes fallback: a strong read in the region that wrote);
 - each regional table: the same, in this region only;
 - each bucket: ListBucket (HeadBucket in health checks needs it) and object reads/writes/deletes
-  on this region's bucket;
+  on this region's bucket; with `cross_region_reads`, ListBucket and GetObject on the other
+  regions' replicas of the global buckets (an object CRR has not brought here yet; ListBucket
+  makes a missing key NoSuchKey rather than AccessDenied);
 - the session and origin-verify secrets: GetSecretValue on this region's replicas.
 """
 
@@ -46,7 +49,8 @@ def declared_policy(topology: Topology, *, region: str, account: str) -> list[ia
             iam.PolicyStatement(
                 sid=f"Table{sid}",
                 actions=list(ITEM_ACTIONS),
-                resources=[table, *([f"{table}/index/*"] if t.indexes else [])],
+                # Each declared index by name: no wildcard where the names are known.
+                resources=[table, *[f"{table}/index/{i.name}" for i in t.indexes]],
             )
         )
     for b in topology.buckets:
@@ -58,6 +62,37 @@ def declared_policy(topology: Topology, *, region: str, account: str) -> list[ia
                 sid=f"Bucket{sid}Objects", actions=list(OBJECT_ACTIONS), resources=[f"{bucket}/*"]
             ),
         ]
+    others = [r for r in topology.region_names if r != region]
+    if topology.app_lambda.cross_region_reads and others:
+        tables = [
+            _arn("dynamodb", r, f"table/{naming.table(topology, t.name)}")
+            for t in topology.global_tables
+            for r in others
+        ]
+        if tables:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="GlobalTablesOtherReplicasGetItem",
+                    actions=["dynamodb:GetItem"],
+                    resources=tables,
+                )
+            )
+        buckets = [
+            f"arn:{Aws.PARTITION}:s3:::{naming.bucket(topology, r, account, b.name)}"
+            for b in topology.global_buckets
+            for r in others
+        ]
+        if buckets:
+            statements += [
+                iam.PolicyStatement(
+                    sid="GlobalBucketsOtherReplicas", actions=["s3:ListBucket"], resources=buckets
+                ),
+                iam.PolicyStatement(
+                    sid="GlobalBucketsOtherReplicasObjects",
+                    actions=["s3:GetObject"],
+                    resources=[f"{b}/*" for b in buckets],
+                ),
+            ]
     statements.append(
         iam.PolicyStatement(
             sid="SecretsLocalReplicas",

@@ -4,9 +4,11 @@
   to the nearest healthy region; CachingDisabled + AllViewerExceptHostHeader, so cookies, query
   strings and headers reach the app (the seed's CachingOptimized dropped the session cookie)
   and the Host header is the origin's own name, which its certificate and API mapping match;
-- `/static/*`: content-hashed files cached (CachingOptimized) from the primary region's bucket
-  through Origin Access Control, failing over to a replica bucket. Origin groups fail over
-  only for GET/HEAD/OPTIONS; static files need no CORS preflight, so GET and HEAD only.
+- the static paths of the app (static_site.py: `/static/*` for the blog, `/_next/static/*` and
+  `public/`'s entries for Next.js, none for other apps): cached (CachingOptimized) from the
+  primary region's bucket through Origin Access Control, failing over to a replica bucket.
+  Origin groups fail over only for GET/HEAD/OPTIONS; static files need no CORS preflight, so
+  GET and HEAD only.
 
 Every request to the app origin carries the custom header `origin.verify_header` whose value
 is the origin verification secret, through a CloudFormation dynamic reference
@@ -27,10 +29,11 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from polyregion.infra.static_site import StaticSite
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
-STATIC_PATH = "/static/*"
+STATIC_PATH = "/static/*"  # the blog's (static_site.blog_site)
 # Status codes on which the static origin group retries the replica bucket.
 FAILOVER_STATUS_CODES = (403, 404, 500, 502, 503, 504)
 ORIGIN_READ_TIMEOUT_S = 30  # the Lambda's timeout: a slow render is not a dead origin
@@ -46,6 +49,7 @@ class Edge(Construct):
         topology: Topology,
         account: str,
         zone: route53.IHostedZone,
+        static: StaticSite | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.certificate = acm.Certificate(
@@ -54,27 +58,7 @@ class Edge(Construct):
             domain_name=topology.app_hostname,
             validation=acm.CertificateValidation.from_dns(zone),
         )
-        primary = topology.primary.name
-        fallback = topology.secondaries[0].name if topology.secondaries else None
-        self.static_buckets = {
-            r: s3.Bucket.from_bucket_attributes(
-                self, f"Bucket-{r}", bucket_name=naming.bucket(topology, r, account), region=r
-            )
-            for r in (primary, fallback)
-            if r is not None
-        }
-        primary_origin = origins.S3BucketOrigin.with_origin_access_control(
-            self.static_buckets[primary]
-        )
-        static_origin: cloudfront.IOrigin = primary_origin
-        if fallback is not None:
-            static_origin = origins.OriginGroup(
-                primary_origin=primary_origin,
-                fallback_origin=origins.S3BucketOrigin.with_origin_access_control(
-                    self.static_buckets[fallback]
-                ),
-                fallback_status_codes=list(FAILOVER_STATUS_CODES),
-            )
+        self.static_buckets: dict[str, s3.IBucket] = {}
         self.origin_verify_version = CfnParameter(
             self,
             PARAM_ORIGIN_VERIFY_VERSION,
@@ -123,15 +107,53 @@ class Edge(Construct):
                 response_headers_policy=headers,
                 compress=True,
             ),
-            additional_behaviors={
-                STATIC_PATH: cloudfront.BehaviorOptions(
-                    origin=static_origin,
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
-                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                    response_headers_policy=headers,
-                    compress=True,
+            additional_behaviors=self._static_behaviors(topology, account, static, headers),
+        )
+
+    def _static_behaviors(
+        self,
+        topology: Topology,
+        account: str,
+        static: StaticSite | None,
+        headers: cloudfront.IResponseHeadersPolicy,
+    ) -> dict[str, cloudfront.BehaviorOptions]:
+        if static is None or not static.patterns:
+            return {}
+        origin = self._static_origin(topology, account, static)
+        return {
+            pattern: cloudfront.BehaviorOptions(
+                origin=origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                compress=True,
+            )
+            for pattern in static.patterns
+        }
+
+    def _static_origin(
+        self, topology: Topology, account: str, static: StaticSite
+    ) -> cloudfront.IOrigin:
+        """The primary region's bucket through OAC, failing over to the next region's."""
+        primary = topology.primary.name
+        fallback = topology.secondaries[0].name if topology.secondaries else None
+        for r in (primary, fallback):
+            if r is not None:
+                self.static_buckets[r] = s3.Bucket.from_bucket_attributes(
+                    self, f"Bucket-{r}", bucket_name=naming.bucket(topology, r, account), region=r
                 )
-            },
+
+        def bucket_origin(region: str) -> cloudfront.IOrigin:
+            return origins.S3BucketOrigin.with_origin_access_control(
+                self.static_buckets[region], origin_path=static.origin_path or None
+            )
+
+        if fallback is None:
+            return bucket_origin(primary)
+        return origins.OriginGroup(
+            primary_origin=bucket_origin(primary),
+            fallback_origin=bucket_origin(fallback),
+            fallback_status_codes=list(FAILOVER_STATUS_CODES),
         )

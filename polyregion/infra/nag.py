@@ -30,9 +30,11 @@ def ack_wildcards(scope: IConstruct, findings: list[str], reason: str) -> None:
         ack(scope, f"IAM5[{finding}]", reason)
 
 
-def objects(topology: Topology, region: str, prefix: str = "") -> str:
+def objects(
+    topology: Topology, region: str, prefix: str = "", name: str = naming.ASSETS_BUCKET
+) -> str:
     """A bucket's object ARN the way cdk-nag prints it (pseudo parameters in <>)."""
-    bucket = naming.bucket(topology, region, topology.aws.account or "<AWS::AccountId>")
+    bucket = naming.bucket(topology, region, topology.aws.account or "<AWS::AccountId>", name)
     return f"Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*"
 
 
@@ -74,6 +76,20 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             "S3 replication acts on object versions of any key: the object ARNs must end in /*; "
             "they name only this bucket (read) and the other regions' buckets (replicate).",
         )
+        for spec_name, own_bucket in stack.buckets.items():
+            ack(
+                own_bucket.bucket,
+                "S1",
+                "The app's own declared bucket, private and reached only by its role and "
+                "replication. Server access logs would need a log bucket per region: add one "
+                "when an audit requires it.",
+            )
+            ack_wildcards(
+                own_bucket.replication_role,
+                [objects(topology, r, name=spec_name) for r in topology.region_names],
+                "S3 replication acts on object versions of any key: the object ARNs must end in "
+                "/*; they name only this bucket (read) and its replicas in the other regions.",
+            )
         for child in stack.node.children:
             if child.node.id.startswith(BUCKET_DEPLOYMENT_PREFIX):
                 # CDK's BucketDeployment singleton that copies the static files in.
@@ -113,21 +129,23 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
         else:
             region = regional.region
             account = topology.aws.account or "<AWS::AccountId>"
+            readable = [region]
+            if topology.app_lambda.cross_region_reads:
+                readable = list(topology.region_names)
             declared = [
                 "Resource::arn:<AWS::Partition>:s3:::"
-                f"{naming.bucket(topology, region, account, b.name)}/*"
+                f"{naming.bucket(topology, r, account, b.name)}/*"
                 for b in topology.buckets
-            ] + [
-                f"Resource::arn:<AWS::Partition>:dynamodb:{region}:<AWS::AccountId>:"
-                f"table/{naming.table(topology, t.name)}/index/*"
-                for t in topology.tables
-                if t.indexes
+                for r in readable
+                if r == region or b in topology.global_buckets
             ]
             ack_wildcards(
                 regional.app.role,
                 declared,
-                "An app of your own reads and writes any object of its declared buckets and "
-                "queries any index of its declared tables, in this region only (declared_app.py).",
+                "An app of your own reads and writes any object of its declared buckets in "
+                "this region (and, with "
+                "cross_region_reads, reads objects of the global buckets' other replicas); "
+                "nothing else (declared_app.py).",
             )
             ack(
                 regional.app.function,

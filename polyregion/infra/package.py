@@ -46,6 +46,8 @@ class BuildError(PolyregionError):
 
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+# An app of your own's external commands (pip, npm, next): argv and working directory.
+AppRunner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 
 
 def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
@@ -108,15 +110,17 @@ def is_full_build(path: Path) -> bool:
 
 def source_fingerprint(topology: Topology, requirements: Sequence[str] | None = None) -> str:
     """The fingerprint of what a build made now would contain: for an app of your own, its
-    code directory (lockfiles and requirements.txt included) and [app.lambda] target."""
+    code directory (lockfiles and requirements.txt included), the local directories its
+    requirements.txt installs from (`-e ../..`) and its [app.lambda] target."""
     if topology.app_command is not None:
         s = topology.app_lambda
         code = (topology.app_dir / s.code).resolve()
-        from polyregion.infra.app_package import ALWAYS_EXCLUDED
+        from polyregion.infra.app_package import ALWAYS_EXCLUDED, local_sources
 
+        local = local_sources(code / "requirements.txt") if s.language == "python" else []
         return fingerprint(
             topology,
-            code=[code],
+            code=[code, *local],
             requirements=[],
             target=(s.runtime, s.architecture),
             exclude=[*ALWAYS_EXCLUDED, *s.exclude],
@@ -154,7 +158,12 @@ class BuildReport:
 
 
 def build_asset(
-    topology: Topology, dest: Path, *, run: Runner = _run, force: bool = False
+    topology: Topology,
+    dest: Path,
+    *,
+    run: Runner = _run,
+    force: bool = False,
+    app_run: AppRunner | None = None,
 ) -> BuildReport:
     """pip-install the runtime deps for Lambda ARM64, add our package and config, measure.
     A build of the same fingerprint is reused (unless `force`). An app of your own is
@@ -179,13 +188,14 @@ def build_asset(
     except OSError as exc:
         raise BuildError(f"cannot write the asset to {dest}: {exc.strerror}; pick --out") from None
     if own:
-        from polyregion.infra.app_package import package_app
+        from polyregion.infra.app_package import package_app, run_command
 
         package_app(
             topology.app_lambda,
             app_dir=topology.app_dir,
             command=topology.app_command,
             dest=dest,
+            run=app_run or run_command,
         )
         lam = topology.app_lambda
         return _finish(dest, key, [], lam.python_version if lam.language == "python" else None)

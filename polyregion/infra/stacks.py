@@ -2,7 +2,8 @@
 
     <name>-data            primary   global table (replicas in every other region)
     <name>-secrets         primary   session secret, origin verification value (replicated)
-    <name>-assets-<r>      each r    bucket, CRR to the other regions, static files
+    <name>-assets-<r>      each r    the buckets (assets + declared), CRR to the other regions,
+                                     static files
     <name>-regional-<r>    each r    regional tables, SSR Lambda, HTTP API origin, DNS records
     <name>-edge            us-east-1 the one distribution, its certificate, app.<domain>
 
@@ -19,13 +20,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from polyregion.infra.assets import AssetsBucket
+from polyregion.infra.assets import AppBucket, AssetsBucket
 from polyregion.infra.data import GlobalTable, RegionalTables, construct_id
 from polyregion.infra.declared_app import DeclaredApp
 from polyregion.infra.dns import AppAlias, OriginDns
 from polyregion.infra.edge import Edge
 from polyregion.infra.regional import RegionalOrigin, SsrFunction
 from polyregion.infra.secrets import EDGE_REGION, OriginVerifySecret, SessionSecret
+from polyregion.infra.static_site import StaticSite
+from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
 # Placeholder used when the topology has no [aws] hosted_zone_id: synth works, deploy refuses.
@@ -70,7 +73,7 @@ class AssetsStack(Stack):
         *,
         topology: Topology,
         region: str,
-        static_dir: Path | None,
+        static: StaticSite | None,
     ) -> None:
         super().__init__(scope, id, env=env(topology, region))
         self.assets = AssetsBucket(
@@ -79,9 +82,23 @@ class AssetsStack(Stack):
             topology=topology,
             region=region,
             account=self.account,
-            static_dir=static_dir,
+            static=static,
         )
         CfnOutput(self, "BucketName", value=self.assets.bucket.bucket_name)
+        # Every other declared bucket, under the same Replication switch.
+        self.buckets = {
+            spec.name: AppBucket(
+                self,
+                f"Bucket-{spec.name}",
+                topology=topology,
+                region=region,
+                account=self.account,
+                spec=spec,
+                replication_enabled=self.assets.replication_enabled,
+            )
+            for spec in topology.buckets
+            if spec.name != naming.ASSETS_BUCKET
+        }
 
 
 class RegionalStack(Stack):
@@ -140,10 +157,14 @@ class RegionalStack(Stack):
 
 
 class EdgeStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, topology: Topology) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, topology: Topology, static: StaticSite | None
+    ) -> None:
         super().__init__(scope, id, env=env(topology, EDGE_REGION))
         hosted_zone = zone(self, topology)
-        self.edge = Edge(self, "Edge", topology=topology, account=self.account, zone=hosted_zone)
+        self.edge = Edge(
+            self, "Edge", topology=topology, account=self.account, zone=hosted_zone, static=static
+        )
         self.alias = AppAlias(
             self,
             "AppAlias",

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from polyregion.errors import PolyregionError
 from polyregion.infra import package
+from polyregion.infra.static_site import static_site
 from polyregion.topology.model import Topology
 
 DEFAULT_WORK: Final = Path("build")
@@ -118,10 +119,8 @@ def synthesize(
     on_step("staging the Lambda asset and static files")
     if out is not None:
         prepare_out(out)
-    static_dir: Path | None
     if topology.app_command is None:  # the bundled blog
         asset_dir, full = resolve_asset(asset, topology, work)  # before the slow CDK import
-        static_dir = package.stage_static(work / "synth" / "static")
     else:  # an app of your own: its build, else its code without its dependencies
         candidate = asset or work / "lambda"
         if package.is_current_build(candidate, topology):
@@ -130,15 +129,13 @@ def synthesize(
             raise SynthError(f"{asset} is not a current build of the app; run `polyregion build`")
         else:
             asset_dir, full = stage_app_source(topology, work / "synth" / "app-src"), False
-        static_dir = None
+    static = static_site(topology, asset=asset_dir if full else None, work=work)
 
     on_step("loading the AWS CDK")
     from polyregion.infra.app import build_app
 
     on_step("building the stacks")
-    app, _ = build_app(
-        topology, asset_dir=asset_dir, static_dir=static_dir, outdir=out, checks=checks
-    )
+    app, _ = build_app(topology, asset_dir=asset_dir, static=static, outdir=out, checks=checks)
     on_step("synthesizing the templates (cdk-nag checks)")
     try:
         assembly = app.synth()

@@ -125,9 +125,11 @@ def drill(
     aws_endpoints: EndpointsOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Run a failover drill: steady state, fault, observe, rollback (always), failback, and
-    report RTO, RPO, lost writes and SLO gates. Exit 1 when a gate fails, 2 when the system was
-    not healthy to begin with, 130 when interrupted (the fault is rolled back in every case).
+    """Run a failover drill and report RTO, RPO, lost writes and SLO gates.
+
+    Steady state, fault, observe, rollback (always), failback. Exit 1 when a gate fails, 2 when
+    the system was not healthy to begin with, 130 when interrupted (the fault is rolled back in
+    every case).
 
     Same drill on AWS: --target aws inverts the region's real health check (never --disabled,
     which Route 53 treats as healthy); add --dry-run to see the exact calls first.
@@ -301,8 +303,10 @@ def lag(
     aws_endpoints: EndpointsOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Measure replication lag: write markers in each region, poll every other region until
-    they appear; p50/p90/p99/max per ordered pair (on aws, also CloudWatch ReplicationLatency)."""
+    """Measure replication lag per ordered region pair (p50/p90/p99/max).
+
+    Writes markers in each region and polls every other region until they appear; on aws, also
+    reads CloudWatch ReplicationLatency."""
     from polyregion.ops import cloudwatch
     from polyregion.ops import lag as lagmod
     from polyregion.topology.load import load
@@ -354,10 +358,11 @@ def verify(
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Check the running app against the contract (docs/your-app.md): health 200 / 503 within
-    2 s when its DynamoDB is down or slow, recovery, replication of the global tables and
-    buckets it writes, a write readable in every other region, origin-verify honoured. Starts
-    the sandbox (fast profile) if none is running. Exit 1 when a rule fails."""
+    """Check the running app against the contract, rule by rule (docs/your-app.md).
+
+    Health 200 / 503 within 2 s when its DynamoDB is down or slow, recovery, replication of the
+    global tables and buckets it writes, a write readable in every other region, origin-verify
+    honoured. Starts the sandbox (fast profile) if none is running. Exit 1 when a rule fails."""
     import httpx
 
     from polyregion.ops.sandbox_control import control_for

@@ -14,14 +14,27 @@ from polyregion.errors import SandboxError
 from polyregion.sandbox.status_types import SandboxStatus
 from polyregion.topology.model import Topology
 
+# A fault answers once it is applied: `revive` waits until the app listens again, which may
+# take the topology's whole app start timeout on a loaded machine (then some slack).
+FAULT_SLACK_S = 30.0
+
 
 class SandboxClient:
-    def __init__(self, url: str, *, timeout_s: float = 10.0, client: httpx.Client | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float = 10.0,
+        fault_timeout_s: float = 30.0 + FAULT_SLACK_S,
+        client: httpx.Client | None = None,
+    ):
         self.url = url.rstrip("/")
+        self.fault_timeout_s = max(timeout_s, fault_timeout_s)
         self._client = client or httpx.Client(timeout=timeout_s, trust_env=False)
 
     @classmethod
     def for_topology(cls, topology: Topology, **kwargs: Any) -> SandboxClient:
+        kwargs.setdefault("fault_timeout_s", topology.sandbox.app_start_timeout_s + FAULT_SLACK_S)
         return cls(f"http://127.0.0.1:{topology.sandbox.control_port}", **kwargs)
 
     def __enter__(self) -> SandboxClient:
@@ -66,7 +79,9 @@ class SandboxClient:
 
     def fault(self, action: str, **params: Any) -> dict[str, Any]:
         """Inject or clear a fault: kill, revive, dependency, partition, heal."""
-        return self._call("POST", "/fault", json={"action": action, **params})
+        return self._call(
+            "POST", "/fault", json={"action": action, **params}, timeout=self.fault_timeout_s
+        )
 
     def kill(self, region: str) -> dict[str, Any]:
         return self.fault("kill", region=region)

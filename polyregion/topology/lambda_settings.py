@@ -9,12 +9,18 @@ memory_mb = 1024              # 128..10240
 timeout_s = 30                # 1..30: API Gateway's HTTP API waits at most 30 s
 architecture = "arm64"        # or "x86_64"
 handler = "app:app"           # Python ASGI only: module:attribute served through Mangum
+cross_region_reads = false    # true: IAM for reads of the other regions' replicas (below)
 ```
 
 Without `handler`, the app's `[app] command` runs behind the AWS Lambda Web Adapter (any
 language, a real HTTP server, response streaming possible); with it, a Python ASGI app is
 called in-process through Mangum (no server to start: the faster cold start). See
 docs/infrastructure.md, "Ship your own app".
+
+`cross_region_reads = true` grants the function reads in the *other* regions too: GetItem on
+the global tables' other replicas (polyregion.kit's read-your-writes fallback reads the region
+that wrote) and GetObject/ListBucket on the global buckets' other replicas (an object not yet
+replicated). Off by default: the function then reaches nothing outside its own region.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ PYTHON_RUNTIMES: Final = ("python3.11", "python3.12", "python3.13", "python3.14"
 NODE_RUNTIMES: Final = ("nodejs20.x", "nodejs22.x", "nodejs24.x")
 ARCHITECTURES: Final = ("arm64", "x86_64")
 HTTP_API_TIMEOUT_S: Final = 30  # API Gateway HTTP API integration timeout, maximum
-KEYS: Final = ("runtime", "code", "exclude", "memory_mb", "timeout_s", "architecture", "handler")
+KEYS: Final = (
+    "runtime", "code", "exclude", "memory_mb", "timeout_s", "architecture", "handler",
+    "cross_region_reads",
+)  # fmt: skip
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
@@ -44,6 +53,7 @@ class LambdaSettings:
     timeout_s: int = 30
     architecture: str = "arm64"
     handler: str | None = None
+    cross_region_reads: bool = False
 
     @property
     def language(self) -> str:
@@ -111,7 +121,11 @@ def parse_lambda(raw: object, *, source: str | None = None) -> LambdaSettings:
                 f"only Python ASGI apps run in-process (runtime is {runtime}); remove handler "
                 "to run [app] command behind the Lambda Web Adapter",
             )
+    cross = t.get("cross_region_reads", False)
+    if not isinstance(cross, bool):
+        raise fail("cross_region_reads", cross, "true or false")
     return LambdaSettings(
+        cross_region_reads=cross,
         runtime=runtime,
         code=code,
         exclude=tuple(exclude),

@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,7 @@ class Synth:
     regions: dict[str, str]  # stack name -> region
     seconds: float
     stdout: str = ""
+    full_asset: bool = False  # synthesized from a current build (not the source-only stand-in)
 
     def template(self, name: str) -> Any:
         from aws_cdk.assertions import Template
@@ -163,3 +164,39 @@ def three(tmp_path_factory: pytest.TempPathFactory, two_process: _Running) -> It
     started = time.monotonic()
     result = synthesize(topology, out=work / "cdk.out", work=work / "build")
     yield _read(result.out, topology, time.monotonic() - started)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_NAMES = ("blog", "fastapi-notes", "nextjs-notes")
+
+
+def fake_next_build(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Stands in for `npm ci` and `next build` (70 s and the npm registry): what a build leaves
+    in the staging copy that packaging reads."""
+    if "build" in argv and "next" in argv:
+        (cwd / ".next" / "standalone").mkdir(parents=True)
+        (cwd / ".next" / "standalone" / "server.js").write_text("// standalone server\n")
+        (cwd / ".next" / "static" / "chunks").mkdir(parents=True)
+        (cwd / ".next" / "static" / "chunks" / "main-0123abcd.js").write_text("//\n")
+    return subprocess.CompletedProcess(list(argv), 0, "", "")
+
+
+@pytest.fixture(scope="session")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+    """Each example synthesized once from its own topology file (cdk-nag and cfn-lint run as
+    part of it). Next.js from a build (npm and next stood in for), so its static files are
+    uploaded; the Python examples from their source (a build would need PyPI)."""
+    from polyregion.infra import package
+    from polyregion.infra.synth import synthesize
+
+    out: dict[str, Synth] = {}
+    for name in EXAMPLE_NAMES:
+        work = tmp_path_factory.mktemp(name)
+        topology = load(EXAMPLES / name / "polyregion.toml")
+        if name == "nextjs-notes":
+            package.build_asset(topology, work / "build" / "lambda", app_run=fake_next_build)
+        started = time.monotonic()
+        result = synthesize(topology, out=work / "cdk.out", work=work / "build")
+        out[name] = _read(result.out, topology, time.monotonic() - started)
+        out[name].full_asset = result.full_asset
+    return out

@@ -152,3 +152,104 @@ def test_build_packages_an_app_of_your_own_and_keys_it_on_its_code(tmp_path: Pat
     assert package.is_current_build(dest, load(config)) and not report.reused
     (tmp_path / "main.py").write_text("app = 'changed'\n")
     assert not package.is_current_build(dest, load(config))
+
+
+def test_nextjs_run_script_starts_the_standalone_server_not_the_source_command(
+    tmp_path: Path,
+) -> None:
+    """examples/nextjs-notes runs `sh run.sh` from its source tree: the generated run.sh of the
+    same name execed itself forever, and the standalone tree has no .next/standalone inside."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package.json").write_text(json.dumps({"dependencies": {"next": "16"}}))
+    (app / "package-lock.json").write_text("{}")
+    (app / "run.sh").write_text("exec node .next/standalone/server.js\n")
+    pkg = package_app(
+        parse_lambda({"runtime": "nodejs22.x"}), app_dir=app, command=["sh", "run.sh"],
+        dest=tmp_path / "o", run=recorder([]),
+    )  # fmt: skip
+    script = (pkg.path / "run.sh").read_text()
+    assert script.rstrip().endswith("exec node server.js")
+    assert 'export HOSTNAME="$HOST"' in script and "sh run.sh" not in script
+
+
+def test_a_run_sh_of_the_app_is_refused_rather_than_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "run.sh").write_text("exec python app.py\n")
+    with pytest.raises(PackageError, match=r"run\.sh.*rename it"):
+        package_app(
+            parse_lambda(None), app_dir=tmp_path, command=["sh", "run.sh"],
+            dest=tmp_path.parent / "collide", run=recorder([]),
+        )  # fmt: skip
+    # Excluded, it is not packaged, and the generated handler takes its place.
+    pkg = package_app(
+        parse_lambda({"exclude": ["run.sh"]}), app_dir=tmp_path, command=["python", "app.py"],
+        dest=tmp_path.parent / "excluded", run=recorder([]),
+    )  # fmt: skip
+    assert "exec python app.py" in (pkg.path / "run.sh").read_text()
+
+
+def test_local_requirements_are_built_into_wheels_not_installed_editable(tmp_path: Path) -> None:
+    """`-e ../..` (examples/fastapi-notes) installed with --target left a .pth file pointing at
+    the build machine's checkout: on Lambda the kit was not importable."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.py").write_text("")
+    (app / "requirements.txt").write_text("fastapi>=0.110\n-e ../lib  # the kit\n")
+    calls: Calls = []
+    record = recorder(calls)
+
+    def run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        if "wheel" in argv:
+            wheel_dir = Path(argv[argv.index("--wheel-dir") + 1])
+            (wheel_dir / "lib-1.0-py3-none-any.whl").write_bytes(b"PK")
+        return record(argv, cwd)
+
+    pkg = package_app(
+        parse_lambda(None), app_dir=app, command=["python", "app.py"],
+        dest=tmp_path / "out", run=run,
+    )  # fmt: skip
+    (wheel, _), (install, _) = calls
+    assert wheel[wheel.index("wheel") :][:1] == ["wheel"] and "--no-deps" in wheel
+    assert wheel[-1] == str(lib.resolve())
+    requirements = Path(install[install.index("-r") + 1])
+    lines = requirements.read_text().splitlines()
+    assert lines[0] == "fastapi>=0.110"
+    assert lines[1].endswith("lib-1.0-py3-none-any.whl") and "-e" not in lines[1]
+    assert not requirements.is_relative_to(pkg.path)  # not shipped in the package
+
+
+def test_requirements_without_local_paths_are_installed_as_they_are(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("fastapi\n-r other.txt\n")
+    requirements = tmp_path / "requirements.txt"
+    assert app_package.local_wheels(requirements, tmp_path / "o", recorder([])) == requirements
+
+
+def test_a_change_in_a_local_requirement_makes_the_build_stale(tmp_path: Path) -> None:
+    """examples/fastapi-notes installs the kit from `-e ../..`: a build keyed on the app's own
+    directory alone stayed "current" after the kit changed, and deploy shipped the old kit."""
+    from polyregion.infra import package
+    from polyregion.topology import load
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "kit.py").write_text("VERSION = 1\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.py").write_text("app = object()\n")
+    (app / "requirements.txt").write_text("-e ../lib\n")
+    (app / "polyregion.toml").write_text(
+        '[app]\nname = "mine"\ncommand = "python main.py"\n[app.lambda]\nhandler = "main:app"\n'
+    )
+
+    def run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        if "wheel" in argv:
+            wheel_dir = Path(argv[argv.index("--wheel-dir") + 1])
+            (wheel_dir / "lib-1.0-py3-none-any.whl").write_bytes(b"PK")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    dest = tmp_path / "build" / "lambda"
+    package.build_asset(load(app / "polyregion.toml"), dest, app_run=run)
+    assert package.is_current_build(dest, load(app / "polyregion.toml"))
+    (tmp_path / "lib" / "kit.py").write_text("VERSION = 2\n")
+    assert not package.is_current_build(dest, load(app / "polyregion.toml"))

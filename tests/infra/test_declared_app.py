@@ -44,15 +44,19 @@ hosted_zone_id = "Z0123456789EXAMPLE"
 
 
 @pytest.fixture(scope="module")
-def regional(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     from polyregion.infra.synth import synthesize
 
     work = tmp_path_factory.mktemp("notes")
     (work / "server.js").write_text("// the app\n")
     (work / "polyregion.toml").write_text(NOTES)
     result = synthesize(load(work / "polyregion.toml"), out=work / "cdk.out", work=work / "build")
-    stack = next(s for s in result.stacks if s.name == "notes-regional-eu-west-1")
-    return json.loads(Path(stack.template).read_text())  # type: ignore[no-any-return]
+    return {s.name: json.loads(Path(s.template).read_text()) for s in result.stacks}
+
+
+@pytest.fixture(scope="module")
+def regional(templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return templates["notes-regional-eu-west-1"]
 
 
 def _resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -89,3 +93,23 @@ def test_iam_is_exactly_what_is_declared(regional: dict[str, Any]) -> None:
     text = json.dumps(statements)
     assert "table/notes-notes" in text and "table/notes-audit" in text
     assert "us-east-1" not in text  # this region's replicas only
+
+
+def test_every_declared_bucket_exists_in_every_region_and_replicates(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    """`[[buckets]] name = "uploads"` got an environment variable and IAM, but no stack created
+    the bucket: the app's first PutObject was NoSuchBucket."""
+    for region, other in (("us-east-1", "eu-west-1"), ("eu-west-1", "us-east-1")):
+        buckets = {
+            json.dumps(r["Properties"]["BucketName"]): r["Properties"]
+            for r in templates[f"notes-assets-{region}"]["Resources"].values()
+            if r["Type"] == "AWS::S3::Bucket"
+        }
+        (uploads,) = [b for name, b in buckets.items() if f"notes-uploads-{region}-" in name]
+        assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
+        condition, enabled, _ = uploads["ReplicationConfiguration"]["Fn::If"]
+        assert condition == "ReplicationEnabled"  # the stack's one Replication switch
+        (rule,) = enabled["Rules"]
+        assert f"notes-uploads-{other}-" in json.dumps(rule["Destination"]["Bucket"])
+        assert len(buckets) == 2  # and the assets bucket (static files)

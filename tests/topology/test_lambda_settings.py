@@ -26,6 +26,8 @@ def test_a_full_table() -> None:
     assert s.language == "node" and s.code == "web" and s.exclude == ("tests", "*.md")
     assert parse_lambda({"handler": "app.main:app"}).handler == "app.main:app"
     assert parse_lambda({"runtime": "python3.14"}).python_version == "3.14"
+    assert not parse_lambda(None).cross_region_reads
+    assert parse_lambda({"cross_region_reads": True}).cross_region_reads
 
 
 @pytest.mark.parametrize(
@@ -40,6 +42,7 @@ def test_a_full_table() -> None:
         ({"runtime": "nodejs22.x", "handler": "a:b"}, "app.lambda.handler", "Web Adapter"),
         ({"code": "/abs"}, "app.lambda.code", "relative"),
         ({"exclude": "tests"}, "app.lambda.exclude", "list of glob"),
+        ({"cross_region_reads": "yes"}, "app.lambda.cross_region_reads", "true or false"),
     ],
 )
 def test_bad_values_name_the_key_and_the_fix(raw: dict[str, object], key: str, hint: str) -> None:

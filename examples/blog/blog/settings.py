@@ -150,6 +150,16 @@ def _env_number(environ: Mapping[str, str], key: str, default: float) -> float:
         raise ConfigError(key, raw, "a number") from None
 
 
+def _account_suffix(topo: Topology, region: str, local_bucket: str | None) -> str | None:
+    """The account id that ends this region's bucket name on AWS
+    (`<app>-assets-<region>-<account>`): the contract gives this region's name only, and the
+    other regions' names (cover fallback while CRR lags) differ from it by the region alone."""
+    prefix = naming.bucket(topo, region) + "-"
+    if local_bucket and local_bucket.startswith(prefix):
+        return local_bucket[len(prefix) :] or None
+    return None
+
+
 def settings_from_env(
     *,
     topology: Topology | None = None,
@@ -170,12 +180,13 @@ def settings_from_env(
         )
     if endpoints is None:
         endpoints = endpoints_from_env(env)
-    account = env.get(ENV_ACCOUNT) or None
-    buckets = {r: naming.bucket(topo, r, account) for r in topo.region_names}
     topo.region(name)  # a ConfigError naming `region` and the allowed ones, first
     contract = AppEnv.from_env(env, region=name, regions=tuple(topo.region_names), port=0)
-    if contract.buckets.get("ASSETS") or env.get(ENV_BUCKET):
-        buckets[name] = contract.buckets.get("ASSETS") or env[ENV_BUCKET]
+    local_bucket = contract.buckets.get("ASSETS") or env.get(ENV_BUCKET) or None
+    account = env.get(ENV_ACCOUNT) or _account_suffix(topo, name, local_bucket)
+    buckets = {r: naming.bucket(topo, r, account) for r in topo.region_names}
+    if local_bucket:
+        buckets[name] = local_bucket
     if secure_cookies is None:
         secure_cookies = env.get(ENV_SECURE_COOKIES, "1") != "0"
     if origin_verify_secret is None:

@@ -4,7 +4,9 @@ through a CloudFront origin), run in-process against the moto server."""
 from __future__ import annotations
 
 import base64
+import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -
     monkeypatch.setenv("POLYREGION_CONFIG", str(config))
     monkeypatch.setenv("POLYREGION_AWS_ENDPOINTS", json.dumps({"us-east-1": moto_url}))
     monkeypatch.setattr(lambda_handler, "_handler", None)
+    monkeypatch.setattr(lambda_handler, "_app", None)
 
 
 @pytest.mark.usefixtures("lambda_env")
@@ -45,6 +48,25 @@ def test_function_url_get_reaches_the_deep_health_check() -> None:
     assert out["headers"]["x-polyregion-region"] == "us-east-1"
     body = json.loads(out["body"])
     assert body["status"] == "healthy" and body["region"] == "us-east-1"
+
+
+@pytest.mark.usefixtures("lambda_env")
+def test_the_declared_asgi_handler_runs_through_the_shim_polyregion_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """examples/blog/polyregion.toml: `[app.lambda] handler = "blog.lambda_handler:app"`."""
+    from polyregion.infra.app_package import ASGI_SHIM, asgi_shim
+    from polyregion.topology.load import load as load_topology
+
+    declared = load_topology(Path(lambda_handler.__file__).parents[1] / "polyregion.toml")
+    assert declared.app_lambda.handler == "blog.lambda_handler:app"
+    (tmp_path / f"{ASGI_SHIM}.py").write_text(asgi_shim(declared.app_lambda.handler))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, ASGI_SHIM, raising=False)
+    shim = importlib.import_module(ASGI_SHIM)
+    out = shim.handler(event("function_url_get.json"), None)
+    assert out["statusCode"] == 200, out["body"]
+    assert json.loads(out["body"])["region"] == "us-east-1"
 
 
 @pytest.mark.usefixtures("lambda_env")

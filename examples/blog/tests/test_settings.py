@@ -63,6 +63,22 @@ def test_the_app_contract_environment_names_the_resources() -> None:
     assert plain.verify_header == "x-origin-verify"
 
 
+def test_on_lambda_the_other_regions_buckets_follow_the_contracts_local_name() -> None:
+    """The declared app's environment (examples/blog on its own topology) names this region's
+    bucket only; the cover fallback read the other regions' buckets without the account suffix,
+    names that do not exist."""
+    env = {
+        "AWS_REGION": "eu-west-1",
+        "POLYREGION_BUCKET_ASSETS": "polyregion-assets-eu-west-1-123456789012",
+    }
+    s = settings_from_env(topology=TOPO, environ=env)
+    assert s.bucket("us-east-1") == "polyregion-assets-us-east-1-123456789012"
+    local = {"AWS_REGION": "eu-west-1", "POLYREGION_BUCKET_ASSETS": "polyregion-assets-eu-west-1"}
+    assert settings_from_env(topology=TOPO, environ=local).bucket("us-east-1") == (
+        "polyregion-assets-us-east-1"
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "key"),
     [
