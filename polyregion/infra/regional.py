@@ -51,7 +51,7 @@ def app_policy(topology: Topology, *, region: str, account: str) -> list[iam.Pol
     table = naming.table(topology, blog.name)
     local_table = arn("dynamodb", region, f"table/{table}")
     statements = [
-        # posts/users: reads, GSI queries, conditional puts, transactions (TransactWriteItems is
+        # posts/users/drill records: reads, GSI queries, puts, transactions (TransactWriteItems is
         # authorized per item as PutItem), optimistic updates; health: GetItem.
         iam.PolicyStatement(
             sid="GlobalTableLocalReplica",

@@ -152,7 +152,7 @@ def _lookup(names: Mapping[str, str], name: str, prefix: str, what: str) -> str:
         raise ConfigError(
             prefix + env_key(name),
             None,
-            f"is not set: declare the {what} {name!r} in polyregion.toml (the sandbox and the "
+            f"declare the {what} {name!r} in polyregion.toml (the sandbox and the "
             "deploy set this variable), or pass it explicitly",
         )
     return found

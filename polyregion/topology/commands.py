@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +33,7 @@ def check(file: FileArg = None) -> None:
     regions = ", ".join(f"{r.name} ({r.role})" for r in topo.regions)
     tables = ", ".join(f"{t.name} ({t.scope})" for t in topo.tables) or "none"
     buckets = ", ".join(f"{b.name} ({b.scope})" for b in topo.buckets) or "none"
-    app = " ".join(topo.app_command) if topo.app_command else "the bundled blog"
+    app = shlex.join(topo.app_command) if topo.app_command else "the bundled blog"
     typer.echo(
         f"{topo.source}: valid. regions: {regions}; locations: {len(topo.locations)}; "
         f"tables: {tables}; buckets: {buckets}; app: {app}"
@@ -65,7 +66,7 @@ def show(file: FileArg = None) -> None:
         data.add_row(t.name, str(t.scope), naming.table(topo, t.name), key, indexes)
     console.print(data)
     if topo.app_command:
-        console.print(f"App: {' '.join(topo.app_command)} (in {topo.app_dir})")
+        console.print(f"App: {shlex.join(topo.app_command)} (in {topo.app_dir})")
     h = topo.health
     console.print(
         f"Health check: {h.path} every {h.interval_s}s, threshold {h.failure_threshold}, "
@@ -95,7 +96,7 @@ def init(
 
     path, guess = scaffold.write(directory, force=force)
     typer.echo(f"wrote {path}: {guess.framework} ({guess.evidence})")
-    typer.echo(f"command: {' '.join(guess.command)}")
+    typer.echo(f"command: {shlex.join(guess.command)}")
     typer.echo("fill in:")
     for item in guess.todo:
         typer.echo(f"  - {item}")

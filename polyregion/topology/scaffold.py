@@ -29,8 +29,16 @@ _APP_OBJECT = {
     "starlette": re.compile(r"^(\w+)\s*=\s*Starlette\(", re.M),
     "flask": re.compile(r"^(\w+)\s*=\s*Flask\(", re.M),
 }
+# A route path with "health" in it, as a string literal of the entry file ("/api/health",
+# "/healthz"); liveness-only paths ("/live") are not what Route 53 should check.
+_HEALTH_LITERAL = re.compile(r"""["'](/[A-Za-z0-9_/.-]*health[A-Za-z0-9_.-]*)["']""")
 # The contract gives HOST and PORT; servers that take flags get them through `sh -c`.
 _LISTEN = '--host "$HOST" --port "$PORT"'
+# Without a write, drills measure availability only: say what makes them count lost writes.
+_DRILL_TODO: Final = (
+    "[drill.write]: uncomment it and point it at a write your app accepts without a session, "
+    "with a read-back of this region's own copy, so drills count lost writes"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +71,22 @@ def guess(directory: Path) -> Guess:
             "[app] command: how to start your server; it must listen on $HOST:$PORT",
             "[health] path: a deep health endpoint (200 healthy, 503 degraded, within 2 s)",
             "[[tables]] / [[buckets]]: what your app stores (commented examples below)",
+            _DRILL_TODO,
         ),
     )
 
 
 def _python(directory: Path, framework: str, evidence: str) -> Guess:
+    health, where = _health_path(directory)
     todo = [
-        "[health] path: add a deep health endpoint (200 healthy, 503 degraded, within 2 s); "
-        "polyregion.kit has one for Starlette/FastAPI and Flask",
+        f"[health] path: {health} was found in {where}; check that it is deep (200 healthy, "
+        "503 degraded, within 2 s)"
+        if where
+        else "[health] path: add a deep health endpoint (200 healthy, 503 degraded, within "
+        "2 s); polyregion.kit has one for Starlette/FastAPI and Flask",
         "[[tables]] / [[buckets]]: what your app stores; read their names from "
         "$POLYREGION_TABLE_<NAME> / $POLYREGION_BUCKET_<NAME>",
+        _DRILL_TODO,
     ]
     if framework == "django":
         command: tuple[str, ...] = (
@@ -98,9 +112,23 @@ def _python(directory: Path, framework: str, evidence: str) -> Guess:
         framework=framework,
         evidence=evidence,
         command=command,
-        health_path="/health",
+        health_path=health,
         todo=tuple(todo),
     )
+
+
+def _health_path(directory: Path) -> tuple[str, str | None]:
+    """The first health-looking route literal of the entry files, and the file it is in;
+    ("/health", None) when there is none."""
+    for rel in _ENTRY_FILES:
+        path = directory / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _HEALTH_LITERAL.finditer(text):
+            if not match.group(1).rstrip("/").endswith("/live"):
+                return match.group(1), rel
+    return "/health", None
 
 
 def _node(directory: Path, framework: str) -> Guess:
@@ -109,6 +137,7 @@ def _node(directory: Path, framework: str) -> Guess:
         "[health] path: add a deep health route (200 healthy, 503 degraded, within 2 s)",
         "[[tables]] / [[buckets]]: what your app stores; read their names from "
         "process.env.POLYREGION_TABLE_<NAME> / POLYREGION_BUCKET_<NAME>",
+        _DRILL_TODO,
     ]
     if framework == "next":
         # Next's standalone server reads HOSTNAME and PORT.

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -126,6 +127,72 @@ def test_a_crash_mid_run_is_reported_and_the_app_restarted(notes: RunningSandbox
 
     wait_for(serving, timeout_s=15, step_s=0.2)
     assert f"app:{A} 1" in notes.cli("status").stdout  # "Restarts: app:us-east-1 1"
+
+
+def served_by(sb: RunningSandbox, location: dict[str, Any]) -> str | None:
+    """The region that answered GET / through the location's edge (its `x-region` header)."""
+    try:
+        r = httpx.get(location["entry_url"], timeout=3.0, trust_env=False)
+    except httpx.HTTPError:
+        return None
+    return r.headers.get("x-region") if r.status_code < 500 else None
+
+
+def test_a_crash_loop_shows_the_region_down_and_routes_around_it(notes: RunningSandbox) -> None:
+    """Issue 12's "an app that crashes mid-run is shown as killed and routed around", with
+    issue 15's supervision: an app that keeps exiting on start is restarted with backoff
+    (0.5, 1, 2, 4 s...) and stays down in between, so `status` says killed with the exit code,
+    the dashboard draws the region down, and its location is served by the next region."""
+    status = notes.client.status()
+    home = next(loc for loc in status["locations"] if loc["nearest"][0] == A)
+    wait_for(lambda: served_by(notes, home) == A, timeout_s=30, step_s=0.2)
+    bound = float(status["profile"]["kill_bound_s"]) + 4.0  # + a busy CI machine
+    marker = Path(notes.config).parent / f"crash-loop-{A}"
+    with origin(notes, A) as a, pytest.raises(httpx.HTTPError):
+        a.post("/crash-loop")  # the app writes the marker and exits; every restart exits too
+    try:
+        assert marker.exists()
+
+        def looping() -> bool:
+            s = notes.client.status()
+            region = next(r for r in s["regions"] if r["name"] == A)
+            child = next(c for c in s["children"] if c["name"] == f"app:{A}")
+            return (
+                child["restarts"] >= 2
+                and region["alive"] is False
+                and region["faults"]["killed"] is True
+                and region["app"]["exit_code"] == 5
+            )
+
+        wait_for(looping, timeout_s=30, step_s=0.1)
+        messages = [e["message"] for e in notes.client.events()]
+        assert any(f"app:{A} exited unexpectedly (code 5)" in m for m in messages), messages
+        # `fault kill` was never used: the supervision keeps trying (restarting in ... s).
+        assert notes.client.status()["regions"][0]["name"] == A
+
+        moved = wait_for(lambda: served_by(notes, home) == B, timeout_s=bound, step_s=0.2)
+        print(f"crash loop: {home['name']} served by {B} after {moved:.2f} s")
+
+        def dashboard_down() -> bool:
+            url = str(notes.client.status()["dashboard_url"]).rstrip("/") + "/api/state"
+            view = httpx.get(url, timeout=5, trust_env=False).json()
+            region = next(r for r in view["regions"] if r["name"] == A)
+            return region["state"] == "down" and "killed" in region["faults"]
+
+        wait_for(dashboard_down, timeout_s=15, step_s=0.3)
+
+        def says_killed() -> bool:
+            out = notes.cli("status").stdout
+            return any(A in line and "killed (exit 5)" in line for line in out.splitlines())
+
+        wait_for(says_killed, timeout_s=15, step_s=0.3)
+    finally:
+        marker.unlink(missing_ok=True)
+    # The marker gone, `fault revive` starts it now instead of after the current backoff.
+    revived = notes.cli("fault", "revive", A)
+    assert revived.returncode == 0, revived.stderr
+    wait_for(lambda: served_by(notes, home) == A, timeout_s=bound + 10, step_s=0.2)
+    assert notes.client.status()["regions"][0]["alive"] is True
 
 
 @pytest.mark.parametrize(

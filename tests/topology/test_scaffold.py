@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -121,6 +122,10 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     first = init()
     assert first.returncode == 0, first.stderr
     assert "flask" in first.stdout and "fill in:" in first.stdout
+    # The command as a shell would take it back (it was printed with its quotes lost).
+    printed = next(x for x in first.stdout.splitlines() if x.startswith("command: "))
+    argv = shlex.split(printed.removeprefix("command: "))
+    assert len(argv) == 3 and argv[:2] == ["sh", "-c"], argv
     written = tmp_path / "polyregion.toml"
     written.write_text("# mine\n", encoding="utf-8")
     again = init()
@@ -129,3 +134,36 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     forced = init("--force")
     assert forced.returncode == 0
     assert "flask --app app:app run" in written.read_text(encoding="utf-8")
+
+
+def test_a_health_route_in_the_entry_file_is_the_guessed_health_path(tmp_path: Path) -> None:
+    """The FastAPI example's way (docs/your-app.md walk-through): the route is a literal."""
+    app = (
+        "app = FastAPI()\n"
+        'app.router.routes.append(kit.health_route(health, "/api/health"))\n'
+        '@app.get("/api/health/live")\ndef live(): ...\n'
+    )
+    g = scaffold.guess(project(tmp_path, {"requirements.txt": "fastapi\n", "app.py": app}))
+    assert g.health_path == "/api/health"
+    assert g.todo[0].startswith("[health] path: /api/health was found in app.py")
+    assert "GUESS" in scaffold.render(g)  # still marked as a guess to check
+
+
+def test_without_a_health_route_the_health_path_is_a_todo(tmp_path: Path) -> None:
+    live_only = 'app = Flask(__name__)\n@app.get("/health/live")\ndef live(): ...\n'
+    g = scaffold.guess(project(tmp_path, {"requirements.txt": "flask\n", "app.py": live_only}))
+    assert g.health_path == "/health"
+    assert g.todo[0].startswith("[health] path: add a deep health endpoint")
+
+
+def test_every_guess_asks_for_a_drill_write(tmp_path: Path) -> None:
+    """Without one, a drill measures availability only (docs/your-app.md, Drills)."""
+    for files in (
+        {},
+        {"requirements.txt": "fastapi\n"},
+        {"package.json": '{"dependencies": {"next": "16"}}'},
+    ):
+        directory = tmp_path / str(len(list(tmp_path.iterdir())))
+        directory.mkdir()
+        g = scaffold.guess(project(directory, files))
+        assert any(t.startswith("[drill.write]") for t in g.todo), g.todo

@@ -21,7 +21,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from blog import api, pages
+from blog import api, drill_writes, pages
 from blog.consistency import StillReplicating
 from blog.context import AppContext, ClientFactory, default_clients
 from blog.settings import AppSettings, settings_from_env
@@ -90,6 +90,8 @@ class ContentLengthGate:
         self.settings = settings
 
     def limit(self, method: str, path: str) -> int:
+        if method == "POST" and path == drill_writes.PATH:
+            return drill_writes.DRILL_BODY_BYTES
         upload = method == "POST" and (path == "/posts/new" or path.endswith("/edit"))
         return self.settings.upload_body_bytes if upload else self.settings.max_body_bytes
 
@@ -98,7 +100,7 @@ class ContentLengthGate:
             declared = Headers(scope=scope).get("content-length", "")
             limit = self.limit(scope["method"], scope["path"])
             if declared.isdigit() and int(declared) > limit:
-                message = too_large(self.settings)
+                message = too_large(self.settings, scope["path"])
                 response: Response
                 if scope["path"].startswith("/api/"):
                     response = JSONResponse({"error": message}, status_code=413)
@@ -110,7 +112,9 @@ class ContentLengthGate:
         await self.app(scope, receive, send)
 
 
-def too_large(settings: AppSettings) -> str:
+def too_large(settings: AppSettings, path: str = "") -> str:
+    if path == drill_writes.PATH:
+        return drill_writes.too_large()
     return (
         f"the request body is too large: the limit is {settings.max_body_bytes // 1024} KiB, "
         f"or {settings.upload_body_bytes // 1024} KiB for a post with a cover image"
@@ -182,7 +186,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail
     if exc.status_code == 413:
-        detail = too_large(request.app.state.ctx.settings)
+        detail = too_large(request.app.state.ctx.settings, request.url.path)
     if wants_json(request):
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's phrase for no route
@@ -250,6 +254,7 @@ def create_app(
             *pages.routes(settings),
             health_route(context.health, settings.topology.health.path),
             *api.routes(settings.topology.health.path),
+            *drill_writes.routes(),
             Mount(f"/static/{asset_version()}", app=static, name="static"),
         ],
         exception_handlers=handlers,

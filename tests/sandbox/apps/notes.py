@@ -8,6 +8,9 @@ contract's environment (docs/your-app.md). The sandbox tests run it through `pol
     PUT  /visits/<id>     body -> regional table `visits`
     GET  /visits/<id>
     POST /crash           exits with code 3 (a crash mid-run)
+    POST /crash-loop      writes the marker file `crash-loop-<region>` next to itself, then
+                          exits with code 3: every later start finds the marker and exits with
+                          code 5 before listening (a crash loop), until the marker is removed
 
 `--mode never-listen` never binds; `--mode exit` exits with code 4 at once.
 """
@@ -23,6 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 
 CONTRACT = ("HOST", "PORT", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
+CRASH_LOOP_EXIT = 5
+
+
+def crash_loop_marker() -> str:
+    """Per region, so a crash loop in one region leaves the others' restarts alone."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, f"crash-loop-{os.environ['POLYREGION_REGION']}")
 
 
 def main() -> None:
@@ -31,6 +41,9 @@ def main() -> None:
     if mode == "exit":
         print("notes app: giving up on purpose", flush=True)
         sys.exit(4)
+    if os.path.exists(crash_loop_marker()):
+        print(f"notes app: {crash_loop_marker()} exists, exiting (crash loop)", flush=True)
+        sys.exit(CRASH_LOOP_EXIT)
     if mode == "never-listen":
         print("notes app: not listening on purpose", flush=True)
         time.sleep(3600)
@@ -79,7 +92,10 @@ def main() -> None:
             return self.answer(200, item)
 
         def do_POST(self) -> None:
-            if self.path == "/crash":
+            if self.path == "/crash-loop":
+                with open(crash_loop_marker(), "w") as marker:
+                    marker.write("remove me to end the crash loop\n")
+            if self.path in ("/crash", "/crash-loop"):
                 os._exit(3)
             return self.answer(404, {})
 
