@@ -104,6 +104,19 @@ def main() -> None:
             )["ShardIterator"]
         )
         measure("GetRecords, nothing new (boto3)", port, args.calls, get_records)
+        streams.get_records(ShardIterator=iterator[0], Limit=1000)  # the reads below: new only
+
+        def ten_new(i: int) -> None:
+            # The ten puts are timed too: subtract the PutItem row x 10 for the read alone.
+            for j in range(10):
+                put(c.dynamodb, table, f"g{i}-{j}", REGION)
+            resp = streams.get_records(ShardIterator=iterator[0], Limit=1000)
+            assert len(resp["Records"]) == 10, len(resp["Records"])
+            iterator[0] = resp["NextShardIterator"]
+
+        measure(
+            "10 PutItem + GetRecords of those 10 records (boto3)", port, args.calls // 10, ten_new
+        )
         measure(
             "stream doorbell, answers at once",
             port,

@@ -123,7 +123,7 @@ class Link:
             backoff = 0.05
             now_ms = self.wall_ms()
             for q, ok in zip(batch, applied, strict=True):
-                self.lag.observe(now_ms - q.change.stamp.at, applied=ok)
+                self.lag.observe(now_ms - q.change.since_ms, applied=ok)
             with self._cond:  # only this thread pops: the batch is still the queue's head
                 for _ in batch:
                     self.queue.popleft()

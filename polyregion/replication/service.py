@@ -287,22 +287,30 @@ class Replicator:
         self, reader: StreamReader, doorbell: StreamDoorbell, table: TableReplication
     ) -> None:
         """Wait on the doorbell until the stream holds unread records, read them, hand them to
-        the links; after a batch, pause poll_ms so that records arriving fast share a read."""
+        the links; after a batch, pause poll_ms so that records arriving fast share a read.
+
+        While records flow (the last read found some), the next read goes straight to
+        GetRecords: asking the doorbell first would answer at once and cost a round trip to
+        the source endpoint per batch, on the path of every replicated write; only a read
+        that comes back empty hands over to the doorbell."""
         region = reader.region
         stats = self.stats[region]
         pending: list[tuple[str, dict[str, Any]]] = []
         last: str | None = None  # the last sequence number read (None: not known yet)
+        flowing = False  # the last read returned records
         while not self.stop_event.is_set():
             try:
                 if not pending:
                     try:
-                        latest = doorbell.wait(last)
+                        latest = last if flowing else doorbell.wait(last)
                         pending = reader.poll()
                     except Exception as exc:  # the region's endpoint is down or faulted
                         self._read_failed(region, stats, exc)
+                        flowing = False
                         self.wait(0.5)
                         continue
                     self._read_succeeded(region, stats)
+                    flowing = bool(pending)
                     if not pending:
                         # Nothing after `latest` was there when the poll came back empty (after
                         # a restart: every record up to the checkpoint): wait for a newer one.

@@ -53,6 +53,16 @@ class Change:
     stamp: Stamp
     image: Image | None = None  # the item to put (None for deletes)
     table: str = ""  # the physical table (TableReplication.table)
+    # When the source region recorded it (its stream record's creation time, epoch ms):
+    # replication lag is measured from here, as AWS's ReplicationLatency is. Not from the
+    # stamp: an app may stamp a write well before it makes it (the blog's sign-up reads its
+    # clock, then spends 0.3-2 s hashing the password), and that is no replication lag.
+    written_ms: int | None = None
+
+    @property
+    def since_ms(self) -> int:
+        """The moment replication lag counts from (the stamp's time if nothing better)."""
+        return self.written_ms if self.written_ms is not None else self.stamp.at
 
     @property
     def key_id(self) -> str:
@@ -95,8 +105,10 @@ class TableReplication:
         key: dict[str, Any],
         stamp: Stamp,
         image: Image | None = None,
+        written_ms: int = 0,
     ) -> Change:
-        return Change(kind, home, key, stamp, image, self.table if self.scoped else "")
+        table = self.table if self.scoped else ""
+        return Change(kind, home, key, stamp, image, table, written_ms or None)
 
     # -- reading a source stream ------------------------------------------------------------
     def classify(self, home: str, record: dict[str, Any]) -> Classified:
@@ -126,7 +138,7 @@ class TableReplication:
             self.delete_if_older(home, key, tomb)
             self.repairs += 1
             return Classified(None, "deleted-later")
-        return Classified(self._change("put", home, key, stamp, image), "local-write")
+        return Classified(self._change("put", home, key, stamp, image, at_ms), "local-write")
 
     def _local_delete(self, home: str, old: Image, at_ms: int) -> Classified:
         key = self._key(old)
@@ -140,7 +152,7 @@ class TableReplication:
         # A stale replicated write may have re-created the item here between the delete and
         # this read: enforce the delete locally too (a no-op when the item is gone).
         self.delete_if_older(home, key, stamp)
-        return Classified(self._change("delete", home, key, stamp), "local-delete")
+        return Classified(self._change("delete", home, key, stamp, None, at_ms), "local-delete")
 
     def _restore(self, home: str, winner: Image, won: Stamp) -> None:
         """Put back the newer version a local write overwrote, over whatever older version is

@@ -235,6 +235,79 @@ class FreezeSlowCollections:
             self.freezes += 1
 
 
+# Calls served on the event loop's thread (InlineCalls): quick, CPU-bound, never waiting.
+_INLINE_TARGETS: Final = (b"DynamoDB_", b"DynamoDBStreams_")
+_INLINE_PATHS: Final = frozenset({REPLICA_WRITES_PATH + "apply"})
+
+
+class InlineCalls:
+    """ASGI: run DynamoDB and DynamoDB Streams calls, and replica writes, on the event loop's
+    own thread instead of handing each to a2wsgi's worker pool (`pool`).
+
+    A call to moto is ~0.5-2 ms of CPU and never waits on I/O, so a worker thread buys no
+    concurrency (the GIL serializes moto anyway) and costs two thread hand-offs per request:
+    loop -> worker and, for every `send`, worker -> loop, each a wake-up the OS schedules late
+    on a busy machine, and together a fifth to a third of an endpoint's CPU in the profiles
+    (futures, run_coroutine_threadsafe, Condition.notify). Replication pays them three times
+    per write (the write, the stream read, the replica write). Everything that may wait
+    stays on the pool: the stream doorbell and S3 change feed (long polls), S3 bodies,
+    Secrets Manager. A `slow` fault still hangs in FaultLayer, in front of this."""
+
+    def __init__(self, pool: ASGIApp, wsgi: Callable[..., Any]) -> None:
+        self.pool, self.wsgi = pool, wsgi
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _inline(scope):
+            await self.pool(scope, receive, send)
+            return
+        import io
+
+        from a2wsgi.wsgi import build_environ
+
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        environ = build_environ(scope, io.BytesIO(bytes(body)))  # type: ignore[arg-type]
+        started: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+            started["status"], started["headers"] = status, headers
+            return lambda _data: None  # moto never writes through the legacy callable
+
+        try:
+            result = self.wsgi(environ, start_response)
+            try:
+                data = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:  # what a2wsgi answers too: moto's own bugs end as a 500
+            import logging
+
+            logging.getLogger(__name__).exception("inline call failed")
+            await _respond(send, 500, b'{"__type": "InternalFailure"}')
+            return
+        code = int(started["status"].split(" ", 1)[0])
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in started["headers"]
+        ]
+        await send({"type": "http.response.start", "status": code, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+
+def _inline(scope: Scope) -> bool:
+    if scope["path"] in _INLINE_PATHS:
+        return True
+    for name, value in scope.get("headers", []):
+        if name == b"x-amz-target":
+            return bool(value.startswith(_INLINE_TARGETS))
+    return False
+
+
 def load_extension(spec: str) -> Callable[[Any], Any]:
     """`module:function`, a WSGI wrapper around moto's app (e.g. the replication extension,
     polyregion.replication.endpoint:wrap, which `up` plugs in): the sandbox itself never
@@ -282,7 +355,8 @@ def create_app(
         gc.collect()
         gc.freeze()
         gc.callbacks.append(FreezeSlowCollections())
-    asgi: Any = WSGIMiddleware(wsgi, workers=16)
+    pool: Any = WSGIMiddleware(wsgi, workers=16)
+    asgi: Any = InlineCalls(pool, wsgi)
     return guarded(FaultLayer(SigV4Only(asgi), hang_s=hang_s, token=fault_token))
 
 

@@ -7,17 +7,24 @@ replicator reading streams every few ms. What it needs, each explained where it 
 - DynamoDB writes are serialized (WRITES) so a cancelled transaction cannot orphan a stream;
 - handed-out shard iterators are bounded, and moto stops keeping every model object it ever
   made (`instances_tracked`): both grew the endpoint without bound;
-- two per-request lookups that never change are cached;
+- two per-request lookups that never change are cached, GetRecords answers are written as
+  JSON directly instead of through moto's model-driven serializer (~1 ms per record), and a
+  new item's size is checked once instead of once per attribute;
 - S3 objects carry `x-amz-replication-status` when an extension sets it (STATUS_ATTR).
 """
 
 from __future__ import annotations
 
+import base64
+import calendar
+import datetime
+import json
 import threading
 from collections.abc import Callable
 from typing import Any, Final
 
 MAX_SHARD_ITERATORS: Final = 20_000
+ITEM_SIZE_LIMIT: Final = 405_000  # moto's own figure (AWS: 400 KB, measured 409-410 KB)
 STATUS_ATTR: Final = "_polyregion_replication_status"
 # Every DynamoDB write of this endpoint, and stream reads, serialized (see _patch_transactions).
 WRITES = threading.RLock()
@@ -26,6 +33,8 @@ STREAM_CHANGED = threading.Condition()
 # Called with (table, record) for every record added to a stream, under STREAM_CHANGED: the
 # replica store stamps it (replica_writes.ReplicaStore.on_stream_record).
 RECORD_HOOKS: list[Callable[[Any, dict[str, Any]], None]] = []
+# moto's own GetRecords handler, kept for comparison (tests) once _fast_get_records replaced it.
+MOTO_GET_RECORDS: Any = None
 
 
 def apply() -> None:
@@ -50,6 +59,8 @@ def apply() -> None:
     _patch_transactions()
     _cache_dispatch_lookups()
     _stop_tracking_instances()
+    _fast_get_records()
+    _size_new_items_once()
 
     # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
     # a replicator polling every few ms would grow the endpoint without bound. Keep the most
@@ -119,6 +130,66 @@ def _cache_dispatch_lookups() -> None:
     moto.backends.list_of_moto_modules = lambda: modules
     responses: Any = moto.core.responses
     responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+
+
+def _fast_get_records() -> None:
+    """Answer GetRecords with `json.dumps` of the records as stored, not through moto's
+    generic response serializer. That serializer walks every attribute of every image
+    against the botocore shapes (AttributePicker, per key and per member): ~1 ms of endpoint
+    CPU per record (bench/endpoint.py), so a replicator reading a batch of 10-50 records held
+    the source endpoint's GIL for 10-50 ms, the largest share of replication overhead at 200
+    writes/s. The records already are DynamoDB JSON (moto's StreamRecord.to_json); only the
+    creation time (epoch seconds, truncated to ms, as the serializer writes it) and binary
+    attributes (base64) need converting, so the answer is byte-for-byte what boto3 parses
+    from the serializer's (tests/sandbox/test_moto_patches.py compares the two)."""
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    global MOTO_GET_RECORDS
+    MOTO_GET_RECORDS = DynamoDBStreamsHandler.get_records
+
+    def get_records(self: Any) -> str:
+        iterator = self._get_param("ShardIterator")
+        limit = self._get_param("Limit")
+        result = self.backend.get_records(iterator, 1000 if limit is None else limit)
+        self.response_headers["Content-Type"] = "application/x-amz-json-1.0"
+        return json.dumps(result, default=_wire_value, separators=(",", ":"))
+
+    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]
+
+
+def _wire_value(value: Any) -> Any:
+    """What the AWS JSON protocol puts on the wire for what json cannot encode itself."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:  # moto's utcnow() is naive UTC
+            value = value.replace(tzinfo=datetime.UTC)
+        seconds = calendar.timegm(value.utctimetuple())
+        return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot put {type(value).__name__} in a GetRecords answer")
+
+
+def _size_new_items_once() -> None:
+    """Check a new item's 400 KB limit once, not once per attribute. moto's item dict
+    re-sums the size of every attribute already set each time one is set (O(n²) per item):
+    with six attributes that was 0.27 of the 0.56 ms moto's backend spends per PutItem, paid
+    by every write and every replicated copy. The outcome is the same: sizes only add up, so
+    the sum of the finished item exceeds the limit exactly when some partial sum did. Later
+    changes to an item (UpdateItem) still go through moto's own check."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(k) + v.size() for k, v in values.items()) > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, values)  # the values are checked: past the per-key check
+
+    Item.__init__ = __init__  # type: ignore[method-assign]
 
 
 def _serialized(method: Any) -> Any:

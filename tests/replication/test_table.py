@@ -164,3 +164,28 @@ def test_control_api_rejects_bad_input_with_a_clear_error(w: World) -> None:
         urllib.request.urlopen(f"{w.replicator.url}/nope", timeout=5)
     assert err.value.code == 404
     assert any(e["kind"] == "replicator-started" for e in w.replicator.events())
+
+
+def test_a_change_carries_the_time_its_source_recorded_it() -> None:
+    """What replication lag counts from: the stream record's creation time, not the stamp
+    the app put in the item (which may be seconds older: issue 15)."""
+    from datetime import UTC, datetime
+
+    from polyregion.replication.table import TableReplication
+
+    image = {
+        "pk": {"S": "user#x"}, "sk": {"S": "user"}, naming.UPDATED_AT: {"N": "1800000000000"},
+        naming.UPDATED_REGION: {"S": "eu-west-1"}, naming.VERSION: {"N": "1"},
+    }  # fmt: skip
+    created = datetime.fromtimestamp(1_800_000_001.75, tz=UTC)  # 1.75 s after the stamp
+    record = {
+        "eventName": "INSERT",
+        "dynamodb": {"ApproximateCreationDateTime": created, "NewImage": image},
+    }
+    change = TableReplication("t", writers={}).classify("eu-west-1", record).change
+    assert change is not None and change.stamp.at == 1_800_000_000_000
+    assert change.written_ms == change.since_ms == 1_800_000_001_750
+    del record["dynamodb"]["ApproximateCreationDateTime"]  # nothing better: the stamp
+    change = TableReplication("t", writers={}).classify("eu-west-1", record).change
+    assert change is not None and change.written_ms is None
+    assert change.since_ms == 1_800_000_000_000

@@ -178,3 +178,53 @@ async def test_unsigned_and_browser_requests_never_reach_the_aws_apis() -> None:
         assert (await c.get("/_polyregion/dynamodb/stream-wait")).text == "moto"
         internal = await c.post("/_polyregion/s3/replica", headers={"origin": "null"})
         assert internal.status_code == 403
+
+
+async def test_dynamodb_calls_run_on_the_loop_thread_others_on_the_pool() -> None:
+    """InlineCalls: DynamoDB, DynamoDB Streams and replica writes are answered by the WSGI app
+    on the event loop's thread, body and response intact; everything else (long polls, S3,
+    Secrets Manager) still goes to the worker pool; a failing call is a 500."""
+    import threading
+
+    from polyregion.sandbox.aws_endpoint import InlineCalls
+
+    seen: list[tuple[str, int, bytes]] = []
+
+    def wsgi(environ: dict, start_response: object) -> list[bytes]:  # type: ignore[type-arg]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if body == b"boom":
+            raise RuntimeError("a moto bug")
+        seen.append((environ["PATH_INFO"], threading.get_ident(), body))
+        start_response("201 Created", [("Content-Type", "application/x-amz-json-1.0")])  # type: ignore[operator]
+        return [b'{"ok":', b" true}"]
+
+    pooled: list[str] = []
+
+    async def pool(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        pooled.append(scope["path"])
+        await PlainTextResponse("pool")(scope, receive, send)  # type: ignore[arg-type]
+
+    app = InlineCalls(pool, wsgi)  # type: ignore[arg-type]
+    loop_thread = threading.get_ident()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://aws"
+    ) as c:
+        for target in ("DynamoDB_20120810.PutItem", "DynamoDBStreams_20120810.GetRecords"):
+            r = await c.post("/", content=b"x" * 70_000, headers={"x-amz-target": target})
+            assert r.status_code == 201 and r.json() == {"ok": True}
+            assert r.headers["content-type"] == "application/x-amz-json-1.0"
+        r = await c.post("/_polyregion/dynamodb/apply", content=b"{}")
+        assert r.status_code == 201
+        assert [(p, t, len(b)) for p, t, b in seen] == [
+            ("/", loop_thread, 70_000), ("/", loop_thread, 70_000),
+            ("/_polyregion/dynamodb/apply", loop_thread, 2),
+        ]  # fmt: skip
+        for path, headers in (
+            ("/_polyregion/dynamodb/stream-wait", {}),
+            ("/bucket/key", {}),
+            ("/", {"x-amz-target": "secretsmanager.GetSecretValue"}),
+        ):
+            assert (await c.get(path, headers=headers)).text == "pool"
+        assert pooled == ["/_polyregion/dynamodb/stream-wait", "/bucket/key", "/"]
+        failed = await c.post("/", content=b"boom", headers={"x-amz-target": "DynamoDB_x.Y"})
+        assert failed.status_code == 500
