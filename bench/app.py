@@ -291,8 +291,9 @@ def lambda_dirs(tmp: Path) -> tuple[Path, Path, Path]:
 
 # -- the run ---------------------------------------------------------------------------------
 def seed(endpoint: str) -> str:
+    from blog.data.posts import PostStore
+
     from polyregion.data.clients import clients_for
-    from polyregion.data.posts import PostStore
     from polyregion.data.provision import provision_region
     from polyregion.topology import from_dict, naming
 

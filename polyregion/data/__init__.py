@@ -1,1 +1,3 @@
-"""Data access: the AWS services the regional app uses, through boto3 with injectable endpoints."""
+"""Data access for every app and the sandbox: boto3 clients with injectable endpoints,
+provisioning of the declared resources, item helpers. The blog's own stores live with it
+(examples/blog/blog/data)."""

@@ -108,7 +108,7 @@ class RegionalTables(Construct):
                 ),
                 deletion_protection=True,
                 removal_policy=RemovalPolicy.RETAIN,
-                # The blog's throttle attempt rows expire (polyregion.data.attempts); audit rows
+                # The blog's throttle attempt rows expire (blog.data.attempts); audit rows
                 # carry no such attribute and are kept.
                 time_to_live_attribute=spec.ttl_attribute,
             )

@@ -123,7 +123,7 @@ def acknowledge(stacks: Stacks, topology: Topology) -> None:
             ack_wildcards(
                 regional.ssr.role,
                 [objects(topology, r, "covers/") for r in topology.region_names],
-                "Cover images are content-addressed keys under covers/ (polyregion.data.assets): "
+                "Cover images are content-addressed keys under covers/ (blog.data.assets): "
                 "object permissions must end in covers/*; no other prefix or bucket is reachable.",
             )
         else:

@@ -63,7 +63,7 @@ BLOG_TABLE_SPEC: Final = TableSpec(
     ),
     numeric_attributes=("created_at",),
 )
-# The blog's regional table expires its throttle rows (polyregion/data/attempts.py).
+# The blog's regional table expires its throttle rows (examples/blog/blog/data/attempts.py).
 BLOG_TTL_ATTRIBUTE: Final = "expires_at"
 AUDIT_TABLE_SPEC: Final = TableSpec(
     name=naming.AUDIT_TABLE,

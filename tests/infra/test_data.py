@@ -80,7 +80,7 @@ def test_regional_tables_stay_in_their_region(two: Synth) -> None:
                 "BillingMode": "PAY_PER_REQUEST",
                 "DeletionProtectionEnabled": True,
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-                # Sign-in throttle rows expire by TTL (polyregion.data.attempts).
+                # Sign-in throttle rows expire by TTL (blog.data.attempts).
                 "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
             },
         )

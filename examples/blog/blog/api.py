@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from blog import posts as post_logic
 from blog.consistency import token_for
+from blog.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from blog.throttle import throttled_message, viewer_address
 from blog.web import (
     consistency_token,
@@ -28,7 +29,6 @@ from blog.web import (
     start_session,
     valid_text,
 )
-from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from polyregion.kit import csrf
 
 NO_STORE = {"cache-control": "no-store"}

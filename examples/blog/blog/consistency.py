@@ -6,7 +6,7 @@ tell whether the reader's latest write is the post they are opening.
 
 from __future__ import annotations
 
-from polyregion.data.posts import Post
+from blog.data.posts import Post
 from polyregion.kit.consistency import ConsistencyToken, ReadYourWrites, Resolved, StillReplicating
 
 __all__ = ["ConsistencyToken", "ReadYourWrites", "Resolved", "StillReplicating", "token_for"]

@@ -17,15 +17,15 @@ import anyio.to_thread
 
 from blog.cache import TTLCache
 from blog.consistency import ReadYourWrites
+from blog.data.assets import AssetStore
+from blog.data.attempts import Attempts, DynamoAttempts, MemoryAttempts
+from blog.data.audit import AuditLog
+from blog.data.posts import Post, PostStore
+from blog.data.users import UserStore
 from blog.settings import AppSettings
 from blog.throttle import Throttle
-from polyregion.data.assets import AssetStore
-from polyregion.data.attempts import Attempts, DynamoAttempts, MemoryAttempts
-from polyregion.data.audit import AuditLog
 from polyregion.data.clients import ClientConfig, RegionClients
 from polyregion.data.items import Clock, key
-from polyregion.data.posts import Post, PostStore
-from polyregion.data.users import UserStore
 from polyregion.kit import (
     HealthChecker,
     RemoteCalls,

@@ -13,6 +13,8 @@ from starlette.routing import Route
 
 from blog import posts as post_logic
 from blog.consistency import token_for
+from blog.data.assets import Image, InvalidUpload, sniff
+from blog.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from blog.settings import AppSettings
 from blog.throttle import throttled_message, viewer_address
 from blog.web import (
@@ -27,8 +29,6 @@ from blog.web import (
     start_session,
     valid_text,
 )
-from polyregion.data.assets import Image, InvalidUpload, sniff
-from polyregion.data.users import MAX_PASSWORD, MIN_PASSWORD, USERNAME, UserExists
 from polyregion.kit import csrf
 
 # What assets.cover_key writes: covers/<random hex>/<sha256 prefix>.<extension>.

@@ -16,9 +16,9 @@ from starlette.requests import Request
 
 from blog.consistency import ConsistencyToken
 from blog.context import AppContext
+from blog.data.assets import Image, cover_key
+from blog.data.posts import Post, SlugTaken, VersionConflict, new_post_id
 from blog.web import consistency_token, ctx
-from polyregion.data.assets import Image, cover_key
-from polyregion.data.posts import Post, SlugTaken, VersionConflict, new_post_id
 
 log = logging.getLogger("blog")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from blog.data.users import DEFAULT_SCRYPT_N
 from polyregion.data.clients import endpoints_from_env
-from polyregion.data.users import DEFAULT_SCRYPT_N
 from polyregion.errors import ConfigError
 from polyregion.kit.env import ORIGIN_VERIFY_HEADER as ENV_ORIGIN_VERIFY_HEADER
 from polyregion.kit.env import AppEnv

@@ -19,7 +19,7 @@ throttled attacker learns nothing, not even whether the password was right. The 
 a key is free again as soon as its oldest counted attempt is older than the window, so there is
 no permanent lockout, and a successful sign-in resets nothing (an attacker signing in to an
 account of its own cannot wipe its address's failures). Counters live in the regional audit
-table (polyregion.data.attempts), shared by every instance of the region.
+table (blog.data.attempts), shared by every instance of the region.
 
 The client address is `CloudFront-Viewer-Address` ("ip:port", set by CloudFront and by the
 sandbox edge), never `X-Forwarded-For`, which the viewer controls; without a well-formed one,
@@ -37,8 +37,8 @@ from typing import Final
 
 from starlette.requests import Request
 
+from blog.data.attempts import Attempts
 from blog.settings import AppSettings
-from polyregion.data.attempts import Attempts
 from polyregion.data.items import Clock, now_ms
 
 VIEWER_ADDRESS: Final = "cloudfront-viewer-address"

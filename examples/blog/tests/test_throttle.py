@@ -8,14 +8,14 @@ import time
 
 import httpx
 import pytest
+from blog.data.attempts import MemoryAttempts
+from blog.data.audit import AuditLog
 from blog.settings import AppSettings
 from blog.throttle import subject, viewer_address
 from conftest import PASSWORD, A, AppFactory, B, signup
 from starlette.requests import Request
 from test_pages import csrf_of
 
-from polyregion.data.attempts import MemoryAttempts
-from polyregion.data.audit import AuditLog
 from polyregion.data.clients import RegionClients
 from polyregion.data.items import from_ddb, key
 from polyregion.topology import Topology, naming

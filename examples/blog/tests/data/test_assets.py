@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from polyregion.data.assets import InvalidUpload, cover_key, sniff
+from blog.data.assets import InvalidUpload, cover_key, sniff
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

@@ -4,9 +4,8 @@ from dataclasses import fields
 from typing import Any
 
 import pytest
+from blog.data.users import DEFAULT_SCRYPT_N, hash_password, needs_rehash, verify_password
 from blog.settings import AppSettings
-
-from polyregion.data.users import DEFAULT_SCRYPT_N, hash_password, needs_rehash, verify_password
 
 
 def test_scrypt_hashes_are_salted_and_verify() -> None:
@@ -50,7 +49,7 @@ def test_a_new_user_is_stamped_when_written_not_before_the_hash(
 ) -> None:
     """The scrypt hash takes 0.3-2 s: a stamp read before it made the write look that much
     older than it was (replication lag shown 1.8 s against 87 ms injected, issue 15)."""
-    from polyregion.data import users
+    from blog.data import users
 
     now = [1_800_000_000.0]
 

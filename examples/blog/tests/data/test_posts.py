@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from blog.data.posts import PostStore, SlugTaken
 
 from polyregion.data.clients import ClientConfig, RegionClients, clients_for
-from polyregion.data.posts import PostStore, SlugTaken
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict, naming
 from tests.support.lossy import LossyProxy, lossy_proxy
