@@ -27,7 +27,7 @@ from polyregion.sandbox.component import ComponentFactory
 from polyregion.sandbox.status_types import SandboxStatus
 
 if TYPE_CHECKING:
-    from rich.console import Group
+    from rich.console import Console, Group
 
 DETACH_TIMEOUT_S = 90.0
 
@@ -117,7 +117,7 @@ def up(
     def healthy(sv: Supervisor) -> None:
         started.append(True)
         progress.close()
-        console.print(summary(sv.status()), soft_wrap=True)
+        show(console, sv.status())
         console.print("[dim]events follow; Ctrl-C stops everything[/]")
         render.print_events(console, [e.to_json() for e in sv.events.recent(5)])
         sv.events.subscribe(lambda e: console.print(render.event_line(e.to_json())))
@@ -139,12 +139,15 @@ def up(
     console.print("sandbox stopped: no process left")
 
 
-def summary(status: SandboxStatus) -> Group:
-    """The sandbox's summary, with the replication tables when the replicator reports.
+def show(console: Console, status: SandboxStatus) -> None:
+    """Print the summary: the tables fit the console; the commands, URLs and log paths below
+    them are printed whole for copying (soft wrap: the terminal wraps them, rich does not fold
+    them at 80 columns when the output is a pipe)."""
+    console.print(summary(status), soft_wrap=True)
 
-    Printed with `soft_wrap=True`: the tables fit the console, and the commands, URLs and log
-    paths below them are printed whole for copying (the terminal wraps them, rich does not
-    fold them at 80 columns when the output is a pipe)."""
+
+def summary(status: SandboxStatus) -> Group:
+    """The sandbox's summary, with the replication tables when the replicator reports."""
     from polyregion.replication.render import lag_table, streams_table
     from polyregion.sandbox import render
 
@@ -226,7 +229,7 @@ def _detach(
                 )
             time.sleep(0.2)
     console = Console()
-    console.print(summary(status), soft_wrap=True)
+    show(console, status)
     console.print(
         f"running in the background (pid {proc.pid}, log {run_dir.log_file}); "
         f"stop it with `{commands._down(config)}`"
@@ -252,7 +255,7 @@ def status(
         typer.echo(json.dumps(data, indent=2))
         return
     console = Console()
-    console.print(summary(data), soft_wrap=True)
+    show(console, data)
     render.print_events(console, data["events"][-10:])
 
 

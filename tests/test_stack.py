@@ -64,3 +64,22 @@ def test_up_plugs_in_the_replicator_and_the_dashboard() -> None:
     assert [c.name for c in made] == ["replicator", "dashboard"]
     assert isinstance(made[0], Partitioner) and not isinstance(made[1], Partitioner)
     assert [load_extension(spec) for spec in ENDPOINT_EXTENSIONS] == [wrap]
+
+
+def test_long_log_paths_are_printed_whole_at_80_columns() -> None:
+    """A run directory deep in a temp dir: the log paths people copy are never folded (they
+    were, when `status` wrote to a pipe), while the tables still fit 80 columns."""
+    from rich.console import Console
+
+    from polyregion.stack import show
+    from tests.support.fake_control import FakeSandbox
+
+    status = FakeSandbox().status()
+    log = "/tmp/" + "a-very-deep-run-directory/" * 4 + "logs/app-us-east-1.log"
+    status["regions"][0]["app"]["log"] = log
+    status["replication"] = {}  # (the fake's replication view is not the replicator's shape)
+    console = Console(width=80, record=True)
+    show(console, status)
+    text = console.export_text()
+    assert f"app {status['regions'][0]['name']}: {log}" in text
+    assert max(len(line) for line in text.splitlines() if line.startswith(("┃", "│"))) <= 80

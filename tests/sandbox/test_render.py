@@ -43,16 +43,6 @@ def test_summary_fits_80_columns_without_cutting_urls() -> None:
     assert "Restarts: app:us-east-1 3" in text  # the supervision's restarts are shown
 
 
-def test_long_paths_are_printed_whole() -> None:
-    """A run directory deep in a temp dir: the log paths people copy are never folded."""
-    data = status()
-    log = "/tmp/" + "a-very-deep-run-directory/" * 4 + "logs/app-us-east-1.log"
-    data["regions"][0]["app"]["log"] = log
-    console = Console(width=80, record=True)
-    console.print(render.summary(data))
-    assert f"app us-east-1: {log}" in console.export_text()
-
-
 def test_event_line() -> None:
     console = Console(width=120, record=True)
     event = {"time": 0.0, "kind": "dns", "message": "paris: origin.example.com now answers x"}
