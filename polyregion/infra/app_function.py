@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -28,6 +28,29 @@ from polyregion.infra.tidy import depend_only_on_default_policy
 from polyregion.topology.lambda_settings import LambdaSettings
 
 RESERVED: Final = frozenset({"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME"})
+
+
+def function_role(
+    scope: Construct, *, description: str, statements: list[iam.PolicyStatement]
+) -> tuple[logs.LogGroup, iam.Role]:
+    """A function's log group (one month, removed with the stack) and its role: exactly
+    `statements` inline, plus writing to that log group. Made in `scope` as "Logs" and
+    "Role", the ids both the bundled blog's function and a declared app's use."""
+    log_group = logs.LogGroup(
+        scope,
+        "Logs",
+        retention=logs.RetentionDays.ONE_MONTH,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    role = iam.Role(
+        scope,
+        "Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+        inline_policies={"app": iam.PolicyDocument(statements=statements)},
+    )
+    log_group.grant_write(role)
+    return log_group, role
 
 
 def runtime_of(settings: LambdaSettings) -> lambda_.Runtime:

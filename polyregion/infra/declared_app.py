@@ -19,12 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from polyregion.infra.app_function import AppFunction
+from polyregion.infra.app_function import AppFunction, function_role
 from polyregion.topology import naming
 from polyregion.topology.model import Topology
 
@@ -123,24 +122,11 @@ class DeclaredApp(Construct):
         asset_dir: Path,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(
+        self.log_group, self.role = function_role(
             self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{topology.name} in {region}: only what the topology declares",
-            inline_policies={
-                "app": iam.PolicyDocument(
-                    statements=declared_policy(topology, region=region, account=account)
-                )
-            },
+            statements=declared_policy(topology, region=region, account=account),
         )
-        self.log_group.grant_write(self.role)
         environment = naming.app_environment(topology, region, account=account)
         self.app = AppFunction(
             self,

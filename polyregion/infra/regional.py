@@ -27,6 +27,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from polyregion.infra.app_function import function_role
 from polyregion.infra.tidy import depend_only_on_default_policy
 from polyregion.kit.env import ORIGIN_VERIFY_SECRET as ENV_ORIGIN_VERIFY_SECRET
 from polyregion.topology import naming
@@ -159,24 +160,11 @@ class SsrFunction(Construct):
         asset_dir: Path,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(
+        self.log_group, self.role = function_role(
             self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{topology.name} SSR in {region}: only the calls the app makes",
-            inline_policies={
-                "app": iam.PolicyDocument(
-                    statements=app_policy(topology, region=region, account=account)
-                )
-            },
+            statements=app_policy(topology, region=region, account=account),
         )
-        self.log_group.grant_write(self.role)
         self.bucket_name = naming.bucket(topology, region, account)
         self.function = lambda_.Function(
             self,
