@@ -1,10 +1,11 @@
 """Dynamic pages through an edge vs the origin served directly, side by side in one run.
 
-    .venv/bin/python bench/edge.py [--duration 10] [--connections 200] [--rounds 2]
+    .venv/bin/python bench/edge.py [--duration 10] [--connections 200] [--rounds 2] [--ttl 1]
 
 One origin (the bundled blog, examples/blog, against a local moto server, seeded with 20 posts),
 one edge (`python -m polyregion.sandbox.edge`, as `up` starts it, resolving the origin through
-the sandbox's own DNS server) and Debian's `wrk` (`apt-get install wrk`) as the load generator:
+the sandbox's own DNS server, whose answer expires every `--ttl` seconds, 1 as in the sandbox's
+fast profile) and Debian's `wrk` (`apt-get install wrk`) as the load generator:
 `wrk -t1 -c<connections> -d<duration>s --latency` against the post list page `/`: the origin
 at `--list-connections` (16), the origin at `--connections` (200), then the edge at 200,
 `--rounds` times, interleaved. CPU per request of the edge and of the origin comes from their
@@ -56,15 +57,16 @@ def wait_listening(host: str, port: int, proc: subprocess.Popen[bytes], what: st
 
 
 @contextmanager
-def dns_server() -> Iterator[int]:
-    """The sandbox's DNS server, answering the origin's name with 127.0.0.1 for everyone."""
+def dns_server(ttl: int) -> Iterator[int]:
+    """The sandbox's DNS server, answering the origin's name with 127.0.0.1 for everyone, with
+    `ttl`: the edge asks again each time it expires, under load, as in the sandbox."""
     from polyregion.sandbox.route53.dns import DnsServer
     from polyregion.sandbox.route53.resolver import PerLocationRecord, Route53Resolver
     from polyregion.sandbox.route53.routing import Locator
     from polyregion.topology import from_dict
 
     locator = Locator(from_dict({"app": {"name": "bench-app"}}))
-    record = PerLocationRecord(ORIGIN_HOST, {}, ttl=60, default_ip="127.0.0.1")
+    record = PerLocationRecord(ORIGIN_HOST, {}, ttl=ttl, default_ip="127.0.0.1")
     with DnsServer(Route53Resolver(lambda: None, locator, sources=[record])) as dns:
         yield dns.port
 
@@ -168,6 +170,12 @@ def wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        default=1,
+        help="the origin record's DNS TTL in seconds (1: the sandbox's fast profile)",
+    )
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--list-connections", type=int, default=16, help="the light-load row")
@@ -182,7 +190,7 @@ def main() -> None:
     rows: list[tuple[str, dict[str, float | str]]] = []
     with local_moto() as moto:
         seed(moto)
-        with server("app", moto) as app, dns_server() as dns, edge_server(app, dns) as edge:
+        with server("app", moto) as app, dns_server(args.ttl) as dns, edge_server(app, dns) as edge:
             origin_url = f"http://127.0.0.1:{app}/"
             edge_url = f"http://127.0.0.2:{edge}/"
             pids = {"origin": pid_of(app), "edge": pid_of(edge)}
@@ -207,7 +215,7 @@ def main() -> None:
 def render(rows: list[tuple[str, dict[str, float | str]]], args: argparse.Namespace) -> str:
     lines = [
         f"`.venv/bin/python bench/edge.py --duration {args.duration:g} --connections "
-        f"{args.connections} --rounds {args.rounds}`: "
+        f"{args.connections} --rounds {args.rounds} --ttl {args.ttl}`: "
         f"`wrk -t1 -c<N> -d{args.duration:g}s --latency` on `/` (the post list, signed out), "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
         f"{os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores:",
