@@ -42,6 +42,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     from polyregion.data.clients import endpoints_from_env
+    from polyregion.gc_pauses import keep_full_collections_short
     from polyregion.replication.service import Replicator
     from polyregion.replication.settings import LagModel, ReplicatorSettings
     from polyregion.topology import load
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except PolyregionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    # Its clients' service models and its state are long-lived: a full collection walking
+    # them paused replication for ~60 ms under load (bench/replication.py's p99).
+    keep_full_collections_short()
 
     stop = threading.Event()
 

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import hmac
 import json
 import os
 import re
-import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Final
 
+from polyregion.gc_pauses import keep_full_collections_short
 from polyregion.sandbox.loopback import BrowserGuard, LoopbackHostOnly, is_json
 
 Scope = MutableMapping[str, Any]
@@ -212,29 +211,6 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class FreezeSlowCollections:
-    """After a full collection that took longer than `slow_s`, freeze what survived it: it is
-    long-lived (moto's stored items and records), so never walk it again. Only slow ones, so
-    that freezing stays rare: each freeze may also keep the cyclic garbage of the requests in
-    flight at that moment forever (a few kB)."""
-
-    def __init__(
-        self, slow_s: float = 0.010, clock: Callable[[], float] = time.perf_counter
-    ) -> None:
-        self.slow_s, self.clock = slow_s, clock
-        self.started = 0.0
-        self.freezes = 0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2:
-            return
-        if phase == "start":
-            self.started = self.clock()
-        elif self.clock() - self.started > self.slow_s:
-            gc.freeze()
-            self.freezes += 1
-
-
 # Calls served on the event loop's thread (InlineCalls): quick, CPU-bound, never waiting.
 _INLINE_TARGETS: Final = (b"DynamoDB_", b"DynamoDBStreams_")
 _INLINE_PATHS: Final = frozenset({REPLICA_WRITES_PATH + "apply"})
@@ -331,12 +307,11 @@ def create_app(
 ) -> ASGIApp:
     """moto's full AWS dispatcher (every service, regions isolated) as an ASGI app.
 
-    `freeze`: keep full garbage collections short. moto keeps ~100k long-lived objects
-    (service models, URL maps) plus every item, stream record and shard iterator it stores;
-    each full collection walked them all, pausing every request in flight for 65-120 ms every
-    few seconds under load, which was most of the tail of replication lag. So the apps of the
-    services the sandbox uses are built now, and what is alive then, or after a slow full
-    collection, is moved to the permanent generation (gc.freeze), never scanned again.
+    `freeze`: keep full garbage collections short (polyregion.gc_pauses). moto keeps ~100k
+    long-lived objects (service models, URL maps) plus every item, stream record and shard
+    iterator it stores; each full collection walked them all, pausing every request in flight
+    for 65-120 ms every few seconds under load. So the apps of the services the sandbox uses
+    are built now, and frozen with the rest.
     Only for a process that serves nothing else.
     """
     from a2wsgi import WSGIMiddleware
@@ -352,9 +327,7 @@ def create_app(
     if freeze:
         for service in SANDBOX_SERVICES:
             dispatcher.app_instances[service] = create_backend_app(service)
-        gc.collect()
-        gc.freeze()
-        gc.callbacks.append(FreezeSlowCollections())
+        keep_full_collections_short()
     pool: Any = WSGIMiddleware(wsgi, workers=16)
     asgi: Any = InlineCalls(pool, wsgi)
     return guarded(FaultLayer(SigV4Only(asgi), hang_s=hang_s, token=fault_token))

@@ -12,7 +12,6 @@ from starlette.responses import PlainTextResponse
 from polyregion.sandbox.aws_endpoint import (
     FAULT_TOKEN_HEADER,
     FaultLayer,
-    FreezeSlowCollections,
     SigV4Only,
     guarded,
     is_sigv4_signed,
@@ -103,24 +102,6 @@ async def test_the_endpoint_refuses_non_loopback_hosts() -> None:
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.1.1:8001"
     ) as c:
         assert (await c.get("/_sandbox/faults")).json()["dynamodb"] == "up"  # still up
-
-
-def test_only_slow_full_collections_freeze_their_survivors() -> None:
-    import gc
-
-    now = [0.0]
-    freeze = FreezeSlowCollections(slow_s=0.010, clock=lambda: now[0])
-    try:
-        for pause, young in ((0.005, False), (0.050, True), (0.050, False)):
-            before = gc.get_freeze_count()
-            freeze("start", {"generation": 1 if young else 2})
-            now[0] += pause
-            freeze("stop", {"generation": 1 if young else 2})
-            frozen = gc.get_freeze_count() > before
-            assert frozen == (pause > 0.010 and not young)
-        assert freeze.freezes == 1
-    finally:
-        gc.unfreeze()
 
 
 async def test_faults_switch_only_with_the_runs_token_and_json() -> None:
