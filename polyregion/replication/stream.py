@@ -21,6 +21,8 @@ class ShardCursor:
     shard_id: str
     iterator: str | None = None
     closed: bool = False  # a closed shard returned no NextShardIterator: fully read
+    start: dict[str, Any] = field(default_factory=dict)  # how its first iterator was asked
+    last_read: str | None = None  # sequence number of the last record read
 
 
 @dataclass
@@ -59,7 +61,7 @@ class StreamReader:
             else:
                 kwargs["ShardIteratorType"] = "TRIM_HORIZON"
             iterator = self.streams.get_shard_iterator(**kwargs)["ShardIterator"]
-            self.cursors[sid] = ShardCursor(sid, iterator)
+            self.cursors[sid] = ShardCursor(sid, iterator, start=kwargs)
 
     def poll(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         """The next records of every open shard, as (shard id, record)."""
@@ -67,11 +69,28 @@ class StreamReader:
         for cursor in self.cursors.values():
             if cursor.closed or cursor.iterator is None:
                 continue
-            resp = self.streams.get_records(ShardIterator=cursor.iterator, Limit=limit)
-            out.extend((cursor.shard_id, r) for r in resp.get("Records", []))  # type: ignore[misc]
+            try:
+                resp = self.streams.get_records(ShardIterator=cursor.iterator, Limit=limit)
+            except self.streams.exceptions.ExpiredIteratorException:
+                # Iterators expire (15 minutes on AWS; a laptop that slept): go on from the
+                # last record read, or from where the shard was first opened.
+                self._reposition(cursor)
+                resp = self.streams.get_records(ShardIterator=cursor.iterator, Limit=limit)
+            records = resp.get("Records", [])
+            out.extend((cursor.shard_id, r) for r in records)  # type: ignore[misc]
+            if records:
+                cursor.last_read = records[-1]["dynamodb"]["SequenceNumber"]
             cursor.iterator = resp.get("NextShardIterator")
             cursor.closed = cursor.iterator is None
         return out
+
+    def _reposition(self, cursor: ShardCursor) -> None:
+        kwargs = dict(cursor.start)
+        if cursor.last_read is not None:
+            kwargs.update(
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=cursor.last_read
+            )
+        cursor.iterator = self.streams.get_shard_iterator(**kwargs)["ShardIterator"]
 
 
 class StreamDoorbell:

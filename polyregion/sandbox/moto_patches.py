@@ -65,11 +65,18 @@ def apply() -> None:
     # moto keeps every shard iterator it ever handed out (each get_records makes a new one):
     # a replicator polling every few ms would grow the endpoint without bound. Keep the most
     # recent ones, as AWS expires iterators (after 15 minutes) instead of keeping them forever.
+    from moto.core.exceptions import JsonRESTError
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     get_records: Any = DynamoDBStreamsBackend.get_records
 
     def bounded_get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+        if iterator_arn not in self.shard_iterators:
+            # Never handed out, or dropped below: what AWS says of an iterator it no longer
+            # honours (a 400 the reader recovers from), where moto raised KeyError (a 500).
+            raise JsonRESTError(
+                "ExpiredIteratorException", "Iterator expired: get a new shard iterator."
+            )
         with WRITES:  # never hand out records a transaction in progress may still roll back
             result = get_records(self, iterator_arn, limit)
         iterators = self.shard_iterators

@@ -99,3 +99,43 @@ def test_a_failing_stream_read_is_logged_visible_in_status_and_recovers(w: World
     kinds = [e["kind"] for e in w.replicator.events()]
     assert "stream-read-failed" in kinds and "stream-read-recovered" in kinds
     assert kinds.index("stream-read-failed") < kinds.index("stream-read-recovered")
+
+
+def test_the_reader_goes_on_after_the_last_record_read_when_its_iterator_expires(
+    w: World,
+) -> None:
+    """An iterator the endpoint no longer honours (expired on AWS after 15 minutes; dropped by
+    the sandbox's endpoint, which keeps the newest): the endpoint says
+    ExpiredIteratorException (a 400, where moto answered 500) and the reader asks a new
+    iterator after the last record it read: every later record once, none twice."""
+    from polyregion.replication.stream import StreamReader
+
+    region = w.regions[0]
+    c = w.clients[region]
+    mine = [f"expire-{i}" for i in range(3)]
+
+    def reader() -> StreamReader:
+        r = StreamReader(region, w.table, c.dynamodb, c.dynamodbstreams)
+        r.open({})
+        return r
+
+    def read(r: StreamReader) -> list[str]:
+        pks = [rec["dynamodb"]["Keys"]["pk"]["S"] for _, rec in r.poll()]
+        return [pk for pk in pks if pk in mine]
+
+    def expire(r: StreamReader) -> None:
+        for cursor in r.cursors.values():
+            cursor.iterator = f"{r.stream_arn}|1|{'A' * 40}"  # not one the endpoint holds
+
+    r = reader()
+    read(r)
+    for pk in mine[:2]:
+        c.dynamodb.put_item(TableName=w.table, Item=_item(region, pk))
+    assert read(r) == mine[:2]
+    expire(r)
+    c.dynamodb.put_item(TableName=w.table, Item=_item(region, mine[2]))
+    assert read(r) == mine[2:]
+    # Expired before it read anything: from where the shard was first opened.
+    fresh = reader()
+    expire(fresh)
+    assert read(fresh) == mine

@@ -132,6 +132,27 @@ def test_get_records_of_a_quiet_stream_and_the_next_iterator(
     assert empty["Records"] == [] and empty["NextShardIterator"]
 
 
+def test_an_iterator_no_longer_held_is_expired_a_400_not_a_500(
+    world: tuple[Client, str, str],
+) -> None:
+    """moto raised KeyError (a 500) for an iterator it had dropped (it keeps the newest
+    MAX_SHARD_ITERATORS) or never handed out: AWS answers ExpiredIteratorException."""
+    c, arn, _ = world
+    for iterator in (arn + "|1|" + "A" * 40, "not-an-iterator"):
+        resp = c.post(
+            "/",
+            data=json.dumps({"ShardIterator": iterator}),
+            headers={
+                "X-Amz-Target": f"{STREAMS}.GetRecords",
+                "Content-Type": "application/x-amz-json-1.0",
+                "Authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20260101/{REGION}/"
+                "dynamodb/aws4_request, SignedHeaders=host, Signature=" + "ab" * 32,
+            },
+        )
+        assert resp.status_code == 400, resp.data
+        assert json.loads(resp.data)["__type"].endswith("ExpiredIteratorException")
+
+
 def test_wire_value_refuses_what_the_protocol_cannot_carry() -> None:
     with pytest.raises(TypeError, match="set"):
         moto_patches._wire_value({1})
