@@ -221,3 +221,26 @@ def test_command_is_resolved_on_path_or_next_to_the_file(tmp_path: Path) -> None
     cfg.write_text('[app]\nname = "notes"\ncommand = ["python", "app.py"]\n', encoding="utf-8")
     found = resolve_command(load(cfg), environ={"PATH": os.defpath})
     assert found is not None and Path(found).name == "python"
+
+
+def test_a_venvs_interpreter_is_run_as_the_venvs_not_as_its_symlinks_target(
+    tmp_path: Path,
+) -> None:
+    """`command = [".venv/bin/python", ...]`: bin/python is a symlink to the base interpreter;
+    resolved through it, the app ran without the venv's packages."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / ".venv")], check=True
+    )
+    cfg = tmp_path / "polyregion.toml"
+    cfg.write_text(
+        '[app]\nname = "notes"\ncommand = [".venv/bin/python", "app.py"]\n', encoding="utf-8"
+    )
+    found = resolve_command(load(cfg))
+    assert found == str(tmp_path / ".venv" / "bin" / "python")
+    prefix = subprocess.run(
+        [found, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert Path(prefix) == tmp_path / ".venv"
