@@ -25,11 +25,14 @@ def test_only_slow_full_collections_freeze_their_survivors() -> None:
 
 
 def test_keeping_collections_short_freezes_what_is_alive_and_watches_full_collections() -> None:
-    kept: list[object] = [object() for _ in range(10)]
+    kept: list[list[int]] = [[i] for i in range(10)]  # lists: tracked by the collector
+    assert any(o is kept[0] for o in gc.get_objects())  # collectable before
+    before = list(gc.callbacks)
     try:
         callback = keep_full_collections_short()
-        assert gc.get_freeze_count() >= len(kept)
-        assert callback in gc.callbacks
+        # Frozen: in no generation a collection walks any more.
+        assert not any(o is kept[0] or o is kept for o in gc.get_objects())
+        assert gc.callbacks == [*before, callback]
     finally:
-        gc.callbacks.remove(callback)
+        gc.callbacks[:] = before
         gc.unfreeze()

@@ -64,8 +64,11 @@ class StreamReader:
             self.cursors[sid] = ShardCursor(sid, iterator, start=kwargs)
 
     def poll(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
-        """The next records of every open shard, as (shard id, record)."""
+        """The next records of every open shard, as (shard id, record). The cursors move on
+        only once every shard has answered: when one fails, the next poll reads the others'
+        records again (an iterator can be read more than once) instead of losing them."""
         out: list[tuple[str, dict[str, Any]]] = []
+        moves: list[tuple[ShardCursor, str | None, str | None]] = []
         for cursor in self.cursors.values():
             if cursor.closed or cursor.iterator is None:
                 continue
@@ -78,10 +81,10 @@ class StreamReader:
                 resp = self.streams.get_records(ShardIterator=cursor.iterator, Limit=limit)
             records = resp.get("Records", [])
             out.extend((cursor.shard_id, r) for r in records)  # type: ignore[misc]
-            if records:
-                cursor.last_read = records[-1]["dynamodb"]["SequenceNumber"]
-            cursor.iterator = resp.get("NextShardIterator")
-            cursor.closed = cursor.iterator is None
+            last = records[-1]["dynamodb"]["SequenceNumber"] if records else cursor.last_read
+            moves.append((cursor, resp.get("NextShardIterator"), last))
+        for cursor, iterator, last in moves:
+            cursor.iterator, cursor.last_read, cursor.closed = iterator, last, iterator is None
         return out
 
     def _reposition(self, cursor: ShardCursor) -> None:

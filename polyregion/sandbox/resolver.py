@@ -122,9 +122,17 @@ class LocationResolver:
     def _ask_again(self) -> asyncio.Future[Answer]:
         if self._in_flight is None:
             self._in_flight = asyncio.ensure_future(self._refresh())
-            # Retrieved here, so a failure nobody is left waiting for is not logged as lost.
-            self._in_flight.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._in_flight.add_done_callback(self._done)
         return self._in_flight
+
+    def _done(self, query: asyncio.Future[Answer]) -> None:
+        # Also here, not only in _refresh: a query cancelled before it ran never reaches its
+        # `finally`, and every later request would get its CancelledError.
+        if self._in_flight is query:
+            self._in_flight = None
+        # Retrieved here, so a failure nobody is left waiting for is not logged as lost.
+        if not query.cancelled():
+            query.exception()
 
     async def _refresh(self) -> Answer:
         try:

@@ -185,9 +185,9 @@ def resolve_command(topology: Topology, environ: Mapping[str, str] | None = None
         return None
     program = topology.app_command[0]
     if "/" in program:
-        # Made absolute without following symlinks: a venv's bin/python is a symlink to the
-        # base interpreter, and run by its target it would not be the venv's any more.
-        path = Path(os.path.abspath(topology.app_dir / program))  # noqa: PTH100 - not resolve()
+        # Absolute, not resolve(): a venv's bin/python is a symlink to the base interpreter,
+        # and run by its target it would not be the venv's any more.
+        path = (topology.app_dir / program).absolute()
         if path.is_file() and os.access(path, os.X_OK):
             return str(path)
         problem = "is not executable" if path.is_file() else "does not exist"

@@ -139,3 +139,34 @@ def test_the_reader_goes_on_after_the_last_record_read_when_its_iterator_expires
     fresh = reader()
     expire(fresh)
     assert read(fresh) == mine
+
+
+def test_a_shard_that_fails_loses_no_record_of_the_shards_read_before_it() -> None:
+    """Two shards; the second's GetRecords fails once. The first's records came back in the
+    failed poll, which raised: the next poll must return them again, not skip past them."""
+    from polyregion.replication.stream import ShardCursor, StreamReader
+
+    class Expired(Exception):
+        pass
+
+    class FakeStreams:
+        exceptions = type("E", (), {"ExpiredIteratorException": Expired})
+        fail_once = True
+
+        def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+            if ShardIterator == "s2-it" and self.fail_once:
+                self.fail_once = False
+                raise RuntimeError("throttled")
+            if ShardIterator == "s1-it":
+                rec = {"dynamodb": {"SequenceNumber": "10"}}
+                return {"Records": [rec], "NextShardIterator": "s1-next"}
+            return {"Records": [], "NextShardIterator": ShardIterator}
+
+    reader = StreamReader("r", "t", None, FakeStreams())  # type: ignore[arg-type]
+    reader.cursors = {"s1": ShardCursor("s1", "s1-it"), "s2": ShardCursor("s2", "s2-it")}
+    with pytest.raises(RuntimeError):
+        reader.poll()
+    assert [sid for sid, _ in reader.poll()] == ["s1"]
+    assert reader.cursors["s1"].iterator == "s1-next"
+    assert reader.cursors["s1"].last_read == "10"
+    assert reader.poll() == []

@@ -125,8 +125,21 @@ async def test_in_the_last_tenth_of_its_ttl_an_answer_is_used_and_asked_again_me
     dns.ip = "127.0.2.1"
     # Answered from the cache at once (the query takes 50 ms), the query goes on meanwhile.
     assert (await asyncio.wait_for(r.resolve(), 0.01)).ip == "127.0.1.1"
+    await asyncio.sleep(0)  # the background query's first step (3.12's wait_for runs inline)
     assert dns.asked == 2
     await asyncio.sleep(0.1)
     assert r.current is not None and r.current.ip == "127.0.2.1"
     # The prefetched answer has a full TTL from when it came back.
     assert r.current.expires == clock.now + 10
+
+
+async def test_a_query_cancelled_before_it_ran_does_not_poison_the_next_requests() -> None:
+    dns, clock = FakeDns(), Clock()
+    r = resolver(dns, clock)
+    stuck = asyncio.ensure_future(r.resolve())
+    await asyncio.sleep(0)  # resolve() has started the shared query, which has not run yet
+    assert r._in_flight is not None
+    r._in_flight.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stuck
+    assert (await r.resolve()).ip == "127.0.1.1"
