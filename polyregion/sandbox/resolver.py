@@ -106,7 +106,6 @@ class LocationResolver:
         self.timeout_s = timeout_s
         self.current: Answer | None = None
         self.changes = 0
-        self.queries = 0
         self._ask = ask
         self._in_flight: asyncio.Future[Answer] | None = None
 
@@ -126,8 +125,8 @@ class LocationResolver:
         return self._in_flight
 
     def _done(self, query: asyncio.Future[Answer]) -> None:
-        # Also here, not only in _refresh: a query cancelled before it ran never reaches its
-        # `finally`, and every later request would get its CancelledError.
+        # In a done callback, not in _refresh: a query cancelled before it ran never runs any
+        # of it, and every later request would get its CancelledError.
         if self._in_flight is query:
             self._in_flight = None
         # Retrieved here, so a failure nobody is left waiting for is not logged as lost.
@@ -135,14 +134,10 @@ class LocationResolver:
             query.exception()
 
     async def _refresh(self) -> Answer:
-        try:
-            self.queries += 1
-            ip, ttl = await self._ask(
-                self.hostname, self.subnet, self.server, self.port, timeout_s=self.timeout_s
-            )
-            if self.current is not None and self.current.ip != ip:
-                self.changes += 1
-            self.current = Answer(ip, ttl, self.wall(), self.clock() + ttl)
-            return self.current
-        finally:
-            self._in_flight = None
+        ip, ttl = await self._ask(
+            self.hostname, self.subnet, self.server, self.port, timeout_s=self.timeout_s
+        )
+        if self.current is not None and self.current.ip != ip:
+            self.changes += 1
+        self.current = Answer(ip, ttl, self.wall(), self.clock() + ttl)
+        return self.current
