@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,54 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sandbox import cli, load_test  # bench/sandbox.py: the same CLI runner and load client
 
 from polyregion.sandbox.client import SandboxClient
 from polyregion.topology import load
 from tests.sandbox.conftest import free_sandbox_settings, sandbox_table
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "polyregion.cli", *args, "--config", str(config)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
-async def _load(url: str, headers: dict[str, str], n: int, concurrency: int) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    todo = iter(range(n))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False) as client:
-
-        async def worker() -> None:
-            nonlocal errors
-            for _ in todo:
-                t = time.perf_counter()
-                r = await client.get(url, headers=headers)
-                latencies.append(time.perf_counter() - t)
-                errors += r.status_code >= 400
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "rps": n / elapsed,
-        "mean_ms": statistics.fmean(latencies) * 1000,
-        "p50_ms": latencies[len(latencies) // 2] * 1000,
-        "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
-        "errors": errors,
-    }
 
 
 def overhead(config: Path, status: dict[str, Any], args: argparse.Namespace) -> None:
@@ -98,12 +59,14 @@ def overhead(config: Path, status: dict[str, Any], args: argparse.Namespace) -> 
     for _ in range(args.rounds):
         rows["direct"].append(
             asyncio.run(
-                _load(region["origin_url"] + path, direct_headers, args.requests, args.concurrency)
+                load_test(
+                    region["origin_url"] + path, args.requests, args.concurrency, direct_headers
+                )
             )
         )
         rows["edge"].append(
             asyncio.run(
-                _load(loc["entry_url"].rstrip("/") + path, {}, args.requests, args.concurrency)
+                load_test(loc["entry_url"].rstrip("/") + path, args.requests, args.concurrency)
             )
         )
     for name, runs in rows.items():
