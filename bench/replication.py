@@ -123,10 +123,11 @@ def paced_writes(client: Any, table: str, prefix: str, rate: float, seconds: flo
     return total
 
 
-def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[float]:
+def record_times(c: RegionClients, table: str, prefix: str) -> dict[str, tuple[float, int]]:
+    """key -> (its first stream record's creation time in ms, the item's updated_at)."""
     ddb, streams = c.dynamodb, c.dynamodbstreams
     arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    out: dict[str, float] = {}  # key -> overhead of its first record
+    out: dict[str, tuple[float, int]] = {}
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         it = streams.get_shard_iterator(
             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
@@ -137,12 +138,17 @@ def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[floa
                 d = r["dynamodb"]
                 pk = d["Keys"]["pk"]["S"]
                 if pk.startswith(prefix) and "NewImage" in d and pk not in out:
-                    seen = d["ApproximateCreationDateTime"].timestamp() * 1000
-                    out[pk] = seen - int(d["NewImage"]["updated_at"]["N"])
+                    at = d["ApproximateCreationDateTime"].timestamp() * 1000
+                    out[pk] = (at, int(d["NewImage"]["updated_at"]["N"]))
             if not resp["Records"]:
                 break
             it = resp.get("NextShardIterator")
-    return list(out.values())
+    return out
+
+
+def replicated_overheads(c: RegionClients, table: str, prefix: str) -> list[float]:
+    """Per key, its first stream record's time minus the writer's clock in the item."""
+    return [at - written for at, written in record_times(c, table, prefix).values()]
 
 
 def load_average() -> str:

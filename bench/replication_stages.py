@@ -79,29 +79,6 @@ def traced_replicator(argv: list[str]) -> int:
     return main(argv)
 
 
-def record_times(c: Any, table: str, prefix: str) -> dict[str, tuple[float, int]]:
-    """key -> (its first stream record's creation time in ms, the item's updated_at)."""
-    ddb, streams = c.dynamodb, c.dynamodbstreams
-    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    out: dict[str, tuple[float, int]] = {}
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while it:
-            resp = streams.get_records(ShardIterator=it, Limit=1000)
-            for r in resp["Records"]:
-                d = r["dynamodb"]
-                pk = d["Keys"]["pk"]["S"]
-                if pk.startswith(prefix) and "NewImage" in d and pk not in out:
-                    at = d["ApproximateCreationDateTime"].timestamp() * 1000
-                    out[pk] = (at, int(d["NewImage"]["updated_at"]["N"]))
-            if not resp["Records"]:
-                break
-            it = resp.get("NextShardIterator")
-    return out
-
-
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -129,6 +106,7 @@ def main() -> None:
         endpoint,
         load_average,
         paced_writes,
+        record_times,
         wait_backlog_zero,
         wait_replicated,
     )
