@@ -40,7 +40,9 @@ def endpoints_from_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ClientConfig:
-    """How to reach AWS: timeouts small enough for health checks, few retries (fail fast)."""
+    """How to reach AWS: timeouts small enough for health checks, few retries (fail fast).
+
+    `max_attempts` counts every attempt, the first included (1: never retry)."""
 
     connect_timeout_s: float = 1.0
     read_timeout_s: float = 2.0
@@ -66,7 +68,9 @@ class RegionClients:
             region_name=self.region,
             connect_timeout=self.config.connect_timeout_s,
             read_timeout=self.config.read_timeout_s,
-            retries={"max_attempts": self.config.max_attempts, "mode": "standard"},
+            # botocore's `max_attempts` key counts *retries* (1 meant two attempts, so a "one
+            # attempt" health read waited twice its timeout); `total_max_attempts` counts all.
+            retries={"total_max_attempts": self.config.max_attempts, "mode": "standard"},
             max_pool_connections=self.config.max_pool_connections,
         )
         return session.client(service, endpoint_url=self.endpoint, config=cfg)

@@ -148,12 +148,14 @@ def hanging_endpoint() -> Iterator[str]:
 
 class FaultyProxy:
     """A loopback TCP proxy in front of moto whose `mode` the test flips: "pass" forwards,
-    "hang" accepts and never answers, "drop" closes each connection at once."""
+    "hang" accepts and never answers, "drop" closes each connection at once. `accepted`
+    counts connections (each SDK attempt on a fresh connection is one)."""
 
     def __init__(self, upstream: str) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
         self.mode = "pass"
+        self.accepted = 0
         self.server = socket.socket()
         self.server.bind(("127.0.0.1", 0))
         self.server.listen(128)
@@ -171,6 +173,7 @@ class FaultyProxy:
             except OSError:
                 continue
             self._open.append(conn)
+            self.accepted += 1
             if self.mode == "drop":
                 conn.close()
             elif self.mode == "pass":

@@ -117,25 +117,30 @@ def test_the_breaker_opens_fails_fast_and_closes_when_the_region_recovers(
         c.get(f"{url_b}/api/posts/breaker")  # warm B's clients for A while A still answers
         faulty_moto.set("hang")
 
-        def timed_read() -> tuple[httpx.Response, float]:
-            start = time.perf_counter()
+        def timed_read() -> tuple[httpx.Response, float, int]:
+            """The answer, its time and how many connections B opened to A for it."""
+            start, before = time.perf_counter(), faulty_moto.accepted
             r = c.get(f"{url_b}/api/posts/breaker")
-            return r, time.perf_counter() - start
+            return r, time.perf_counter() - start, faulty_moto.accepted - before
 
-        # Closed: each read tries A and gives up at the 0.5 s read timeout (no retries).
+        # Closed: each read tries A once (no retries) and gives up at the 0.5 s read timeout.
+        # The upper bound only tells it from the app's ordinary clients (2 attempts of 2 s):
+        # a loaded CI machine has added up to 2 s to a read.
         for _ in range(3):
-            r, took = timed_read()
+            r, took, attempts = timed_read()
             assert r.status_code == 503 and "version 1" in r.json()["error"]
-            assert 0.5 <= took < 2.0, took
+            assert attempts == 1
+            assert 0.5 <= took < 3.5, took
         # Open: refused without trying A (and without polling the local replica).
-        r, took = timed_read()
+        r, took, attempts = timed_read()
         assert r.status_code == 503 and "version 1" in r.json()["error"]
+        assert attempts == 0
         assert took < 0.4, took
         # A recovers; after the cool-down one trial read goes through and closes the breaker.
         faulty_moto.set("pass")
         time.sleep(1.1)
-        r, _ = timed_read()
+        r, _, _ = timed_read()
         assert r.status_code == 200, r.text
         assert r.json()["read_source"] == "write-region"
-        r, took = timed_read()
+        r, took, _ = timed_read()
         assert (r.status_code, r.json()["read_source"]) == (200, "write-region")

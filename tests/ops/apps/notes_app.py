@@ -27,7 +27,7 @@ HEALTH = "/api/health"
 # Bounded calls: the health answer must come within 2 s even when DynamoDB hangs.
 DDB = boto3.client(
     "dynamodb",
-    config=Config(connect_timeout=0.5, read_timeout=0.8, retries={"max_attempts": 1}),
+    config=Config(connect_timeout=0.5, read_timeout=0.8, retries={"total_max_attempts": 1}),
 )
 
 
