@@ -7,15 +7,8 @@ import httpx
 
 from polyregion.dashboard.control import ControlClient
 from polyregion.dashboard.hub import Hub
+from tests.support.clock import Clock
 from tests.support.fake_control import FakeSandbox, control_app
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def run(coro: object) -> None:

@@ -3,8 +3,6 @@ health, origin verification, the notes API and pages, bad input, and a hung depe
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ import httpx
 import pytest
 
 from tests.examples.nextjs import nextjs_app, require_built
+from tests.support.silent import silent_server
 
 pytestmark = pytest.mark.functional
 
@@ -147,30 +146,8 @@ def test_unknown_notes_are_404(app: str) -> None:
 @pytest.fixture
 def blackhole() -> Iterator[str]:
     """A TCP endpoint that accepts and never answers: a hung dependency."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for s in held:
-            s.close()
-        server.close()
+    with silent_server() as server:
+        yield server.url
 
 
 def test_a_hung_table_endpoint_is_503_within_2_s(

@@ -5,18 +5,11 @@ import asyncio
 import pytest
 
 from polyregion.kit.breaker import CircuitBreaker, CircuitOpen, RemoteCalls
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_opens_after_consecutive_failures_and_half_opens_after_the_cool_down() -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     b = CircuitBreaker("us-east-1", failures=3, reset_s=5, clock=clock)
     for _ in range(2):
         assert b.allow()
@@ -39,7 +32,7 @@ def test_opens_after_consecutive_failures_and_half_opens_after_the_cool_down() -
 
 
 def test_a_cancelled_trial_does_not_wedge_the_breaker() -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     b = CircuitBreaker("r", failures=1, reset_s=1, clock=clock)
     b.failure()
     clock.now = 1.0
@@ -49,7 +42,7 @@ def test_a_cancelled_trial_does_not_wedge_the_breaker() -> None:
 
 
 def test_remote_calls_refuse_fast_while_open() -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     calls = RemoteCalls(threads=2, failures=2, reset_s=5, slot_wait_s=1, clock=clock)
     attempts = 0
 

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from polyregion.kit.keys import UNKNOWN_KID_REFRESH_S, SecretKeyProvider
+from tests.support.clock import Clock
 
 
 class NotFound(Exception):
@@ -35,19 +36,12 @@ class FakeSecretsManager:
         return {"VersionId": version, "SecretString": value}
 
 
-class Clock:
-    now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def provider(sm: FakeSecretsManager, clock: Clock) -> SecretKeyProvider:
     return SecretKeyProvider(lambda: sm, "app/session-secret", max_age_s=300, clock=clock)  # type: ignore[arg-type,return-value]
 
 
 def test_keys_are_cached_for_max_age_then_refreshed_with_both_stages() -> None:
-    sm, clock = FakeSecretsManager(), Clock()
+    sm, clock = FakeSecretsManager(), Clock(100.0)
     p = provider(sm, clock)
     keys = p.get()
     assert (keys.current.version_id, keys.previous) == ("v1", None)
@@ -61,7 +55,7 @@ def test_keys_are_cached_for_max_age_then_refreshed_with_both_stages() -> None:
 
 
 def test_stale_keys_keep_serving_when_secrets_manager_is_down() -> None:
-    sm, clock = FakeSecretsManager(), Clock()
+    sm, clock = FakeSecretsManager(), Clock(100.0)
     p = provider(sm, clock)
     first = p.get()
     sm.down = True
@@ -72,7 +66,7 @@ def test_stale_keys_keep_serving_when_secrets_manager_is_down() -> None:
 
 
 def test_unknown_key_id_refreshes_but_not_more_often_than_the_floor() -> None:
-    sm, clock = FakeSecretsManager(), Clock()
+    sm, clock = FakeSecretsManager(), Clock(100.0)
     p = provider(sm, clock)
     p.get()
     sm.rotate("v2", "two")

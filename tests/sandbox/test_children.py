@@ -12,14 +12,7 @@ from pathlib import Path
 from polyregion.sandbox.children import Backoff, Children
 from polyregion.sandbox.events import EventLog
 from polyregion.sandbox.process import Child
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def sleeper(name: str, tmp: Path) -> Child:

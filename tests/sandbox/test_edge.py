@@ -22,6 +22,7 @@ from polyregion.sandbox.origin_pool import (
     OriginTimeout,
 )
 from polyregion.sandbox.resolver import Answer, LocationResolver, ResolveError
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.anyio
 
@@ -69,14 +70,6 @@ class FixedResolver(LocationResolver):
             raise ResolveError("no answer")
         self.current = Answer(self.ip, 60, time.time(), self.clock() + 60)
         return self.current
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class HttpxOrigin:

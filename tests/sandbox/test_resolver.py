@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from polyregion.sandbox.resolver import LocationResolver, ResolveError
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.anyio
 
@@ -32,14 +33,6 @@ class FakeDns:
         if self.fail:
             raise ResolveError("no answer")
         return self.ip, self.ttl
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def resolver(dns: FakeDns, clock: Clock) -> LocationResolver:

@@ -20,6 +20,7 @@ from polyregion.data.clients import ClientConfig, RegionClients, clients_for
 from polyregion.data.provision import provision_region
 from polyregion.topology import Topology, from_dict
 from tests.conftest import moto_url  # noqa: F401 (the shared moto server; no real AWS)
+from tests.support.silent import silent_server
 
 PASSWORD = "correct-horse"
 SECRET = "test-session-secret-that-is-long-enough-for-hs256"
@@ -119,31 +120,8 @@ def make_app(
 @pytest.fixture
 def hanging_endpoint() -> Iterator[str]:
     """A loopback server that accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-                held.append(conn)
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        server.close()
+    with silent_server() as server:
+        yield server.url
 
 
 class FaultyProxy:
